@@ -1,0 +1,88 @@
+// Command relinksim runs op-language scripts on the simulated kernel.
+//
+//	relinksim run [-fs tmpfs] [-era upstream] SCRIPT
+//
+// run prints one JSON line per op, in exactly the format the kernel oracle
+// (../shared/oracle) prints for the same script on the real kernel, so the
+// two can be compared byte for byte.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/relinksim/relinksim/script"
+	"github.com/relinksim/relinksim/vfs"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: relinksim run [-fs tmpfs|ext4|btrfs] [-era ERA] SCRIPT")
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "run":
+		return cmdRun(args[1:], stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "relinksim: unknown command %q\n", args[0])
+		usage(stderr)
+		return 2
+	}
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fsName := fs.String("fs", "tmpfs", "filesystem to run on: tmpfs, ext4 or btrfs")
+	eraName := fs.String("era", "upstream", "kernel era: pre2007, sandeen-rfc, enoent2007, relink2011, upstream")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		usage(stderr)
+		return 2
+	}
+	era, err := vfs.ParseEra(*eraName)
+	if err != nil {
+		fmt.Fprintln(stderr, "relinksim:", err)
+		return 2
+	}
+	if *fsName != "tmpfs" {
+		fmt.Fprintf(stderr, "relinksim: -fs %s is not available yet: only tmpfs is modelled so far (ext4sim and btrfssim are tracked in their own issues)\n", *fsName)
+		return 2
+	}
+	src, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintln(stderr, "relinksim:", err)
+		return 1
+	}
+	ops, err := script.Parse(string(src))
+	if err != nil {
+		fmt.Fprintf(stderr, "relinksim: %s: %v\n", fs.Arg(0), err)
+		return 1
+	}
+	m, err := script.NewMachine(vfs.Options{Era: era}, *fsName, nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "relinksim:", err)
+		return 1
+	}
+	enc := json.NewEncoder(stdout)
+	for _, op := range ops {
+		if err := enc.Encode(m.Step(op)); err != nil {
+			fmt.Fprintln(stderr, "relinksim:", err)
+			return 1
+		}
+	}
+	return 0
+}

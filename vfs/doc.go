@@ -1,0 +1,154 @@
+// Package vfs is a deterministic model of the Linux virtual filesystem
+// layer: inodes, dentries, superblocks, mounts and mount namespaces, open
+// files, credentials and tasks, with system calls named like Linux's and
+// answering with Linux's errnos in Linux's order. It is the foundation of
+// relinksim: ext4sim and btrfssim plug into it as filesystems, the
+// checkpoint code calls its kernel-internal entry points, and the race
+// explorer schedules its tasks.
+//
+// # The story it is built to tell
+//
+// A process opens "a", links it to "b", unlinks "a" and creates a new "a".
+// Its descriptor still refers to the first inode: the file description holds
+// the dentry, the dentry — now unhashed, "unlinked" — holds the inode, and the
+// inode lives on through "b". If "b" goes too, the inode has no name at all
+// (nlink 0) and lives only as long as the descriptor; a filesystem with an
+// on-disk orphan list (ext4) records it there so a crash cannot leak it.
+// Checkpointing such a process means giving that inode a name again:
+// relinking. Whether the kernel lets you depends on the era (see Era): the
+// 2.6.18 kernel let anyone do it and corrupted ext3's orphan list in a race;
+// 2007 ext3 refused with ENOENT; the 2011 relink series added a .relink
+// operation that does it safely; today's kernel refuses everything but
+// O_TMPFILE inodes (I_LINKABLE).
+//
+// # Kernel correspondence
+//
+//	Kernel          one simulated machine (no Linux analogue: Linux state is global)
+//	Task            struct task_struct with its fs_struct, files_struct, cred and mnt_ns
+//	Cred            struct cred
+//	File            struct file
+//	Path            struct path
+//	Dentry          struct dentry           (fs/dcache.c)
+//	Inode           struct inode            (fs/inode.c)
+//	Superblock      struct super_block      (fs/super.c)
+//	Mount           struct mount / vfsmount (fs/namespace.c)
+//	MountNamespace  struct mnt_namespace
+//	AddressSpace    struct address_space    (the page cache, sparse)
+//	FilesystemType  struct file_system_type
+//	Lookuper, Linker, Relinker, ...   the members of struct inode_operations
+//	nameidata       struct nameidata        (fs/namei.c)
+//	TmpfsType       mm/shmem.c with fs/libfs.c
+//	procType        the /proc/self/fd part of fs/proc
+//
+// Functions that model a kernel function say so in their comment
+// ("models fs/namei.c:vfs_link"), so grepping for a kernel name lands here.
+// The system-call layer is Task's methods (Linkat, Openat, Renameat2, ...);
+// below it sit the do_* functions (doLinkat, doUnlinkat, ...), then the
+// vfs_* ones (vfsLink, vfsUnlink, ...), then the filesystem's operations.
+//
+// # Eras
+//
+// A Kernel follows one Era's link rules, chosen at NewKernel:
+//
+//	pre2007      no nlink check anywhere; no AT_EMPTY_PATH, O_TMPFILE, renameat2
+//	sandeen-rfc  as pre2007 in the VFS (ext4sim changes its link)
+//	enoent2007   as pre2007 in the VFS; ext3/ext4 refuse nlink 0 themselves
+//	relink2011   no VFS nlink check; vfs_link calls .relink when present;
+//	             do_linkat compares mounts before creating the name
+//	upstream     vfs_link: ENOENT for nlink 0 unless I_LINKABLE; AT_EMPTY_PATH
+//	             (6.10 credential rule); O_TMPFILE; protected_hardlinks
+//
+// # Reference counting
+//
+// Who holds a reference on what (checked by invariants V5–V9, V15):
+//
+//	Dentry (d_count)    each child dentry, each File on it, each task root and
+//	                    cwd on it, each Mount whose root or mountpoint it is,
+//	                    and its superblock if it is s_root
+//	Inode (i_count)     each positive dentry naming it
+//	Mount (mnt_count)   its namespace while attached, each child mount, each
+//	                    File and each task root and cwd on it
+//	File (f_count)      each descriptor slot pointing at it
+//	Superblock          each Mount of it (s_active)
+//	MountNamespace      each task in it
+//
+// Releasing a path drops the dentry before the mount. An unused dentry stays
+// cached while it is hashed and positive; the last reference of an unhashed
+// one frees it, dropping its inode. The last reference of an inode evicts it
+// when its nlink is 0 — "this reference is dropped when nlink reaches 0" is
+// the whole orphan story. Kernel.Shutdown releases everything a clean
+// poweroff would and reports what is left as leaks.
+//
+// # Invariants
+//
+// Kernel.CheckInvariants returns every violation by name; tests run it after
+// each step. Between system calls:
+//
+//	V1   a non-directory's nlink equals the directory entries naming it
+//	V2   an inode with nlink > 0 is named by some entry (or is the root)
+//	V3   every hashed dentry matches its parent directory's entry
+//	V4   no positive dentry names a freed inode
+//	V5   each dentry's d_count equals the references its owners account for
+//	V6   each inode's i_count equals the dentries naming it
+//	V7   each mount's mnt_count equals the references its owners account for
+//	V8   each file's f_count equals the descriptors pointing at it
+//	V9   each superblock's active count equals its mounts
+//	V10  no in-core inode has nlink 0 and i_count 0 (it must have been evicted)
+//	V11  no unused unhashed or negative dentry survives
+//	V12  I_LINKABLE implies nlink 0
+//	V13  s_remove_count equals the in-core inodes with nlink 0
+//	V14  no i_rwsem is held between system calls
+//	V15  each mount namespace's count equals the tasks using it
+//
+// V1–V3 need the filesystem's DirentWalker; filesystems add their own
+// (tmpfs: T1–T3) through SuperChecker.
+//
+// # Lock order
+//
+// The simulated kernel is single-threaded Go code: a Kernel is not safe for
+// concurrent use, and nothing in it starts a goroutine. Concurrency between
+// simulated tasks is modelled by the locks the kernel takes on these paths,
+// which are explicit calls (Kernel.InodeLock, lockRename, Kernel.Acquire)
+// that a Scheduler can turn into switch points. Their order, as in Linux:
+//
+//	s_vfs_rename_mutex (lock_rename, cross-directory renames only)
+//	  parent directory i_rwsem (ancestor first)
+//	    victim / source inode i_rwsem (vfs_unlink, vfs_link, vfs_rename)
+//	      filesystem locks (ext4sim: journal handle, s_orphan_lock)
+//
+// The path walk takes a directory's i_rwsem shared for a slow lookup and
+// drops it before moving on. do_linkat has a preemption point between the
+// source lookup and vfs_link: the window of the 2007 link/unlink race.
+//
+// # Divergences from Linux
+//
+//   - Negative dentries are never cached; there is no RCU walk, no LRU and
+//     no memory pressure. Unused dentries and inodes stay cached until
+//     unmount or Kernel.DropCaches.
+//   - One uid and gid per credential; no user namespaces, no ACLs, no LSMs,
+//     no quotas, no delegations, no fsnotify, no idmapped mounts, no mount
+//     propagation.
+//   - Tasks are single threads with private fs_struct and files_struct; no
+//     exec, no signals (a write to a reader-less fifo returns EPIPE without
+//     SIGPIPE).
+//   - A blocking operation that would wait for another task (a fifo opened
+//     without O_NONBLOCK and without a partner, a blocking read of an empty
+//     fifo, a blocking write to a full one) returns EINTR, as a signal would
+//     make it, unless a Scheduler is installed.
+//   - The fifo buffer holds PipeCapacity bytes, counted in bytes rather than
+//     page slots.
+//   - procfs has only /proc/self and /proc/<pid>/fd.
+//   - tmpfs does not model size= (no page accounting against a limit).
+//   - Directory listing order of tmpfs follows 6.18 (newest first) in every
+//     era.
+//   - Timestamps come from a logical clock that advances 1 ms per metadata
+//     operation.
+//
+// # Where to start reading
+//
+// link.go (do_linkat, do_kern_linkat, vfs_link) is the heart of the matter;
+// namei.go is the path walk it depends on; dentry.go and inode.go hold the
+// lifetime rules; filesystem.go is the contract a filesystem implements, and
+// tmpfs.go its reference implementation. The transcripts in testdata/ walk
+// through the stories above step by step.
+package vfs

@@ -1,0 +1,494 @@
+package vfs
+
+import "strings"
+
+// Limits of the path walk (include/uapi/linux/limits.h, include/linux/namei.h).
+const (
+	// NAME_MAX is the longest name tmpfs (and ext4, btrfs) accept; longer
+	// names fail with ENAMETOOLONG in the filesystem's lookup.
+	NAME_MAX = 255
+	// PATH_MAX counts the terminating NUL: a path of 4096 bytes or more
+	// fails with ENAMETOOLONG before any lookup.
+	PATH_MAX = 4096
+	// MAXSYMLINKS bounds the symlinks one lookup may follow (ELOOP).
+	MAXSYMLINKS = 40
+)
+
+// lookupFlags are the LOOKUP_* flags of fs/namei.c.
+type lookupFlags uint
+
+const (
+	// lookupFollow follows a symlink in the last component (LOOKUP_FOLLOW).
+	lookupFollow lookupFlags = 1 << iota
+	// lookupDirectory requires the result to be a directory
+	// (LOOKUP_DIRECTORY); a trailing slash sets it, with lookupFollow.
+	lookupDirectory
+	// lookupEmpty allows an empty path, meaning the dirfd itself
+	// (LOOKUP_EMPTY, from AT_EMPTY_PATH).
+	lookupEmpty
+	// lookupLinkatEmpty applies linkat's credential rule to an empty path
+	// (LOOKUP_LINKAT_EMPTY).
+	lookupLinkatEmpty
+)
+
+// lastType classifies the last component (LAST_NORM, LAST_ROOT, ...).
+type lastType uint8
+
+const (
+	lastNorm lastType = iota
+	lastRoot
+	lastDot
+	lastDotDot
+)
+
+// nameidata is loosely analogous to Linux's struct nameidata: the state of
+// one path walk. path is the current position and holds references; root is
+// the task's root, borrowed.
+type nameidata struct {
+	t          *Task
+	path       Path
+	root       Path
+	flags      lookupFlags
+	last       string
+	lastType   lastType
+	trailing   bool // the last component was followed by '/'
+	totalLinks int
+}
+
+// release drops the walk's references.
+func (nd *nameidata) release() {
+	if nd.path.Mnt != nil {
+		PathPut(nd.path)
+		nd.path = Path{}
+	}
+}
+
+// setPath moves the walk to p, taking over p's references.
+func (nd *nameidata) setPath(p Path) {
+	PathPut(nd.path)
+	nd.path = p
+}
+
+// canLookup models d_can_lookup: a directory with a lookup operation.
+func canLookup(i *Inode) bool {
+	if i == nil || !i.Mode.IsDir() {
+		return false
+	}
+	_, ok := i.Ops.(Lookuper)
+	return ok
+}
+
+// pathInit models fs/namei.c:path_init plus getname's length check: where
+// the walk of name starts.
+func (t *Task) pathInit(dfd int, name string, flags lookupFlags) (*nameidata, error) {
+	if len(name) >= PATH_MAX {
+		return nil, ENAMETOOLONG
+	}
+	if name == "" && flags&lookupEmpty == 0 {
+		return nil, ENOENT
+	}
+	nd := &nameidata{t: t, root: t.root, flags: flags, lastType: lastRoot}
+	switch {
+	case name != "" && name[0] == '/':
+		nd.path = PathGet(t.root)
+	case dfd == AT_FDCWD:
+		nd.path = PathGet(t.cwd)
+	default:
+		f, err := t.fget(dfd)
+		if err != nil {
+			return nil, err
+		}
+		if name != "" && !canLookup(f.inode) {
+			return nil, ENOTDIR
+		}
+		if name == "" && flags&lookupLinkatEmpty != 0 &&
+			f.cred != t.cred && !t.cred.Capable(CAP_DAC_READ_SEARCH) {
+			// The 6.10 rule: flink() of a file opened by somebody else
+			// needs CAP_DAC_READ_SEARCH; it fails as if the name did not
+			// exist.
+			return nil, ENOENT
+		}
+		nd.path = PathGet(f.path)
+	}
+	return nd, nil
+}
+
+// linkPathWalk models fs/namei.c:link_path_walk: it walks every component of
+// name but the last, following symlinks and crossing mounts, and leaves the
+// last component in nd.last for the caller. Search permission is checked on
+// each directory passed, including the last component's parent.
+func (nd *nameidata) linkPathWalk(name string) error {
+	name = strings.TrimLeft(name, "/")
+	if name == "" {
+		nd.last, nd.lastType, nd.trailing = "", lastRoot, false
+		return nil
+	}
+	for {
+		if err := nd.t.permission(nd.path.Dentry.inode, mayExec); err != nil {
+			return err
+		}
+		comp, rest, slash := strings.Cut(name, "/")
+		typ := lastNorm
+		switch comp {
+		case ".":
+			typ = lastDot
+		case "..":
+			typ = lastDotDot
+		}
+		rest = strings.TrimLeft(rest, "/")
+		if rest == "" {
+			nd.last, nd.lastType, nd.trailing = comp, typ, slash
+			return nil
+		}
+		name = rest
+		if err := nd.walkIntermediate(comp, typ); err != nil {
+			return err
+		}
+		if !canLookup(nd.path.Dentry.inode) {
+			return ENOTDIR
+		}
+	}
+}
+
+// walkIntermediate models walk_component(nd, WALK_MORE): it steps into a
+// component that is not the last, always following a symlink there.
+func (nd *nameidata) walkIntermediate(comp string, typ lastType) error {
+	switch typ {
+	case lastDot:
+		return nil
+	case lastDotDot:
+		return nd.followDotDot()
+	}
+	d, err := nd.t.k.lookupCached(nd.path.Dentry, comp)
+	if err != nil {
+		return err
+	}
+	link := nd.stepInto(d, true)
+	if link == nil {
+		return nil
+	}
+	body, jumped, err := nd.pickLink(link)
+	if err != nil || jumped {
+		return err
+	}
+	if err := nd.linkPathWalk(body); err != nil {
+		return err
+	}
+	if nd.lastType == lastRoot {
+		return nil
+	}
+	return nd.walkIntermediate(nd.last, nd.lastType)
+}
+
+// lookupLast models fs/namei.c:lookup_last together with the loop of
+// path_lookupat: it resolves the last component, following a final symlink
+// when the walk asks to (a trailing slash asks to, and also demands a
+// directory), and loops over the symlink body's own last component.
+func (nd *nameidata) lookupLast() error {
+	for {
+		if nd.lastType == lastNorm && nd.trailing {
+			nd.flags |= lookupFollow | lookupDirectory
+		}
+		switch nd.lastType {
+		case lastRoot, lastDot:
+			return nil
+		case lastDotDot:
+			return nd.followDotDot()
+		}
+		d, err := nd.t.k.lookupCached(nd.path.Dentry, nd.last)
+		if err != nil {
+			return err
+		}
+		link := nd.stepInto(d, nd.flags&lookupFollow != 0)
+		if link == nil {
+			return nil
+		}
+		body, jumped, err := nd.pickLink(link)
+		if err != nil || jumped {
+			return err
+		}
+		if err := nd.linkPathWalk(body); err != nil {
+			return err
+		}
+	}
+}
+
+// stepInto models fs/namei.c:step_into: it moves the walk onto the dentry d
+// (taking over the caller's reference), crossing any mounts on it. If d is a
+// symlink to follow, the walk stays in the directory containing it and the
+// link's path is returned (with references) for pickLink.
+func (nd *nameidata) stepInto(d *Dentry, follow bool) *Path {
+	p := nd.t.k.followMounts(Path{Mntget(nd.path.Mnt), d})
+	if follow && p.Dentry.inode.Mode.IsSymlink() {
+		return &p
+	}
+	nd.setPath(p)
+	return nil
+}
+
+// pickLink models fs/namei.c:pick_link: count the link against MAXSYMLINKS
+// and read its body. A magic link (/proc/self/fd/N) instead jumps the walk
+// straight to its target (nd_jump_link) and reports jumped. An absolute body
+// restarts the walk at the task's root.
+func (nd *nameidata) pickLink(link *Path) (body string, jumped bool, err error) {
+	defer PathPut(*link)
+	nd.totalLinks++
+	if nd.totalLinks > MAXSYMLINKS {
+		return "", false, ELOOP
+	}
+	inode := link.Dentry.inode
+	body = inode.Link
+	if inode.getLink != nil {
+		jump, text, err := inode.getLink(nd.t)
+		if err != nil {
+			return "", false, err
+		}
+		if jump != nil {
+			nd.setPath(*jump)
+			nd.lastType, nd.last, nd.trailing = lastRoot, "", false
+			return "", true, nil
+		}
+		body = text
+	}
+	if body == "" {
+		return "", false, ENOENT
+	}
+	if body[0] == '/' {
+		nd.setPath(PathGet(nd.root))
+	}
+	return body, false, nil
+}
+
+// followDotDot models fs/namei.c:follow_dotdot: ".." never leaves the task's
+// root, climbs from a mount's root to its mountpoint first, then goes to the
+// parent dentry, crossing any mount on it.
+func (nd *nameidata) followDotDot() error {
+	for {
+		if nd.path == nd.root {
+			return nil
+		}
+		if nd.path.Dentry != nd.path.Mnt.root {
+			break
+		}
+		m := nd.path.Mnt
+		if m.parent == nil || m.parent == m {
+			return nil
+		}
+		nd.setPath(PathGet(Path{m.parent, m.mountpoint}))
+	}
+	p := nd.t.k.followMounts(Path{Mntget(nd.path.Mnt), Dget(nd.path.Dentry.parent)})
+	nd.setPath(p)
+	return nil
+}
+
+// followMounts models fs/namei.c:traverse_mounts: while something is
+// mounted on p, move to the root of the topmost mount. It takes over p's
+// references and returns the result with references.
+func (k *Kernel) followMounts(p Path) Path {
+	for p.Dentry.mounted > 0 {
+		m := k.lookupMnt(p.Mnt, p.Dentry)
+		if m == nil {
+			break
+		}
+		np := Path{Mntget(m), Dget(m.root)}
+		PathPut(p)
+		p = np
+	}
+	return p
+}
+
+// lookupCached models lookup_fast falling back to lookup_slow: the child of
+// parent named name from the dentry cache, or from the filesystem's Lookup
+// under the directory's i_rwsem (shared). It returns a referenced positive
+// dentry or an errno (ENOENT, ENAMETOOLONG, ...).
+func (k *Kernel) lookupCached(parent *Dentry, name string) (*Dentry, error) {
+	if d := parent.child(name); d != nil {
+		return Dget(d), nil
+	}
+	dir := parent.inode
+	k.InodeLockShared(dir, "lookup_slow")
+	defer k.InodeUnlockShared(dir, "lookup_slow")
+	if d := parent.child(name); d != nil {
+		return Dget(d), nil
+	}
+	return k.lookupSlowLocked(parent, name)
+}
+
+// lookupSlowLocked asks the filesystem for name in parent and caches the
+// positive result. Preconditions: parent's i_rwsem is held.
+func (k *Kernel) lookupSlowLocked(parent *Dentry, name string) (*Dentry, error) {
+	dir := parent.inode
+	if dir.IsDeadDir() {
+		return nil, ENOENT
+	}
+	lk, ok := dir.Ops.(Lookuper)
+	if !ok {
+		return nil, ENOTDIR
+	}
+	inode, err := lk.Lookup(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	d := dAlloc(parent, name)
+	d.inode = inode
+	dAdd(d)
+	return d, nil
+}
+
+// lookupForCreate models fs/namei.c:lookup_one_qstr_excl: with the parent
+// locked exclusively, the existing dentry for name (positive, referenced) or
+// a new negative unhashed one for the caller to instantiate.
+func (k *Kernel) lookupForCreate(parent *Dentry, name string) (*Dentry, error) {
+	if parent.inode.rwsem.holder != k.current {
+		bug("lookup_one_qstr_excl without the parent's i_rwsem")
+	}
+	if d := parent.child(name); d != nil {
+		return Dget(d), nil
+	}
+	d, err := k.lookupSlowLocked(parent, name)
+	if err == ENOENT && !parent.inode.IsDeadDir() {
+		return dAlloc(parent, name), nil
+	}
+	return d, err
+}
+
+// lookupPath models fs/namei.c:filename_lookup (path_lookupat): the full
+// lookup of name relative to dfd. It returns the result with references.
+func (t *Task) lookupPath(dfd int, name string, flags lookupFlags) (Path, error) {
+	nd, err := t.pathInit(dfd, name, flags)
+	if err != nil {
+		return Path{}, err
+	}
+	if err = nd.linkPathWalk(name); err == nil {
+		err = nd.lookupLast()
+	}
+	if err == nil && nd.flags&lookupDirectory != 0 && !canLookup(nd.path.Dentry.inode) {
+		err = ENOTDIR
+	}
+	if err != nil {
+		nd.release()
+		return Path{}, err
+	}
+	return nd.path, nil
+}
+
+// lookupParent models fs/namei.c:filename_parentat: the walk stops at the
+// last component's directory. The returned nameidata holds a reference on
+// that directory (release it) and describes the last component.
+func (t *Task) lookupParent(dfd int, name string) (*nameidata, error) {
+	nd, err := t.pathInit(dfd, name, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := nd.linkPathWalk(name); err != nil {
+		nd.release()
+		return nil, err
+	}
+	return nd, nil
+}
+
+// dPath models fs/d_path.c:d_path: the path of p as seen from root (the
+// namespace root when root is the zero Path), with " (deleted)" appended
+// for an unlinked dentry.
+func (k *Kernel) dPath(p Path, root Path) string {
+	if p.Mnt == nil {
+		return "<released>"
+	}
+	var parts []string
+	d, m := p.Dentry, p.Mnt
+	for {
+		if root.Mnt != nil && d == root.Dentry && m == root.Mnt {
+			break
+		}
+		if d == m.root {
+			if m.parent == nil || m.parent == m {
+				break
+			}
+			d, m = m.mountpoint, m.parent
+			continue
+		}
+		if d.IsRoot() {
+			break
+		}
+		parts = append(parts, d.name)
+		d = d.parent
+	}
+	var b strings.Builder
+	for i := len(parts) - 1; i >= 0; i-- {
+		b.WriteByte('/')
+		b.WriteString(parts[i])
+	}
+	s := b.String()
+	if s == "" {
+		s = "/"
+	}
+	if p.Dentry.Unlinked() {
+		s += " (deleted)"
+	}
+	return s
+}
+
+// DPath returns the path of p as the task sees it (d_path against the
+// task's root), as /proc/self/fd/N shows it.
+func (t *Task) DPath(p Path) string { return t.k.dPath(p, t.root) }
+
+// createCtx is the state filename_create hands to mkdir, mknod, symlink and
+// link: the parent directory (locked), the new negative dentry, and the
+// write access taken on the mount. done models done_path_create.
+type createCtx struct {
+	t        *Task
+	nd       *nameidata
+	d        *Dentry
+	mntWrite bool
+}
+
+// dir returns the locked parent directory's inode.
+func (c *createCtx) dir() *Inode { return c.nd.path.Dentry.inode }
+
+func (c *createCtx) done() {
+	c.t.k.InodeUnlock(c.dir(), "done_path_create")
+	Dput(c.d)
+	if c.mntWrite {
+		mntDropWrite(c.nd.path.Mnt)
+	}
+	c.nd.release()
+}
+
+// filenameCreate models fs/namei.c:filename_create: it looks up the parent
+// of name, locks it, and returns a negative dentry for the new name.
+//
+// Errors, in order: those of the parent walk; EEXIST for a last component
+// that is ".", ".." or "/"; EEXIST when the name exists; ENOENT for a
+// trailing slash on a name that is not a directory being made (wantDir);
+// ENOENT when the directory was removed; EROFS on a read-only mount —
+// reported last, so that a read-only mount still says EEXIST for an
+// existing name.
+func (t *Task) filenameCreate(dfd int, name string, wantDir bool) (*createCtx, error) {
+	nd, err := t.lookupParent(dfd, name)
+	if err != nil {
+		return nil, err
+	}
+	if nd.lastType != lastNorm {
+		nd.release()
+		return nil, EEXIST
+	}
+	roErr := mntWantWrite(nd.path.Mnt)
+	c := &createCtx{t: t, nd: nd, mntWrite: roErr == nil}
+	t.k.InodeLock(nd.path.Dentry.inode, "filename_create")
+	d, err := t.k.lookupForCreate(nd.path.Dentry, nd.last)
+	switch {
+	case err != nil:
+	case d.inode != nil:
+		err = EEXIST
+	case nd.trailing && !wantDir:
+		err = ENOENT
+	default:
+		err = roErr
+	}
+	c.d = d
+	if err != nil {
+		c.done()
+		return nil, err
+	}
+	return c, nil
+}

@@ -1,0 +1,375 @@
+package vfs
+
+import (
+	"fmt"
+	"strings"
+)
+
+// MountNamespace is analogous to Linux's struct mnt_namespace: a tree of
+// mounts. Each task works in one (Linux: task->nsproxy->mnt_ns); the
+// namespace's reference count is the number of tasks using it, and when it
+// drops to zero the whole tree is unmounted (put_mnt_ns / umount_tree).
+type MountNamespace struct {
+	kobj
+
+	k      *Kernel
+	seq    int
+	root   *Mount
+	mounts []*Mount // attached mounts, in attach order
+}
+
+func (ns *MountNamespace) kind() string { return "mnt_namespace" }
+
+func (ns *MountNamespace) describe() string { return fmt.Sprintf("mnt_namespace %d", ns.seq) }
+
+// Root returns the namespace's root mount.
+func (ns *MountNamespace) Root() *Mount { return ns.root }
+
+// Mounts returns the attached mounts in the order they were attached.
+func (ns *MountNamespace) Mounts() []*Mount { return append([]*Mount(nil), ns.mounts...) }
+
+func (k *Kernel) newMntNS() *MountNamespace {
+	ns := &MountNamespace{k: k}
+	ns.refs = 1
+	k.register(ns, &ns.kobj)
+	ns.seq = int(ns.id)
+	return ns
+}
+
+// getMntNS and putMntNS model get_mnt_ns and put_mnt_ns.
+func getMntNS(ns *MountNamespace) *MountNamespace {
+	if ns.refs <= 0 {
+		bug("get_mnt_ns on dead %s", ns.describe())
+	}
+	ns.refs++
+	return ns
+}
+
+func putMntNS(ns *MountNamespace) {
+	if ns.refs <= 0 {
+		bug("put_mnt_ns: %s has no references", ns.describe())
+	}
+	ns.refs--
+	if ns.refs > 0 {
+		return
+	}
+	if ns.k.Tracing() {
+		ns.k.Tracef("fs/namespace.c:put_mnt_ns", "%s", ns.describe())
+	}
+	if ns.root != nil {
+		ns.k.umountTree(ns.root)
+		ns.root = nil
+	}
+	ns.k.unregister(&ns.kobj)
+}
+
+// initMountTree models fs/namespace.c:init_mount_tree: the root filesystem
+// mounted as the root of a new initial mount namespace.
+func (k *Kernel) initMountTree(fsName string) (*MountNamespace, error) {
+	fsType, ok := k.fsTypes[fsName]
+	if !ok {
+		return nil, ENODEV
+	}
+	sb, err := k.sget(fsType, "rootfs", 0, "")
+	if err != nil {
+		return nil, err
+	}
+	ns := k.newMntNS()
+	m := k.newMount(sb, sb.root)
+	m.parent = m
+	m.ns = ns
+	m.attached = true // the namespace owns the creation reference
+	ns.root = m
+	ns.mounts = append(ns.mounts, m)
+	return ns, nil
+}
+
+// lookupMnt returns the mount attached on dentry d of mount m, or nil
+// (models fs/namespace.c:lookup_mnt; the most recent mount wins).
+func (k *Kernel) lookupMnt(m *Mount, d *Dentry) *Mount {
+	if d.mounted == 0 {
+		return nil
+	}
+	return k.mountHash[mountpoint{m, d}]
+}
+
+// attachMnt models fs/namespace.c:attach_recursive_mnt: the detached tree
+// rooted at child is mounted on at, in at's namespace, which takes over the
+// caller's reference on child. Path walks follow mounts to the topmost one,
+// so at never already has a mount on it.
+func (k *Kernel) attachMnt(child *Mount, at Path) {
+	if k.lookupMnt(at.Mnt, at.Dentry) != nil {
+		bug("attach_mnt: %s already has a mount", at)
+	}
+	k.linkMnt(child, at)
+	var add func(m *Mount)
+	add = func(m *Mount) {
+		m.ns = at.Mnt.ns
+		m.ns.mounts = append(m.ns.mounts, m)
+		for _, c := range m.children {
+			add(c)
+		}
+	}
+	add(child)
+}
+
+// linkMnt hangs child on at (models fs/namespace.c:mnt_set_mountpoint plus
+// commit_tree's hashing): child holds a reference on its parent mount and on
+// the mountpoint dentry.
+func (k *Kernel) linkMnt(child *Mount, at Path) {
+	child.parent = Mntget(at.Mnt)
+	child.mountpoint = Dget(at.Dentry)
+	at.Dentry.mounted++
+	child.attached = true
+	k.mountHash[mountpoint{at.Mnt, at.Dentry}] = child
+	at.Mnt.children = append(at.Mnt.children, child)
+}
+
+func removeMount(list []*Mount, m *Mount) []*Mount {
+	for i, x := range list {
+		if x == m {
+			return append(list[:i], list[i+1:]...)
+		}
+	}
+	return list
+}
+
+// umountTree models fs/namespace.c:umount_tree: m and every mount under it
+// are detached and lose the namespace's reference; each is freed when its
+// last other user lets go.
+func (k *Kernel) umountTree(m *Mount) {
+	// Children first, newest first, so parents are detached last.
+	for len(m.children) > 0 {
+		k.umountTree(m.children[len(m.children)-1])
+	}
+	if k.Tracing() {
+		k.Tracef("fs/namespace.c:umount_tree", "mount %d of %s", m.id, m.sb.describe())
+	}
+	if m.ns != nil {
+		m.ns.mounts = removeMount(m.ns.mounts, m)
+		m.ns = nil
+	}
+	if m.parent != m && m.parent != nil {
+		parent, mp := m.parent, m.mountpoint
+		delete(k.mountHash, mountpoint{parent, mp})
+		mp.mounted--
+		parent.children = removeMount(parent.children, m)
+		m.parent, m.mountpoint = nil, nil
+		Dput(mp)
+		Mntput(parent)
+	} else {
+		m.parent = nil
+	}
+	m.attached = false
+	Mntput(m)
+}
+
+// isMountRoot reports whether p is the root of its mount.
+func isMountRoot(p Path) bool { return p.Dentry == p.Mnt.root }
+
+// Mount models the mount(2) system call (fs/namespace.c:path_mount): a new
+// mount of fstype from source at target, a bind mount (MS_BIND, recursive
+// with MS_REC), a per-mount read-only remount (MS_REMOUNT|MS_BIND) or a
+// superblock remount (MS_REMOUNT).
+//
+// Errors:
+//   - EPERM: the caller lacks CAP_SYS_ADMIN.
+//   - ENODEV: fstype is not registered.
+//   - ENOENT, ENOTDIR, ...: from resolving target or (for a bind) source.
+//   - EINVAL: a remount of a path that is not a mount root; a bind from
+//     another namespace.
+//   - EBUSY: remounting read-only while an unlinked file is open
+//     (s_remove_count > 0) or a file is open for writing; mounting a device
+//     already mounted with a different read-only state.
+func (t *Task) Mount(source, target, fstype string, flags MountFlags, data string) error {
+	t.enter()
+	return pathErr("mount", target, t.doMount(source, target, fstype, flags, data))
+}
+
+func (t *Task) doMount(source, target, fstype string, flags MountFlags, data string) error {
+	if !t.cred.Capable(CAP_SYS_ADMIN) {
+		return EPERM
+	}
+	at, err := t.lookupPath(AT_FDCWD, target, lookupFollow)
+	if err != nil {
+		return err
+	}
+	defer PathPut(at)
+	k := t.k
+	switch {
+	case flags&(MS_REMOUNT|MS_BIND) == MS_REMOUNT|MS_BIND:
+		// do_reconfigure_mnt: per-mount flags only.
+		if !isMountRoot(at) {
+			return EINVAL
+		}
+		at.Mnt.readonly = flags&MS_RDONLY != 0
+		return nil
+	case flags&MS_REMOUNT != 0:
+		return t.doRemount(at, flags, data)
+	case flags&MS_BIND != 0:
+		// do_loopback
+		src, err := t.lookupPath(AT_FDCWD, source, lookupFollow)
+		if err != nil {
+			return err
+		}
+		defer PathPut(src)
+		if src.Mnt.ns != t.mntns || at.Mnt.ns != t.mntns {
+			return EINVAL
+		}
+		if src.Dentry.inode.Mode.IsDir() != at.Dentry.inode.Mode.IsDir() {
+			return ENOTDIR
+		}
+		clone := k.copyTree(src.Mnt, src.Dentry, flags&MS_REC != 0)
+		k.attachMnt(clone, at)
+		return nil
+	}
+	// do_new_mount
+	fsType, ok := k.fsTypes[fstype]
+	if !ok {
+		return ENODEV
+	}
+	if !at.Dentry.inode.Mode.IsDir() {
+		return ENOTDIR
+	}
+	sb, err := k.sget(fsType, source, flags, data)
+	if err != nil {
+		return err
+	}
+	m := k.newMount(sb, sb.root)
+	m.readonly = flags&MS_RDONLY != 0
+	k.attachMnt(m, at)
+	if k.Tracing() {
+		k.Tracef("fs/namespace.c:do_new_mount", "%s %s on %s", fstype, source, target)
+	}
+	return nil
+}
+
+// doRemount models fs/namespace.c:do_remount for the read-only switch:
+// going read-only is refused with EBUSY while any inode of the superblock
+// has nlink 0 but is still in use, or any mount of it has writers
+// (sb_prepare_remount_readonly).
+func (t *Task) doRemount(at Path, flags MountFlags, data string) error {
+	if !isMountRoot(at) {
+		return EINVAL
+	}
+	sb := at.Mnt.sb
+	ro := flags&MS_RDONLY != 0
+	if ro && !sb.readonly {
+		if sb.removeCount > 0 {
+			return EBUSY
+		}
+		for _, ns := range t.k.namespaces() {
+			for _, m := range ns.mounts {
+				if m.sb == sb && m.writers > 0 {
+					return EBUSY
+				}
+			}
+		}
+	}
+	if r, ok := sb.Ops.(Remounter); ok {
+		if err := r.Remount(sb, flags, data); err != nil {
+			return err
+		}
+	}
+	sb.readonly = ro
+	return nil
+}
+
+// namespaces returns the mount namespaces tasks use, in task order.
+func (k *Kernel) namespaces() []*MountNamespace {
+	var out []*MountNamespace
+	seen := map[*MountNamespace]bool{}
+	for _, t := range k.tasks {
+		if t.mntns != nil && !seen[t.mntns] {
+			seen[t.mntns] = true
+			out = append(out, t.mntns)
+		}
+	}
+	return out
+}
+
+// copyTree models fs/namespace.c:copy_tree (recursive) and clone_mnt (not):
+// a detached copy of mount m showing root, with copies of the mounts under
+// root when recursive. The caller owns the returned mount's reference.
+func (k *Kernel) copyTree(m *Mount, root *Dentry, recursive bool) *Mount {
+	m.sb.refs++
+	clone := k.newMount(m.sb, root)
+	clone.readonly = m.readonly
+	if !recursive {
+		return clone
+	}
+	for _, c := range m.children {
+		if c.mountpoint != root && !isAncestor(root, c.mountpoint) {
+			continue
+		}
+		k.linkMnt(k.copyTree(c, c.root, true), Path{clone, c.mountpoint})
+	}
+	return clone
+}
+
+// Umount models umount2(2) (fs/namespace.c:do_umount).
+//
+// Errors:
+//   - EPERM: the caller lacks CAP_SYS_ADMIN.
+//   - EINVAL: target is not the root of a mount in the caller's namespace,
+//     or flags holds unknown bits.
+//   - EBUSY: the mount has mounts under it or is in use (an open file, a
+//     task's cwd or root), unless MNT_DETACH detaches it lazily.
+func (t *Task) Umount(target string, flags int) error {
+	t.enter()
+	return pathErr("umount2", target, t.doUmount(target, flags))
+}
+
+func (t *Task) doUmount(target string, flags int) error {
+	if flags&^(MNT_FORCE|MNT_DETACH|UMOUNT_NOFOLLOW) != 0 {
+		return EINVAL
+	}
+	if !t.cred.Capable(CAP_SYS_ADMIN) {
+		return EPERM
+	}
+	lf := lookupFollow
+	if flags&UMOUNT_NOFOLLOW != 0 {
+		lf = 0
+	}
+	p, err := t.lookupPath(AT_FDCWD, target, lf)
+	if err != nil {
+		return err
+	}
+	m := p.Mnt
+	if !isMountRoot(p) || m.ns != t.mntns {
+		PathPut(p)
+		return EINVAL
+	}
+	if m.parent == m {
+		PathPut(p)
+		return EBUSY // the namespace root
+	}
+	if flags&MNT_DETACH == 0 {
+		// propagate_mount_busy(mnt, 2): the namespace's reference and ours.
+		if len(m.children) > 0 || m.refs > 2 {
+			PathPut(p)
+			return EBUSY
+		}
+	}
+	PathPut(p)
+	t.k.umountTree(m)
+	return nil
+}
+
+// MountInfo returns the caller's mount table in the format of /proc/mounts:
+// "source mountpoint fstype rw|ro<options> 0 0", one line per mount.
+func (t *Task) MountInfo() []string {
+	var lines []string
+	for _, m := range t.mntns.mounts {
+		mp := "/"
+		if m.parent != m {
+			mp = t.k.dPath(Path{m.parent, m.mountpoint}, t.root)
+		}
+		rw := "rw"
+		if m.ReadOnly() {
+			rw = "ro"
+		}
+		lines = append(lines, strings.Join([]string{m.sb.source, mp, m.sb.fsType.Name(), rw + m.sb.ShowOptions(), "0", "0"}, " "))
+	}
+	return lines
+}

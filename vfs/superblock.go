@@ -1,0 +1,256 @@
+package vfs
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Superblock is analogous to Linux's struct super_block: one mounted
+// instance of a filesystem, shared by every Mount of it.
+//
+// Its reference count models s_active: each Mount holds one. When the last
+// Mount goes, the superblock is killed (generic_shutdown_super): unused
+// dentries are freed, cached inodes evicted, and the filesystem's PutSuper
+// runs. A dentry or inode still referenced at that point has leaked and is
+// reported, as Linux reports "Busy inodes after unmount".
+//
+// Differences from Linux:
+//   - there is no s_umount semaphore and no freezing;
+//   - a filesystem's private state hangs off Private (s_fs_info).
+type Superblock struct {
+	kobj
+
+	k      *Kernel
+	fsType FilesystemType
+	source string
+	dev    uint32
+	bdev   BlockDevice
+	root   *Dentry
+	// options is the option string the superblock was first mounted with.
+	options string
+
+	// Ops holds the super operations: the optional interfaces InodeEvicter,
+	// SuperKiller, OptionShower and Remounter.
+	Ops any
+	// Private is the filesystem's own state (s_fs_info).
+	Private any
+	// MaxLinks is s_max_links: when non-zero, vfs_link refuses with EMLINK
+	// to raise nlink past it. Filesystems that check their own limit inside
+	// Link (ext4, btrfs) leave it 0.
+	MaxLinks uint32
+	// RelinkDir is s_relink_dir, the directory (relative to the
+	// filesystem root) where checkpoint relinks open-unlinked files (seed
+	// patch 07). It is reserved here and set by the relink= mount option
+	// when the checkpoint work lands; empty means "lost+found".
+	RelinkDir string
+	// DropUnused makes the last Iput of any inode evict it and the last
+	// Dput of any dentry free it, whatever nlink says (->drop_inode =
+	// generic_delete_inode plus an always-true ->d_delete). procfs uses it:
+	// its objects describe live kernel state and are rebuilt on lookup.
+	DropUnused bool
+
+	readonly    bool
+	dying       bool
+	inodes      map[uint64]*Inode // in-core inodes by object id (s_inodes)
+	removeCount int64             // s_remove_count: nlink-0 inodes still in core
+	renameMutex Lock
+}
+
+func (sb *Superblock) kind() string { return "superblock" }
+
+func (sb *Superblock) describe() string { return sb.fsType.Name() + ":" + sb.source }
+
+func (sb *Superblock) String() string { return sb.describe() }
+
+// Kernel returns the kernel the superblock belongs to.
+func (sb *Superblock) Kernel() *Kernel { return sb.k }
+
+// Type returns the filesystem type.
+func (sb *Superblock) Type() FilesystemType { return sb.fsType }
+
+// Source returns the device name the superblock was mounted from.
+func (sb *Superblock) Source() string { return sb.source }
+
+// Device returns the block device, or nil for a filesystem without one.
+func (sb *Superblock) Device() BlockDevice { return sb.bdev }
+
+// Dev returns st_dev for files on this superblock (s_dev).
+func (sb *Superblock) Dev() uint32 { return sb.dev }
+
+// Root returns the root dentry (s_root).
+func (sb *Superblock) Root() *Dentry { return sb.root }
+
+// SetRoot installs the root dentry; FillSuper must call it once.
+func (sb *Superblock) SetRoot(d *Dentry) {
+	if sb.root != nil {
+		bug("%s: s_root set twice", sb.describe())
+	}
+	sb.root = d
+}
+
+// Options returns the filesystem option string of the first mount.
+func (sb *Superblock) Options() string { return sb.options }
+
+// ReadOnly reports whether the superblock is mounted read-only (SB_RDONLY).
+func (sb *Superblock) ReadOnly() bool { return sb.readonly }
+
+// RemoveCount returns s_remove_count: in-core inodes whose nlink is 0.
+func (sb *Superblock) RemoveCount() int64 { return sb.removeCount }
+
+// NewInode models fs/inode.c:new_inode: an in-core inode on this superblock
+// with inode number ino, i_count 1 (owned by the caller), nlink 1, and all
+// timestamps set to now. The filesystem fills in the rest (InitOwner, Ops)
+// and hands the reference to a dentry with Instantiate.
+func (sb *Superblock) NewInode(ino uint64, mode FileMode) *Inode {
+	now := sb.k.clock
+	i := &Inode{Sb: sb, Ino: ino, Mode: mode, nlink: 1, Atime: now, Mtime: now, Ctime: now}
+	i.refs = 1
+	i.rwsem.Name = "i_rwsem"
+	sb.k.register(i, &i.kobj)
+	sb.inodes[i.id] = i
+	return i
+}
+
+// Inodes returns the superblock's in-core inodes in creation order.
+func (sb *Superblock) Inodes() []*Inode {
+	out := make([]*Inode, 0, len(sb.inodes))
+	for _, i := range sb.inodes {
+		out = append(out, i)
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].id < out[b].id })
+	return out
+}
+
+// sget finds or creates the superblock for a mount (models fs/super.c:sget
+// with get_tree_bdev's test_bdev_super, and get_tree_nodev). A filesystem
+// type that needs a device shares one superblock per device: mounting an
+// already-mounted device again returns the existing superblock and ignores
+// the new options (linux-semantics.md §6.2), but refuses a read-only/
+// read-write mismatch with EBUSY. Other types get a new superblock per mount.
+//
+// The caller owns one active reference on the result.
+func (k *Kernel) sget(fsType FilesystemType, source string, flags MountFlags, data string) (*Superblock, error) {
+	var bdev BlockDevice
+	if fsType.RequiresDevice() {
+		d, ok := k.devices[source]
+		if !ok {
+			return nil, ENOENT // lookup_bdev: no such device node
+		}
+		bdev = d
+		for _, sb := range k.supers {
+			if sb.bdev == bdev && !sb.dying {
+				if sb.fsType != fsType {
+					return nil, EBUSY // the device is claimed by another filesystem
+				}
+				if sb.readonly != (flags&MS_RDONLY != 0) {
+					return nil, EBUSY // "would change RO state"
+				}
+				sb.refs++
+				return sb, nil
+			}
+		}
+		if bdev.ReadOnly() && flags&MS_RDONLY == 0 {
+			return nil, EACCES // opening the device for write fails
+		}
+	}
+	sb := &Superblock{
+		k: k, fsType: fsType, source: source, bdev: bdev, options: data,
+		readonly: flags&MS_RDONLY != 0,
+		inodes:   map[uint64]*Inode{},
+	}
+	sb.renameMutex.Name = "s_vfs_rename_mutex"
+	sb.refs = 1
+	sb.dev = k.allocDev(bdev)
+	k.register(sb, &sb.kobj)
+	k.supers = append(k.supers, sb)
+	if err := fsType.FillSuper(sb, data); err != nil {
+		k.killSuper(sb)
+		return nil, err
+	}
+	if sb.root == nil {
+		bug("%s: FillSuper succeeded without setting s_root", sb.describe())
+	}
+	return sb, nil
+}
+
+// allocDev assigns st_dev: the device's number for a block device (major 7,
+// like loop devices, in the order devices were added), a fresh anonymous
+// number (major 0) otherwise (models fs/super.c:get_anon_bdev).
+func (k *Kernel) allocDev(bdev BlockDevice) uint32 {
+	if bdev != nil {
+		return k.devNums[bdev]
+	}
+	k.nextAnonDev++
+	return k.nextAnonDev
+}
+
+// deactivateSuper drops an active reference (models fs/super.c:
+// deactivate_super); the last one kills the superblock.
+func deactivateSuper(sb *Superblock) {
+	if sb.refs <= 0 {
+		bug("deactivate_super: %s has no active references", sb.describe())
+	}
+	sb.refs--
+	if sb.refs == 0 {
+		sb.k.killSuper(sb)
+	}
+}
+
+// killSuper models fs/super.c:generic_shutdown_super. Dentries and inodes
+// still referenced afterwards are leaks; they stay registered so Shutdown
+// reports them.
+func (k *Kernel) killSuper(sb *Superblock) {
+	sb.dying = true
+	if k.Tracing() {
+		k.Tracef("fs/super.c:generic_shutdown_super", "%s", sb.describe())
+	}
+	if root := sb.root; root != nil {
+		shrinkDcache(root)
+		sb.root = nil
+		Dput(root)
+	}
+	for _, i := range sb.Inodes() {
+		if i.refs == 0 {
+			evict(i)
+		}
+	}
+	if n := len(sb.inodes); n > 0 {
+		k.Printk("VFS: Busy inodes after unmount of %s (%d). Self-destruct in 5 seconds.  Have a nice day...", sb.describe(), n)
+	}
+	if sk, ok := sb.Ops.(SuperKiller); ok {
+		sk.KillSuper(sb)
+	}
+	for i, s := range k.supers {
+		if s == sb {
+			k.supers = append(k.supers[:i], k.supers[i+1:]...)
+			break
+		}
+	}
+	k.unregister(&sb.kobj)
+}
+
+// Supers returns the live superblocks in creation order.
+func (k *Kernel) Supers() []*Superblock { return append([]*Superblock(nil), k.supers...) }
+
+// ShowOptions returns the filesystem option text of /proc/mounts for sb
+// (",size=..." style, from the filesystem's OptionShower), or "".
+func (sb *Superblock) ShowOptions() string {
+	if s, ok := sb.Ops.(OptionShower); ok {
+		return s.ShowOptions(sb)
+	}
+	return ""
+}
+
+// GoString helps debugging output.
+func (sb *Superblock) GoString() string { return fmt.Sprintf("Superblock(%s)", sb.describe()) }
+
+// DropCaches frees every unused dentry of every superblock (models writing 2
+// to /proc/sys/vm/drop_caches). The inodes those dentries held stay cached:
+// the simulated filesystems keep their inodes in core, as tmpfs does.
+func (k *Kernel) DropCaches() {
+	for _, sb := range k.supers {
+		if sb.root != nil {
+			shrinkDcache(sb.root)
+		}
+	}
+}

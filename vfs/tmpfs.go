@@ -1,0 +1,555 @@
+package vfs
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// TmpfsType is the simulator's tmpfs: an in-memory filesystem that matches
+// Linux's tmpfs (mm/shmem.c with fs/libfs.c's offset directories, 6.18) in
+// everything a system call can observe:
+//
+//   - the root of a new mount is inode 1, mode 01777, nlink 2, size 40;
+//     inode numbers then count 2, 3, ... per superblock and are never
+//     reused (O_TMPFILE inodes and whiteouts use numbers too);
+//   - a directory's size is 20 × (entries + 2) ("20 is mm/shmem.c:
+//     BOGO_DIRENT_SIZE"), hard links included; its nlink is 2 plus its
+//     subdirectories;
+//   - there is no link limit (no EMLINK) and no orphan list: an unlinked
+//     open file simply lives in memory until its last reference goes;
+//   - getdents lists ".", "..", then the most recently added name first;
+//     each added name takes the directory's next offset, starting at 3,
+//     and the last entry's d_off is 0x7fffffff;
+//   - a symlink's st_blocks is 0 below 128 bytes of target (stored inline)
+//     and 8 from there on; a regular file's counts its allocated pages;
+//   - nr_inodes= bounds the inodes plus extra hard links (ENOSPC), as
+//     shmem_reserve_inode does.
+//
+// It is written against the exported VFS contract only, like any other
+// filesystem (ext4sim, btrfssim), and serves as the reference for it.
+//
+// Mount options: nr_inodes=N, mode=OCTAL, uid=N, gid=N. Divergence: size=
+// is not modelled (EINVAL), since the simulator does not account pages
+// against a limit.
+type TmpfsType struct{}
+
+// tmpfs constants.
+const (
+	bogoDirentSize  = 20         // mm/shmem.c:BOGO_DIRENT_SIZE
+	shortSymlinkLen = 128        // mm/shmem.c:SHORT_SYMLINK_LEN
+	dirOffsetMin    = 3          // fs/libfs.c:DIR_OFFSET_MIN
+	dirOffsetEOD    = 0x7fffffff // fs/libfs.c:DIR_OFFSET_EOD
+	tmpfsDefInodes  = 1 << 22
+)
+
+// Name implements FilesystemType.Name.
+func (TmpfsType) Name() string { return "tmpfs" }
+
+// RequiresDevice implements FilesystemType.RequiresDevice: tmpfs makes a new
+// superblock for every mount.
+func (TmpfsType) RequiresDevice() bool { return false }
+
+// FillSuper implements FilesystemType.FillSuper (models
+// mm/shmem.c:shmem_fill_super).
+func (TmpfsType) FillSuper(sb *Superblock, data string) error {
+	ts := &tmpfsSuper{maxInodes: tmpfsDefInodes, rootMode: 0o1777}
+	if err := ts.parse(data); err != nil {
+		return err
+	}
+	ts.freeInodes = ts.maxInodes
+	sb.Ops = ts
+	sb.Private = ts
+	root, err := ts.newInode(sb, nil, S_IFDIR|ts.rootMode, RootCred())
+	if err != nil {
+		return err
+	}
+	root.UID, root.GID = ts.uid, ts.gid
+	root.Private.(*tmpfsDir).parent = root
+	sb.SetRoot(MakeRoot(root))
+	return nil
+}
+
+// tmpfsSuper is the per-superblock state (struct shmem_sb_info).
+type tmpfsSuper struct {
+	nextIno    uint64
+	maxInodes  int64
+	freeInodes int64
+	rootMode   FileMode
+	uid, gid   uint32
+	opts       []string // non-default options, for /proc/mounts
+}
+
+func (ts *tmpfsSuper) parse(data string) error {
+	for _, opt := range strings.Split(data, ",") {
+		if opt == "" {
+			continue
+		}
+		key, val, _ := strings.Cut(opt, "=")
+		var err error
+		switch key {
+		case "nr_inodes":
+			ts.maxInodes, err = strconv.ParseInt(val, 10, 64)
+			if err == nil && ts.maxInodes <= 0 {
+				err = EINVAL
+			}
+		case "mode":
+			var m uint64
+			m, err = strconv.ParseUint(val, 8, 32)
+			ts.rootMode = FileMode(m) & S_IALLUGO
+		case "uid", "gid":
+			var n uint64
+			n, err = strconv.ParseUint(val, 10, 32)
+			if key == "uid" {
+				ts.uid = uint32(n)
+			} else {
+				ts.gid = uint32(n)
+			}
+		default:
+			return EINVAL // "tmpfs: Unknown parameter"
+		}
+		if err != nil {
+			return EINVAL
+		}
+		ts.opts = append(ts.opts, opt)
+	}
+	return nil
+}
+
+// ShowOptions implements OptionShower.
+func (ts *tmpfsSuper) ShowOptions(sb *Superblock) string {
+	var b strings.Builder
+	for _, o := range ts.opts {
+		b.WriteString(",")
+		b.WriteString(o)
+	}
+	return b.String()
+}
+
+// Remount implements Remounter: nr_inodes may change; other options may
+// not.
+func (ts *tmpfsSuper) Remount(sb *Superblock, flags MountFlags, data string) error {
+	n := &tmpfsSuper{maxInodes: ts.maxInodes, rootMode: ts.rootMode, uid: ts.uid, gid: ts.gid}
+	if err := n.parse(data); err != nil {
+		return err
+	}
+	used := ts.maxInodes - ts.freeInodes
+	if n.maxInodes < used {
+		return EINVAL
+	}
+	ts.freeInodes = n.maxInodes - used
+	ts.maxInodes = n.maxInodes
+	return nil
+}
+
+// reserveInode models shmem_reserve_inode: one unit per inode and per extra
+// hard link.
+func (ts *tmpfsSuper) reserveInode() error {
+	if ts.freeInodes == 0 {
+		return ENOSPC
+	}
+	ts.freeInodes--
+	return nil
+}
+
+// freeInode models shmem_free_inode.
+func (ts *tmpfsSuper) freeInode() { ts.freeInodes++ }
+
+// EvictInode implements InodeEvicter: a deleted inode gives its unit back.
+func (ts *tmpfsSuper) EvictInode(i *Inode) {
+	if i.Nlink() == 0 {
+		ts.freeInode()
+	}
+}
+
+// newInode models shmem_get_inode: a new inode owned by cred, in dir.
+func (ts *tmpfsSuper) newInode(sb *Superblock, dir *Inode, mode FileMode, cred *Cred) (*Inode, error) {
+	if err := ts.reserveInode(); err != nil {
+		return nil, err
+	}
+	ts.nextIno++
+	i := sb.NewInode(ts.nextIno, mode)
+	i.InitOwner(dir, mode, cred)
+	switch {
+	case mode.IsDir():
+		i.SetNlink(2)
+		i.Size = 2 * bogoDirentSize
+		i.Ops = tmpfsDirOps{ts}
+		i.Private = &tmpfsDir{entries: map[string]*tmpfsDirent{}, nextOff: dirOffsetMin, parent: dir}
+	default:
+		i.Ops = tmpfsFileOps{}
+	}
+	return i, nil
+}
+
+// tmpfsDir is a directory's contents: the libfs "offset directory".
+type tmpfsDir struct {
+	entries map[string]*tmpfsDirent
+	nextOff int64
+	parent  *Inode // for ".." in getdents
+}
+
+type tmpfsDirent struct {
+	name  string
+	inode *Inode
+	off   int64
+}
+
+func dirOf(i *Inode) *tmpfsDir { return i.Private.(*tmpfsDir) }
+
+// addEntry models simple_offset_add plus the directory bookkeeping of
+// shmem_mknod and shmem_link: the name takes the next offset (so it lists
+// first), the size grows by BOGO_DIRENT_SIZE, and the times move.
+func addEntry(dir *Inode, name string, inode *Inode) {
+	td := dirOf(dir)
+	if td.entries[name] != nil {
+		bug("tmpfs: %q already in directory %d", name, dir.Ino)
+	}
+	td.entries[name] = &tmpfsDirent{name: name, inode: inode, off: td.nextOff}
+	td.nextOff++
+	dir.Size += bogoDirentSize
+	dir.Touch(true, true)
+}
+
+// removeEntry models simple_offset_remove and shmem_unlink's bookkeeping.
+func removeEntry(dir *Inode, name string) *Inode {
+	td := dirOf(dir)
+	e := td.entries[name]
+	if e == nil {
+		bug("tmpfs: %q not in directory %d", name, dir.Ino)
+	}
+	delete(td.entries, name)
+	dir.Size -= bogoDirentSize
+	dir.Touch(true, true)
+	return e.inode
+}
+
+// tmpfsDirOps implements the directory inode operations.
+type tmpfsDirOps struct{ ts *tmpfsSuper }
+
+var (
+	_ Lookuper    = tmpfsDirOps{}
+	_ Creator     = tmpfsDirOps{}
+	_ Linker      = tmpfsDirOps{}
+	_ Unlinker    = tmpfsDirOps{}
+	_ Mkdirer     = tmpfsDirOps{}
+	_ Rmdirer     = tmpfsDirOps{}
+	_ Renamer     = tmpfsDirOps{}
+	_ Mknoder     = tmpfsDirOps{}
+	_ Symlinker   = tmpfsDirOps{}
+	_ Tmpfiler    = tmpfsDirOps{}
+	_ DirIterator = tmpfsDirOps{}
+)
+
+// Lookup implements Lookuper (models fs/libfs.c:simple_lookup).
+func (o tmpfsDirOps) Lookup(dir *Inode, name string) (*Inode, error) {
+	if len(name) > NAME_MAX {
+		return nil, ENAMETOOLONG
+	}
+	e := dirOf(dir).entries[name]
+	if e == nil {
+		return nil, ENOENT
+	}
+	Ihold(e.inode)
+	return e.inode, nil
+}
+
+func (o tmpfsDirOps) mknod(dir *Inode, d *Dentry, mode FileMode, rdev uint32) error {
+	if len(d.Name()) > NAME_MAX {
+		return ENAMETOOLONG
+	}
+	i, err := o.ts.newInode(dir.Sb, dir, mode, dir.Sb.Kernel().Current().Cred())
+	if err != nil {
+		return err
+	}
+	i.Rdev = rdev
+	addEntry(dir, d.Name(), i)
+	d.Instantiate(i)
+	return nil
+}
+
+// Create implements Creator (models mm/shmem.c:shmem_create).
+func (o tmpfsDirOps) Create(dir *Inode, d *Dentry, mode FileMode, excl bool) error {
+	return o.mknod(dir, d, mode, 0)
+}
+
+// Mknod implements Mknoder (models mm/shmem.c:shmem_mknod).
+func (o tmpfsDirOps) Mknod(dir *Inode, d *Dentry, mode FileMode, rdev uint32) error {
+	return o.mknod(dir, d, mode, rdev)
+}
+
+// Mkdir implements Mkdirer (models mm/shmem.c:shmem_mkdir).
+func (o tmpfsDirOps) Mkdir(dir *Inode, d *Dentry, mode FileMode) error {
+	if err := o.mknod(dir, d, mode, 0); err != nil {
+		return err
+	}
+	dir.IncNlink()
+	return nil
+}
+
+// Symlink implements Symlinker (models mm/shmem.c:shmem_symlink).
+func (o tmpfsDirOps) Symlink(dir *Inode, d *Dentry, target string) error {
+	if len(target)+1 > PageSize {
+		return ENAMETOOLONG
+	}
+	if len(d.Name()) > NAME_MAX {
+		return ENAMETOOLONG
+	}
+	i, err := o.ts.newInode(dir.Sb, dir, S_IFLNK|0o777, dir.Sb.Kernel().Current().Cred())
+	if err != nil {
+		return err
+	}
+	i.Link = target
+	i.Size = int64(len(target))
+	addEntry(dir, d.Name(), i)
+	d.Instantiate(i)
+	return nil
+}
+
+// Tmpfile implements Tmpfiler (models mm/shmem.c:shmem_tmpfile): an inode
+// with no directory entry; the directory's size does not change.
+func (o tmpfsDirOps) Tmpfile(dir *Inode, d *Dentry, mode FileMode) error {
+	i, err := o.ts.newInode(dir.Sb, dir, mode, dir.Sb.Kernel().Current().Cred())
+	if err != nil {
+		return err
+	}
+	d.Tmpfile(i)
+	return nil
+}
+
+// Link implements Linker (models mm/shmem.c:shmem_link). tmpfs has no nlink
+// check of its own: in eras whose VFS does not refuse nlink 0 either, a
+// file whose names are all gone can be linked back. The first link of an
+// O_TMPFILE inode does not reserve an inode unit.
+func (o tmpfsDirOps) Link(old *Dentry, dir *Inode, d *Dentry) error {
+	i := old.Inode()
+	if len(d.Name()) > NAME_MAX {
+		return ENAMETOOLONG
+	}
+	if i.Nlink() > 0 {
+		if err := o.ts.reserveInode(); err != nil {
+			return err
+		}
+	}
+	addEntry(dir, d.Name(), i)
+	i.Touch(false, true)
+	i.IncNlink()
+	Ihold(i)
+	d.Instantiate(i)
+	return nil
+}
+
+// Unlink implements Unlinker (models mm/shmem.c:shmem_unlink).
+func (o tmpfsDirOps) Unlink(dir *Inode, d *Dentry) error {
+	i := d.Inode()
+	if i.Nlink() > 1 && !i.Mode.IsDir() {
+		o.ts.freeInode()
+	}
+	removeEntry(dir, d.Name())
+	i.Touch(false, true)
+	i.DropNlink()
+	return nil
+}
+
+// Rmdir implements Rmdirer (models mm/shmem.c:shmem_rmdir).
+func (o tmpfsDirOps) Rmdir(dir *Inode, d *Dentry) error {
+	i := d.Inode()
+	if len(dirOf(i).entries) > 0 {
+		return ENOTEMPTY
+	}
+	i.DropNlink()
+	dir.DropNlink()
+	return o.Unlink(dir, d)
+}
+
+// Rename implements Renamer (models mm/shmem.c:shmem_rename2). The moved
+// name takes a new offset in its new directory, so it lists first.
+func (o tmpfsDirOps) Rename(oldDir *Inode, oldD *Dentry, newDir *Inode, newD *Dentry, flags uint) error {
+	if len(newD.Name()) > NAME_MAX {
+		return ENAMETOOLONG
+	}
+	src, tgt := oldD.Inode(), newD.Inode()
+	if flags&RENAME_EXCHANGE != 0 {
+		removeEntry(oldDir, oldD.Name())
+		removeEntry(newDir, newD.Name())
+		addEntry(newDir, newD.Name(), src)
+		addEntry(oldDir, oldD.Name(), tgt)
+		if oldDir != newDir && src.Mode.IsDir() != tgt.Mode.IsDir() {
+			if src.Mode.IsDir() {
+				oldDir.DropNlink()
+				newDir.IncNlink()
+			} else {
+				newDir.DropNlink()
+				oldDir.IncNlink()
+			}
+		}
+		reparent(src, newDir)
+		reparent(tgt, oldDir)
+		return nil
+	}
+	if tgt != nil && tgt.Mode.IsDir() && len(dirOf(tgt).entries) > 0 {
+		return ENOTEMPTY
+	}
+	theyAreDirs := src.Mode.IsDir()
+	if tgt != nil {
+		if tgt.Nlink() > 1 && !tgt.Mode.IsDir() {
+			o.ts.freeInode()
+		}
+		removeEntry(newDir, newD.Name())
+		tgt.Touch(false, true)
+		tgt.DropNlink()
+		if theyAreDirs {
+			tgt.DropNlink()
+			oldDir.DropNlink()
+		}
+	} else if theyAreDirs && oldDir != newDir {
+		oldDir.DropNlink()
+		newDir.IncNlink()
+	}
+	removeEntry(oldDir, oldD.Name())
+	addEntry(newDir, newD.Name(), src)
+	reparent(src, newDir)
+	src.Touch(false, true)
+	if flags&RENAME_WHITEOUT != 0 {
+		// shmem_whiteout: a 0:0 character device takes the old name.
+		w, err := o.ts.newInode(oldDir.Sb, oldDir, S_IFCHR, oldDir.Sb.Kernel().Current().Cred())
+		if err != nil {
+			return err
+		}
+		addEntry(oldDir, oldD.Name(), w)
+		Iput(w) // no dentry: the entry alone keeps it, like an on-disk dirent
+	}
+	return nil
+}
+
+func reparent(i, dir *Inode) {
+	if i.Mode.IsDir() {
+		dirOf(i).parent = dir
+	}
+}
+
+// IterateDir implements DirIterator (models fs/libfs.c:offset_readdir): ".",
+// "..", then entries by descending offset.
+func (o tmpfsDirOps) IterateDir(dir *Inode, pos int64, emit func(Dirent) bool) error {
+	td := dirOf(dir)
+	ents := make([]*tmpfsDirent, 0, len(td.entries))
+	for _, e := range td.entries {
+		ents = append(ents, e)
+	}
+	sort.Slice(ents, func(a, b int) bool { return ents[a].off > ents[b].off })
+	next := func(i int) int64 {
+		if i < len(ents) {
+			return ents[i].off
+		}
+		return dirOffsetEOD
+	}
+	if pos == 0 {
+		if !emit(Dirent{Name: ".", Ino: dir.Ino, Type: S_IFDIR, Off: 1}) {
+			return nil
+		}
+		pos = 1
+	}
+	if pos == 1 {
+		if !emit(Dirent{Name: "..", Ino: td.parent.Ino, Type: S_IFDIR, Off: next(0)}) {
+			return nil
+		}
+		pos = next(0)
+	}
+	if pos == 2 {
+		pos = next(0)
+	}
+	for i, e := range ents {
+		if e.off > pos || pos == dirOffsetEOD {
+			continue
+		}
+		if !emit(Dirent{Name: e.name, Ino: e.inode.Ino, Type: e.inode.Mode.Type(), Off: next(i + 1)}) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// tmpfsFileOps implements the operations of non-directory inodes.
+type tmpfsFileOps struct{}
+
+var (
+	_ Getattrer      = tmpfsFileOps{}
+	_ FileattrSetter = tmpfsFileOps{}
+)
+
+// Getattr implements Getattrer: short symlinks are stored in the inode.
+func (tmpfsFileOps) Getattr(i *Inode, st *Stat_t) {
+	if i.Mode.IsSymlink() {
+		st.Blocks = 0
+		if len(i.Link) >= shortSymlinkLen {
+			st.Blocks = PageSize / 512
+		}
+	}
+}
+
+// FileattrSet implements FileattrSetter (tmpfs supports chattr +a and +i
+// since 6.0).
+func (tmpfsFileOps) FileattrSet(i *Inode, flags InodeFlags) error { return nil }
+
+// FileattrSet implements FileattrSetter for directories.
+func (o tmpfsDirOps) FileattrSet(i *Inode, flags InodeFlags) error { return nil }
+
+// WalkDirents implements DirentWalker.
+func (ts *tmpfsSuper) WalkDirents(sb *Superblock, fn func(dir *Inode, name string, child *Inode)) {
+	for _, dir := range sb.Inodes() {
+		if !dir.Mode.IsDir() {
+			continue
+		}
+		td := dirOf(dir)
+		names := make([]string, 0, len(td.entries))
+		for n := range td.entries {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fn(dir, n, td.entries[n].inode)
+		}
+	}
+}
+
+// CheckSuper implements SuperChecker: tmpfs's directory accounting.
+//
+//	T1  a directory's nlink is 2 plus its subdirectories (0 once removed);
+//	T2  a directory's size is 20 × (entries + 2);
+//	T3  the free inode count equals nr_inodes minus live inodes minus
+//	    extra hard links.
+func (ts *tmpfsSuper) CheckSuper(sb *Superblock) []Violation {
+	var out []Violation
+	used := int64(0)
+	for _, i := range sb.Inodes() {
+		used++
+		if !i.Mode.IsDir() && i.Nlink() > 1 {
+			used += int64(i.Nlink()) - 1
+		}
+		if !i.Mode.IsDir() {
+			continue
+		}
+		td := dirOf(i)
+		subdirs := uint32(0)
+		for _, e := range td.entries {
+			if e.inode.Mode.IsDir() {
+				subdirs++
+			}
+		}
+		want := 2 + subdirs
+		if i.IsDeadDir() {
+			want = 0
+		}
+		if i.Nlink() != want {
+			out = append(out, Violation{"T1", fmt.Sprintf("tmpfs dir inode %d has nlink %d, want %d", i.Ino, i.Nlink(), want)})
+		}
+		if size := int64(bogoDirentSize * (len(td.entries) + 2)); i.Size != size {
+			out = append(out, Violation{"T2", fmt.Sprintf("tmpfs dir inode %d has size %d, want %d", i.Ino, i.Size, size)})
+		}
+	}
+	if ts.freeInodes != ts.maxInodes-used {
+		out = append(out, Violation{"T3", fmt.Sprintf("tmpfs free inode count %d, want %d", ts.freeInodes, ts.maxInodes-used)})
+	}
+	return out
+}
