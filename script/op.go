@@ -293,6 +293,10 @@ func (op Op) String() string {
 	return strings.Join(parts, " ")
 }
 
+// GoString prints the op as its script text, so rapid's reports of drawn
+// sequences read as scripts.
+func (op Op) GoString() string { return strconv.Quote(op.String()) }
+
 // Format prints ops as a script, one per line.
 func Format(ops []Op) string {
 	var b strings.Builder

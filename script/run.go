@@ -54,18 +54,55 @@ type OrphanLister interface {
 	OnDiskOrphans(sb *vfs.Superblock) []uint64
 }
 
+// Sys is the system-call surface a Runner drives. *vfs.Task implements it
+// for the simulator; the kernel-differential tests implement it with real
+// system calls, so one runner produces both sides of a comparison. Errors
+// must carry a vfs.Errno (the Linux number).
+type Sys interface {
+	Open(path string, flags int, mode vfs.FileMode) (int, error)
+	Openat(dirfd int, path string, flags int, mode vfs.FileMode) (int, error)
+	Close(fd int) error
+	Dup(fd int) (int, error)
+	Read(fd int, p []byte) (int, error)
+	Write(fd int, p []byte) (int, error)
+	Pread(fd int, p []byte, off int64) (int, error)
+	Pwrite(fd int, p []byte, off int64) (int, error)
+	Ftruncate(fd int, length int64) error
+	Link(oldpath, newpath string) error
+	Linkat(olddirfd int, oldpath string, newdirfd int, newpath string, flags int) error
+	Unlink(path string) error
+	Rmdir(path string) error
+	Mkdir(path string, mode vfs.FileMode) error
+	Mkdirat(dirfd int, path string, mode vfs.FileMode) error
+	Rename(oldpath, newpath string) error
+	Renameat2(olddirfd int, oldpath string, newdirfd int, newpath string, flags uint) error
+	Mkfifo(path string, mode vfs.FileMode) error
+	Symlink(target, linkpath string) error
+	Fstat(fd int) (vfs.Stat_t, error)
+	Stat(path string) (vfs.Stat_t, error)
+	Lstat(path string) (vfs.Stat_t, error)
+	Readlink(path string) (string, error)
+	ReadDir(fd int) ([]vfs.Dirent, error)
+	Chdir(path string) error
+	Chmod(path string, mode vfs.FileMode) error
+}
+
+var _ Sys = (*vfs.Task)(nil)
+
 // Runner executes ops as one task against a filesystem mounted at Root.
 // Paths in ops are relative to Root, as the oracle's are to its mount.
+// Ops that only the simulator has (chattr, bind, remount-ro, umount, setuid,
+// orphans) need T to be a *vfs.Task.
 type Runner struct {
-	T    *vfs.Task
+	T    Sys
 	Root string
 
 	fds   map[string]int
 	order []string // fd names in the order they were opened
 }
 
-// NewRunner returns a runner for task t on the filesystem mounted at root.
-func NewRunner(t *vfs.Task, root string) *Runner {
+// NewRunner returns a runner for t on the filesystem mounted at root.
+func NewRunner(t Sys, root string) *Runner {
 	return &Runner{T: t, Root: root, fds: map[string]int{}}
 }
 
@@ -73,6 +110,18 @@ func NewRunner(t *vfs.Task, root string) *Runner {
 func (r *Runner) FD(name string) (int, bool) {
 	fd, ok := r.fds[name]
 	return fd, ok
+}
+
+// FDNames returns the names of the open descriptors, in the order they were
+// opened.
+func (r *Runner) FDNames() []string {
+	var out []string
+	for _, n := range r.order {
+		if _, ok := r.fds[n]; ok && !contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // p maps a script path to the task's namespace, keeping trailing slashes
@@ -207,15 +256,15 @@ func (r *Runner) Step(op Op) Step {
 	case "chmod":
 		err = t.Chmod(r.p(op.Path), vfs.FileMode(op.N))
 	case "chattr":
-		err = r.chattr(fd, op.Text)
+		err = r.chattr(r.task(op), fd, op.Text)
 	case "bind":
-		err = t.Mount(r.p(op.Path), r.p(op.Path2), "", vfs.MS_BIND, "")
+		err = r.task(op).Mount(r.p(op.Path), r.p(op.Path2), "", vfs.MS_BIND, "")
 	case "remount-ro":
-		err = t.Mount("", r.p(op.Path), "", vfs.MS_REMOUNT|vfs.MS_BIND|vfs.MS_RDONLY, "")
+		err = r.task(op).Mount("", r.p(op.Path), "", vfs.MS_REMOUNT|vfs.MS_BIND|vfs.MS_RDONLY, "")
 	case "umount":
-		err = t.Umount(r.p(op.Path), 0)
+		err = r.task(op).Umount(r.p(op.Path), 0)
 	case "setuid":
-		t.SetCred(vfs.UserCred(uint32(op.N), uint32(op.N)))
+		r.task(op).SetCred(vfs.UserCred(uint32(op.N), uint32(op.N)))
 	default:
 		panic("script: no runner for op " + op.Name)
 	}
@@ -281,8 +330,17 @@ func (r *Runner) ls(p string) ([]string, error) {
 	return names, err
 }
 
-func (r *Runner) chattr(fd int, spec string) error {
-	t := r.T
+// task returns the simulated task behind the runner, for ops only the
+// simulator has.
+func (r *Runner) task(op Op) *vfs.Task {
+	t, ok := r.T.(*vfs.Task)
+	if !ok {
+		panic("script: op " + op.Name + " needs the simulator")
+	}
+	return t
+}
+
+func (r *Runner) chattr(t *vfs.Task, fd int, spec string) error {
 	f, err := t.File(fd)
 	if err != nil {
 		return err
@@ -354,12 +412,16 @@ func (r *Runner) Tree() []Node {
 // the first-opened fd name still open on it (or "ino:N"), or nil for a
 // filesystem without one.
 func (r *Runner) orphans() []string {
-	p, err := r.T.Stat(r.Root)
+	t, ok := r.T.(*vfs.Task)
+	if !ok {
+		return nil // the real kernel's tmpfs: no orphan list
+	}
+	p, err := t.Stat(r.Root)
 	if err != nil {
 		return nil
 	}
 	var sb *vfs.Superblock
-	for _, s := range r.T.Kernel().Supers() {
+	for _, s := range t.Kernel().Supers() {
 		if s.Dev() == p.Dev {
 			sb = s
 		}

@@ -20,12 +20,17 @@ func assertionFailure(msg string) *AssertionFailure { return &AssertionFailure{M
 // The message is formatted only on failure.
 func Assert(cond bool, format string, args ...any) {
 	if !cond {
-		panic(assertionFailure(fmt.Sprintf(format, args...)))
+		Bug(format, args...)
 	}
 }
 
-// bug panics with an *AssertionFailure; callers test the condition first so
-// that the message's arguments are only computed on failure.
-func bug(format string, args ...any) {
+// Bug panics with an *AssertionFailure. It is Assert's form for hot paths:
+// the caller tests the condition itself, so the message's arguments are only
+// computed on failure:
+//
+//	if d.refs <= 0 {
+//		vfs.Bug("dput: dentry %s has d_count 0", d.describe())
+//	}
+func Bug(format string, args ...any) {
 	panic(assertionFailure(fmt.Sprintf(format, args...)))
 }

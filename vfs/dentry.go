@@ -108,7 +108,7 @@ func Dget(d *Dentry) *Dentry {
 func Dput(d *Dentry) {
 	for d != nil {
 		if d.refs <= 0 {
-			bug("dput: dentry %s has d_count 0", d.describe())
+			Bug("dput: dentry %s has d_count 0", d.describe())
 		}
 		d.refs--
 		if d.refs > 0 || (d.hashed && d.inode != nil && !d.sb.DropUnused) {
@@ -122,10 +122,10 @@ func Dput(d *Dentry) {
 // returns the parent whose reference it still has to drop (nil for a root).
 func dentryKill(d *Dentry) *Dentry {
 	if d.refs != 0 {
-		bug("killing dentry %s with d_count %d", d.describe(), d.refs)
+		Bug("killing dentry %s with d_count %d", d.describe(), d.refs)
 	}
 	if len(d.children) != 0 {
-		bug("killing dentry %s with cached children", d.describe())
+		Bug("killing dentry %s with cached children", d.describe())
 	}
 	if d.hashed {
 		delete(d.parent.children, d.name)
@@ -170,10 +170,10 @@ func MakeRoot(inode *Inode) *Dentry {
 // VFS hashes the dentry afterwards.
 func (d *Dentry) Instantiate(inode *Inode) {
 	if d.inode != nil {
-		bug("d_instantiate on positive dentry %s", d.describe())
+		Bug("d_instantiate on positive dentry %s", d.describe())
 	}
 	if inode.Sb != d.sb {
-		bug("d_instantiate: inode of %s under dentry of %s", inode.Sb.describe(), d.sb.describe())
+		Bug("d_instantiate: inode of %s under dentry of %s", inode.Sb.describe(), d.sb.describe())
 	}
 	d.inode = inode
 }
@@ -183,7 +183,7 @@ func (d *Dentry) Instantiate(inode *Inode) {
 // reference), and inode's nlink drops from 1 to 0. The dentry stays unhashed.
 func (d *Dentry) Tmpfile(inode *Inode) {
 	if d.inode != nil || d.hashed {
-		bug("d_tmpfile on dentry %s", d.describe())
+		Bug("d_tmpfile on dentry %s", d.describe())
 	}
 	d.name = fmt.Sprintf("#%d", inode.Ino)
 	inode.DropNlink()
@@ -193,7 +193,7 @@ func (d *Dentry) Tmpfile(inode *Inode) {
 // dAdd hashes d under its parent (d_rehash / the hashing half of d_add).
 func dAdd(d *Dentry) {
 	if d.hashed {
-		bug("d_add: dentry %s already hashed", d.describe())
+		Bug("d_add: dentry %s already hashed", d.describe())
 	}
 	p := d.parent
 	if p.children == nil {
@@ -201,7 +201,7 @@ func dAdd(d *Dentry) {
 	}
 	_, dup := p.children[d.name]
 	if dup {
-		bug("d_add: %s already has a child %q", p.describe(), d.name)
+		Bug("d_add: %s already has a child %q", p.describe(), d.name)
 	}
 	p.children[d.name] = d
 	d.hashed = true
@@ -273,7 +273,7 @@ func shrinkDcache(root *Dentry) {
 			if c.refs == 0 && len(c.children) == 0 {
 				p := dentryKill(c)
 				if p != d {
-					bug("shrink_dcache: parent mismatch")
+					Bug("shrink_dcache: parent mismatch")
 				}
 				Dput(p)
 			}

@@ -99,7 +99,7 @@ func (f *File) Writable() bool { return f.mode&fmodeWrite != 0 }
 // Fget takes a reference on an open file (get_file).
 func Fget(f *File) *File {
 	if f.refs <= 0 {
-		bug("get_file on released file %s", f.describe())
+		Bug("get_file on released file %s", f.describe())
 	}
 	f.refs++
 	return f
@@ -108,7 +108,7 @@ func Fget(f *File) *File {
 // Fput drops a reference (models fs/file_table.c:fput and __fput).
 func Fput(f *File) {
 	if f.refs <= 0 {
-		bug("fput: file %s has f_count 0", f.describe())
+		Bug("fput: file %s has f_count 0", f.describe())
 	}
 	f.refs--
 	if f.refs > 0 {

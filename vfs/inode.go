@@ -188,7 +188,7 @@ func (i *Inode) IncNlink() {
 // inode reaching 0 is counted in the superblock's s_remove_count.
 func (i *Inode) DropNlink() {
 	if i.nlink <= 0 {
-		bug("drop_nlink: inode %d of %s already has nlink 0", i.Ino, i.Sb.describe())
+		Bug("drop_nlink: inode %d of %s already has nlink 0", i.Ino, i.Sb.describe())
 	}
 	i.nlink--
 	if i.nlink == 0 {
@@ -248,7 +248,7 @@ func (i *Inode) Touch(m, c bool) {
 // igrab allows it; taking one on an inode being freed is a bug.
 func Ihold(i *Inode) {
 	if i.state&(I_FREEING|I_CLEAR) != 0 {
-		bug("ihold on freed inode %d of %s", i.Ino, i.Sb.describe())
+		Bug("ihold on freed inode %d of %s", i.Ino, i.Sb.describe())
 	}
 	i.refs++
 }
@@ -259,7 +259,7 @@ func Ihold(i *Inode) {
 // released, and the inode is freed.
 func Iput(i *Inode) {
 	if i.refs <= 0 {
-		bug("iput: inode %d of %s has i_count 0", i.Ino, i.Sb.describe())
+		Bug("iput: inode %d of %s has i_count 0", i.Ino, i.Sb.describe())
 	}
 	i.refs--
 	if i.refs == 0 {
@@ -278,7 +278,7 @@ func iputFinal(i *Inode) {
 // evict models fs/inode.c:evict.
 func evict(i *Inode) {
 	if i.refs != 0 {
-		bug("evict: inode %d still has i_count %d", i.Ino, i.refs)
+		Bug("evict: inode %d still has i_count %d", i.Ino, i.refs)
 	}
 	sb := i.Sb
 	i.state |= I_FREEING

@@ -133,17 +133,17 @@ func NewKernel(opts Options) *Kernel {
 	}
 	ns, err := k.initMountTree(rootFS)
 	if err != nil {
-		bug("boot: mounting the root filesystem %q: %v", rootFS, err)
+		Bug("boot: mounting the root filesystem %q: %v", rootFS, err)
 	}
 	k.init = k.newTask(nil, RootCred(), ns)
 	putMntNS(ns) // the init task holds it now
 	if !opts.NoProc {
 		k.current = k.init
 		if k.init.Mkdir("/proc", 0o555) != nil {
-			bug("boot: mkdir /proc")
+			Bug("boot: mkdir /proc")
 		}
 		if k.init.Mount("proc", "/proc", "proc", 0, "") != nil {
-			bug("boot: mount proc")
+			Bug("boot: mount proc")
 		}
 	}
 	k.current = nil
@@ -166,7 +166,7 @@ func (k *Kernel) RegisterFilesystem(t FilesystemType) {
 	name := t.Name()
 	_, dup := k.fsTypes[name]
 	if dup {
-		bug("register_filesystem: %q registered twice", name)
+		Bug("register_filesystem: %q registered twice", name)
 	}
 	k.fsTypes[name] = t
 }
@@ -176,7 +176,7 @@ func (k *Kernel) RegisterFilesystem(t FilesystemType) {
 func (k *Kernel) AddBlockDevice(dev BlockDevice) {
 	_, dup := k.devices[dev.Name()]
 	if dup {
-		bug("block device %q added twice", dev.Name())
+		Bug("block device %q added twice", dev.Name())
 	}
 	k.devices[dev.Name()] = dev
 	k.devNums[dev] = 7<<8 | uint32(len(k.devNums))
@@ -269,7 +269,7 @@ func (k *Kernel) register(o object, h *kobj) {
 func (k *Kernel) unregister(h *kobj) {
 	_, ok := k.live[h.id]
 	if !ok {
-		bug("freeing object %d twice", h.id)
+		Bug("freeing object %d twice", h.id)
 	}
 	delete(k.live, h.id)
 }

@@ -47,10 +47,10 @@ func (k *Kernel) Acquire(l *Lock, where string) {
 	}
 	for l.holder != nil || l.readers > 0 {
 		if l.holder == t {
-			bug("%s: task %d takes %s twice", where, tidOf(t), l.Name)
+			Bug("%s: task %d takes %s twice", where, tidOf(t), l.Name)
 		}
 		if k.scheduler == nil {
-			bug("%s: %s contended with no scheduler installed", where, l.Name)
+			Bug("%s: %s contended with no scheduler installed", where, l.Name)
 		}
 		k.scheduler.Block(t, l)
 	}
@@ -65,10 +65,10 @@ func (k *Kernel) AcquireShared(l *Lock, where string) {
 	}
 	for l.holder != nil {
 		if l.holder == t {
-			bug("%s: task %d takes %s shared while holding it", where, tidOf(t), l.Name)
+			Bug("%s: task %d takes %s shared while holding it", where, tidOf(t), l.Name)
 		}
 		if k.scheduler == nil {
-			bug("%s: %s contended with no scheduler installed", where, l.Name)
+			Bug("%s: %s contended with no scheduler installed", where, l.Name)
 		}
 		k.scheduler.Block(t, l)
 	}
@@ -78,7 +78,7 @@ func (k *Kernel) AcquireShared(l *Lock, where string) {
 // Release drops a write hold taken by Acquire.
 func (k *Kernel) Release(l *Lock, where string) {
 	if l.holder != k.current {
-		bug("%s: releasing %s not held by the current task", where, l.Name)
+		Bug("%s: releasing %s not held by the current task", where, l.Name)
 	}
 	l.holder = nil
 	if k.scheduler != nil {
@@ -89,7 +89,7 @@ func (k *Kernel) Release(l *Lock, where string) {
 // ReleaseShared drops a read hold taken by AcquireShared.
 func (k *Kernel) ReleaseShared(l *Lock, where string) {
 	if l.readers <= 0 {
-		bug("%s: releasing %s (shared) not held", where, l.Name)
+		Bug("%s: releasing %s (shared) not held", where, l.Name)
 	}
 	l.readers--
 	if k.scheduler != nil {

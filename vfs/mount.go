@@ -86,7 +86,7 @@ func (m *Mount) Refs() int64 { return m.refs }
 // Mntget takes a reference on m (models fs/namespace.c:mntget).
 func Mntget(m *Mount) *Mount {
 	if m.refs <= 0 {
-		bug("mntget on freed mount %s", m.describe())
+		Bug("mntget on freed mount %s", m.describe())
 	}
 	m.refs++
 	return m
@@ -97,14 +97,14 @@ func Mntget(m *Mount) *Mount {
 // active reference.
 func Mntput(m *Mount) {
 	if m.refs <= 0 {
-		bug("mntput: mount %s has no references", m.describe())
+		Bug("mntput: mount %s has no references", m.describe())
 	}
 	m.refs--
 	if m.refs > 0 {
 		return
 	}
 	if m.attached {
-		bug("last reference of attached mount %s dropped", m.describe())
+		Bug("last reference of attached mount %s dropped", m.describe())
 	}
 	if m.sb.k.Tracing() {
 		m.sb.k.Tracef("fs/namespace.c:cleanup_mnt", "mount %d of %s", m.id, m.sb.describe())
@@ -141,7 +141,7 @@ func mntWantWrite(m *Mount) error {
 // mntDropWrite models mnt_drop_write.
 func mntDropWrite(m *Mount) {
 	if m.writers <= 0 {
-		bug("mnt_drop_write without a writer on %s", m.describe())
+		Bug("mnt_drop_write without a writer on %s", m.describe())
 	}
 	m.writers--
 }

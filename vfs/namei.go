@@ -340,7 +340,7 @@ func (k *Kernel) lookupSlowLocked(parent *Dentry, name string) (*Dentry, error) 
 // a new negative unhashed one for the caller to instantiate.
 func (k *Kernel) lookupForCreate(parent *Dentry, name string) (*Dentry, error) {
 	if parent.inode.rwsem.holder != k.current {
-		bug("lookup_one_qstr_excl without the parent's i_rwsem")
+		Bug("lookup_one_qstr_excl without the parent's i_rwsem")
 	}
 	if d := parent.child(name); d != nil {
 		return Dget(d), nil

@@ -39,7 +39,7 @@ func (k *Kernel) newMntNS() *MountNamespace {
 // getMntNS and putMntNS model get_mnt_ns and put_mnt_ns.
 func getMntNS(ns *MountNamespace) *MountNamespace {
 	if ns.refs <= 0 {
-		bug("get_mnt_ns on dead %s", ns.describe())
+		Bug("get_mnt_ns on dead %s", ns.describe())
 	}
 	ns.refs++
 	return ns
@@ -47,7 +47,7 @@ func getMntNS(ns *MountNamespace) *MountNamespace {
 
 func putMntNS(ns *MountNamespace) {
 	if ns.refs <= 0 {
-		bug("put_mnt_ns: %s has no references", ns.describe())
+		Bug("put_mnt_ns: %s has no references", ns.describe())
 	}
 	ns.refs--
 	if ns.refs > 0 {
@@ -99,7 +99,7 @@ func (k *Kernel) lookupMnt(m *Mount, d *Dentry) *Mount {
 // so at never already has a mount on it.
 func (k *Kernel) attachMnt(child *Mount, at Path) {
 	if k.lookupMnt(at.Mnt, at.Dentry) != nil {
-		bug("attach_mnt: %s already has a mount", at)
+		Bug("attach_mnt: %s already has a mount", at)
 	}
 	k.linkMnt(child, at)
 	var add func(m *Mount)

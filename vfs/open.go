@@ -245,7 +245,7 @@ func (t *Task) lookupOpen(nd *nameidata, op openOp, gotWrite bool) (*Dentry, boo
 // finishCreate hashes a dentry the filesystem just instantiated.
 func (t *Task) finishCreate(d *Dentry, fn string) {
 	if d.inode == nil {
-		bug("%s: filesystem %s succeeded without instantiating the dentry", fn, d.sb.fsType.Name())
+		Bug("%s: filesystem %s succeeded without instantiating the dentry", fn, d.sb.fsType.Name())
 	}
 	dAdd(d)
 	if t.k.Tracing() {
@@ -392,7 +392,7 @@ func (t *Task) doTmpfile(dirfd int, path string, op openOp) (*File, error) {
 		return nil, err
 	}
 	if child.inode == nil || child.inode.nlink != 0 {
-		bug("vfs_tmpfile: %s's tmpfile did not call d_tmpfile", dir.Sb.describe())
+		Bug("vfs_tmpfile: %s's tmpfile did not call d_tmpfile", dir.Sb.describe())
 	}
 	inode := child.inode
 	if t.k.Tracing() {

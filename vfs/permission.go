@@ -93,7 +93,7 @@ func (t *Task) mayDelete(dir *Inode, victim *Dentry, isDir bool) error {
 		return ENOENT
 	}
 	if victim.parent.inode != dir {
-		bug("may_delete: %s is not in the directory", victim.describe())
+		Bug("may_delete: %s is not in the directory", victim.describe())
 	}
 	if err := t.permission(dir, mayWrite|mayExec); err != nil {
 		return err

@@ -83,7 +83,7 @@ func (sb *Superblock) Root() *Dentry { return sb.root }
 // SetRoot installs the root dentry; FillSuper must call it once.
 func (sb *Superblock) SetRoot(d *Dentry) {
 	if sb.root != nil {
-		bug("%s: s_root set twice", sb.describe())
+		Bug("%s: s_root set twice", sb.describe())
 	}
 	sb.root = d
 }
@@ -168,7 +168,7 @@ func (k *Kernel) sget(fsType FilesystemType, source string, flags MountFlags, da
 		return nil, err
 	}
 	if sb.root == nil {
-		bug("%s: FillSuper succeeded without setting s_root", sb.describe())
+		Bug("%s: FillSuper succeeded without setting s_root", sb.describe())
 	}
 	return sb, nil
 }
@@ -188,7 +188,7 @@ func (k *Kernel) allocDev(bdev BlockDevice) uint32 {
 // deactivate_super); the last one kills the superblock.
 func deactivateSuper(sb *Superblock) {
 	if sb.refs <= 0 {
-		bug("deactivate_super: %s has no active references", sb.describe())
+		Bug("deactivate_super: %s has no active references", sb.describe())
 	}
 	sb.refs--
 	if sb.refs == 0 {

@@ -94,7 +94,7 @@ func (t *Task) Cwd() Path  { return t.cwd }
 // enter marks the start of a system call: the task becomes current.
 func (t *Task) enter() {
 	if t.dead {
-		bug("%s: system call after exit", t)
+		Bug("%s: system call after exit", t)
 	}
 	t.k.current = t
 	t.k.stats.Syscalls++

@@ -19,9 +19,12 @@ import (
 //     subdirectories;
 //   - there is no link limit (no EMLINK) and no orphan list: an unlinked
 //     open file simply lives in memory until its last reference goes;
-//   - getdents lists ".", "..", then the most recently added name first;
-//     each added name takes the directory's next offset, starting at 3,
-//     and the last entry's d_off is 0x7fffffff;
+//   - getdents lists ".", "..", then the names in the order of the
+//     parent's dentry list (6.14+ offset_readdir walks d_children), where
+//     a new name and a renamed one go to the head: most recently added
+//     first. Each added name also takes the directory's next offset
+//     (simple_offset_add, from 3), which getdents reports as d_off; the
+//     last entry's d_off is 0x7fffffff;
 //   - a symlink's st_blocks is 0 below 128 bytes of target (stored inline)
 //     and 8 from there on; a regular file's counts its allocated pages;
 //   - nr_inodes= bounds the inodes plus extra hard links (ENOSPC), as
@@ -74,6 +77,7 @@ func (TmpfsType) FillSuper(sb *Superblock, data string) error {
 // tmpfsSuper is the per-superblock state (struct shmem_sb_info).
 type tmpfsSuper struct {
 	nextIno    uint64
+	nextPos    int64 // orders entries as their dentries were put at the head of d_children
 	maxInodes  int64
 	freeInodes int64
 	rootMode   FileMode
@@ -190,10 +194,13 @@ type tmpfsDir struct {
 	parent  *Inode // for ".." in getdents
 }
 
+// tmpfsDirent is one name. off is its simple_offset (what d_off reports);
+// pos orders the names as the parent's d_children list does, higher first.
 type tmpfsDirent struct {
 	name  string
 	inode *Inode
 	off   int64
+	pos   int64
 }
 
 func dirOf(i *Inode) *tmpfsDir { return i.Private.(*tmpfsDir) }
@@ -204,9 +211,11 @@ func dirOf(i *Inode) *tmpfsDir { return i.Private.(*tmpfsDir) }
 func addEntry(dir *Inode, name string, inode *Inode) {
 	td := dirOf(dir)
 	if td.entries[name] != nil {
-		bug("tmpfs: %q already in directory %d", name, dir.Ino)
+		Bug("tmpfs: %q already in directory %d", name, dir.Ino)
 	}
-	td.entries[name] = &tmpfsDirent{name: name, inode: inode, off: td.nextOff}
+	ts := dir.Sb.Private.(*tmpfsSuper)
+	ts.nextPos++
+	td.entries[name] = &tmpfsDirent{name: name, inode: inode, off: td.nextOff, pos: ts.nextPos}
 	td.nextOff++
 	dir.Size += bogoDirentSize
 	dir.Touch(true, true)
@@ -217,7 +226,7 @@ func removeEntry(dir *Inode, name string) *Inode {
 	td := dirOf(dir)
 	e := td.entries[name]
 	if e == nil {
-		bug("tmpfs: %q not in directory %d", name, dir.Ino)
+		Bug("tmpfs: %q not in directory %d", name, dir.Ino)
 	}
 	delete(td.entries, name)
 	dir.Size -= bogoDirentSize
@@ -371,10 +380,15 @@ func (o tmpfsDirOps) Rename(oldDir *Inode, oldD *Dentry, newDir *Inode, newD *De
 	}
 	src, tgt := oldD.Inode(), newD.Inode()
 	if flags&RENAME_EXCHANGE != 0 {
+		// simple_offset_rename_exchange gives the source its new offset
+		// first; d_exchange then puts the target at the head of its list
+		// first and the source after it, so the source lists first.
 		removeEntry(oldDir, oldD.Name())
 		removeEntry(newDir, newD.Name())
 		addEntry(newDir, newD.Name(), src)
 		addEntry(oldDir, oldD.Name(), tgt)
+		srcEnt, tgtEnt := dirOf(newDir).entries[newD.Name()], dirOf(oldDir).entries[oldD.Name()]
+		srcEnt.pos, tgtEnt.pos = tgtEnt.pos, srcEnt.pos
 		if oldDir != newDir && src.Mode.IsDir() != tgt.Mode.IsDir() {
 			if src.Mode.IsDir() {
 				oldDir.DropNlink()
@@ -407,19 +421,24 @@ func (o tmpfsDirOps) Rename(oldDir *Inode, oldD *Dentry, newDir *Inode, newD *De
 		oldDir.DropNlink()
 		newDir.IncNlink()
 	}
-	removeEntry(oldDir, oldD.Name())
-	addEntry(newDir, newD.Name(), src)
-	reparent(src, newDir)
-	src.Touch(false, true)
+	var whiteout *Inode
 	if flags&RENAME_WHITEOUT != 0 {
-		// shmem_whiteout: a 0:0 character device takes the old name.
+		// shmem_whiteout makes the 0:0 character device that takes the
+		// old name before the entry moves.
 		w, err := o.ts.newInode(oldDir.Sb, oldDir, S_IFCHR, oldDir.Sb.Kernel().Current().Cred())
 		if err != nil {
 			return err
 		}
-		addEntry(oldDir, oldD.Name(), w)
-		Iput(w) // no dentry: the entry alone keeps it, like an on-disk dirent
+		whiteout = w
 	}
+	removeEntry(oldDir, oldD.Name())
+	if whiteout != nil {
+		addEntry(oldDir, oldD.Name(), whiteout)
+		Iput(whiteout) // no dentry: the entry alone keeps it, like an on-disk dirent
+	}
+	addEntry(newDir, newD.Name(), src)
+	reparent(src, newDir)
+	src.Touch(false, true)
 	return nil
 }
 
@@ -430,14 +449,16 @@ func reparent(i, dir *Inode) {
 }
 
 // IterateDir implements DirIterator (models fs/libfs.c:offset_readdir): ".",
-// "..", then entries by descending offset.
+// "..", then the names in d_children order. Each entry's d_off is the
+// offset of the entry after it; a position resumes at the entry with the
+// smallest offset at or above it (offset_find_next).
 func (o tmpfsDirOps) IterateDir(dir *Inode, pos int64, emit func(Dirent) bool) error {
 	td := dirOf(dir)
 	ents := make([]*tmpfsDirent, 0, len(td.entries))
 	for _, e := range td.entries {
 		ents = append(ents, e)
 	}
-	sort.Slice(ents, func(a, b int) bool { return ents[a].off > ents[b].off })
+	sort.Slice(ents, func(a, b int) bool { return ents[a].pos > ents[b].pos })
 	next := func(i int) int64 {
 		if i < len(ents) {
 			return ents[i].off
@@ -456,13 +477,20 @@ func (o tmpfsDirOps) IterateDir(dir *Inode, pos int64, emit func(Dirent) bool) e
 		}
 		pos = next(0)
 	}
-	if pos == 2 {
-		pos = next(0)
+	if pos >= dirOffsetEOD {
+		return nil
 	}
+	start := -1
 	for i, e := range ents {
-		if e.off > pos || pos == dirOffsetEOD {
-			continue
+		if e.off >= pos && (start < 0 || e.off < ents[start].off) {
+			start = i
 		}
+	}
+	if start < 0 {
+		return nil
+	}
+	for i := start; i < len(ents); i++ {
+		e := ents[i]
 		if !emit(Dirent{Name: e.name, Ino: e.inode.Ino, Type: e.inode.Mode.Type(), Off: next(i + 1)}) {
 			return nil
 		}

@@ -1,18 +1,3 @@
-// Command relink-demo walks through the example of the 2011 series
-// "Checkpoint/restart of open, unlinked files" (cover letter and patch 04)
-// on the simulated kernel, and shows why relinking exists:
-//
-//	a_fd = open("a");  link("a", "b");  unlink("a");  creat("a");
-//	                <---- checkpoint happens here
-//	write(a_fd, "bar");
-//
-// A restart that reopens the path "a" reaches the wrong file; relinking
-// a_fd's inode to a new name and reopening that reaches the right one. When
-// "b" is gone too, the inode has no name at all (nlink 0): the 2011 kernel
-// could still relink it, today's refuses — which is why CRIU copies such
-// files. Run it with
-//
-//	go run ./examples/relink-demo
 package main
 
 import (
@@ -40,8 +25,13 @@ type machine struct {
 	ev []vfs.Event
 }
 
+// booted lists every kernel the demo booted; demo shuts them all down and
+// reports leaks, as every test of the project does.
+var booted []*vfs.Kernel
+
 func boot(w io.Writer, era vfs.Era) (*machine, error) {
 	k := vfs.NewKernel(vfs.Options{Era: era})
+	booted = append(booted, k)
 	m := &machine{k: k, t: k.Init(), w: w}
 	k.SetTracer(func(e vfs.Event) { m.ev = append(m.ev, e) })
 	if err := m.t.Mkdir("/mnt", 0o755); err != nil {
@@ -115,7 +105,15 @@ func (m *machine) program() (int, error) {
 	return aFD, err
 }
 
-func demo(w io.Writer) error {
+func demo(w io.Writer) (err error) {
+	booted = nil
+	defer func() {
+		for _, k := range booted {
+			if leakErr := k.Shutdown(); leakErr != nil && err == nil {
+				err = leakErr
+			}
+		}
+	}()
 	fmt.Fprintln(w, "relink-demo: why checkpoint/restart relinks open, unlinked files")
 	fmt.Fprintln(w, "(the example of Matt Helsley's 2011 series, on a simulated upstream kernel, tmpfs)")
 	fmt.Fprintln(w)

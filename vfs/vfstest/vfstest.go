@@ -1,5 +1,3 @@
-// Package vfstest holds test helpers for code built on package vfs: kernels
-// whose invariants and leaks are checked when the test ends.
 package vfstest
 
 import (

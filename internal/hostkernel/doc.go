@@ -1,0 +1,14 @@
+// Package hostkernel drives the real Linux kernel through the same
+// system-call surface (script.Sys) the simulator offers, so the kernel can
+// referee the simulator: a script run through a hostkernel.Task on a freshly
+// mounted tmpfs and through a *vfs.Task on the simulated one must print the
+// same steps, byte for byte.
+//
+// Errors are the kernel's own errnos, converted to vfs.Errno (the numbering
+// is Linux's in both). It only works on Linux, and mounting needs root;
+// tests skip otherwise with a message saying why.
+//
+// It is our own harness, not the shared oracle's code: the oracle
+// (../shared/oracle) is a tool to run, and its recorded outputs are what the
+// project's tests compare against.
+package hostkernel

@@ -1,0 +1,446 @@
+package script
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"pgregory.net/rapid"
+
+	"github.com/relinksim/relinksim/vfs"
+)
+
+// GenConfig configures the op generators.
+type GenConfig struct {
+	// MinOps and MaxOps bound the length of a generated sequence.
+	MinOps, MaxOps int
+	// OracleOnly restricts generation to ops the kernel oracle knows.
+	// Otherwise ops the host kernel can also run are added (ls, readlink,
+	// rename-noreplace, rename-exchange, linkat-proc-nofollow, chmod).
+	OracleOnly bool
+	// Era is the kernel era of the shadow simulator that guides
+	// generation (the zero value is upstream).
+	Era vfs.Era
+}
+
+// DefaultGenConfig generates 30 to 60 ops, oracle ops and the host-safe
+// extras.
+var DefaultGenConfig = GenConfig{MinOps: 30, MaxOps: 60}
+
+// Ops returns a generator of op sequences on a fresh filesystem. Each op is
+// drawn knowing the state the previous ones left, which the generator tracks
+// by running them on a shadow simulator (upstream era, tmpfs): so most ops
+// name paths that exist, descriptors that are open, inodes that are open but
+// unlinked — the interesting cases — while some deliberately miss (missing
+// names, trailing slashes, closed descriptors, name reuse after unlink).
+//
+// The sequences cover O_TMPFILE, both linkat forms (AT_EMPTY_PATH and
+// /proc/self/fd with AT_SYMLINK_FOLLOW), rename over open files, rmdir of
+// open directories, fifos (opened non-blocking), symlinks (dangling, to
+// directories, in loops), and directory listings.
+//
+// Generated ops never escape the filesystem root (no "..", and symlink
+// targets are relative without "..") and never read a fifo through cat, so they can run
+// unchanged on a real kernel.
+func Ops(cfg GenConfig) *rapid.Generator[[]Op] {
+	if cfg.MaxOps < cfg.MinOps {
+		cfg.MaxOps = cfg.MinOps
+	}
+	return rapid.Custom(func(t *rapid.T) []Op {
+		g := NewGen(cfg)
+		n := rapid.IntRange(cfg.MinOps, cfg.MaxOps).Draw(t, "ops")
+		ops := make([]Op, 0, n)
+		for i := 0; i < n; i++ {
+			op := g.Next(t)
+			op.Line = i + 1
+			ops = append(ops, op)
+		}
+		return ops
+	})
+}
+
+// Gen draws ops one at a time against its shadow machine. Use it directly
+// to interleave generation with your own checks; Ops wraps it.
+type Gen struct {
+	cfg    GenConfig
+	m      *Machine
+	nextFD int
+	used   []string // fd names ever used, in order
+}
+
+// NewGen returns a generator with a fresh shadow machine.
+func NewGen(cfg GenConfig) *Gen {
+	m, err := NewMachine(vfs.Options{Era: cfg.Era}, "tmpfs", nil)
+	if err != nil {
+		panic("script: booting the shadow machine: " + err.Error())
+	}
+	return &Gen{cfg: cfg, m: m}
+}
+
+// Shadow returns the machine the generator tracks state with: the ops drawn
+// so far have run on it.
+func (g *Gen) Shadow() *Machine { return g.m }
+
+// Next draws the next op, runs it on the shadow machine, and returns it.
+func (g *Gen) Next(t *rapid.T) Op {
+	op := g.draw(t)
+	g.m.Step(op)
+	return op
+}
+
+// entry is a path of the shadow tree.
+type entry struct {
+	path string
+	typ  string
+}
+
+// state snapshots what the shadow machine holds.
+type state struct {
+	entries []entry
+	dirs    []string // "" is the root
+	open    []string // open fd names, in open order
+	kind    map[string]string
+	unlinkd map[string]bool // fd names whose inode has nlink 0
+	// openPaths are the names of inodes some descriptor holds open (for
+	// unlinking or renaming over an open file, removing an open directory).
+	openPaths map[string][]string
+}
+
+func (g *Gen) state() state {
+	s := state{dirs: []string{""}, kind: map[string]string{}, unlinkd: map[string]bool{}, openPaths: map[string][]string{}}
+	byIno := map[uint64][]entry{}
+	for _, n := range g.m.Tree() {
+		e := entry{n.Path, n.Type}
+		s.entries = append(s.entries, e)
+		if n.Type == "dir" {
+			s.dirs = append(s.dirs, n.Path)
+		}
+		if st, err := g.m.T.Lstat(g.m.p(n.Path)); err == nil {
+			byIno[st.Ino] = append(byIno[st.Ino], e)
+		}
+	}
+	seen := map[uint64]bool{}
+	for _, name := range g.m.order {
+		fd, ok := g.m.fds[name]
+		if !ok || s.kind[name] != "" {
+			continue
+		}
+		st, err := g.m.T.Fstat(fd)
+		if err != nil {
+			continue
+		}
+		s.open = append(s.open, name)
+		s.kind[name] = st.Mode.TypeName()
+		s.unlinkd[name] = st.Nlink == 0
+		if !seen[st.Ino] {
+			seen[st.Ino] = true
+			for _, e := range byIno[st.Ino] {
+				s.openPaths[e.typ] = append(s.openPaths[e.typ], e.path)
+			}
+		}
+	}
+	return s
+}
+
+// openPath picks a name of an open inode of one of the types, or any path.
+func openPath(t *rapid.T, s state, types ...string) string {
+	var pool []string
+	for _, typ := range types {
+		pool = append(pool, s.openPaths[typ]...)
+	}
+	if len(pool) == 0 {
+		return pickPath(t, s, "")
+	}
+	return rapid.SampledFrom(pool).Draw(t, "openpath")
+}
+
+var names = []string{"a", "b", "c", "d", "e"}
+
+// weighted picks one of the alternatives by weight.
+func weighted(t *rapid.T, label string, ws map[string]int) string {
+	keys := make([]string, 0, len(ws))
+	for k, w := range ws {
+		if w > 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	total := 0
+	for _, k := range keys {
+		total += ws[k]
+	}
+	n := rapid.IntRange(0, total-1).Draw(t, label)
+	for _, k := range keys {
+		if n < ws[k] {
+			return k
+		}
+		n -= ws[k]
+	}
+	panic("unreachable")
+}
+
+// freshName returns a name in an existing directory that may or may not
+// exist: reusing names is the point.
+func freshName(t *rapid.T, s state) string {
+	dir := rapid.SampledFrom(s.dirs).Draw(t, "dir")
+	name := rapid.SampledFrom(names).Draw(t, "name")
+	if dir == "" {
+		return name
+	}
+	return dir + "/" + name
+}
+
+// pickPath picks a path: usually an existing one, sometimes a fresh name, and
+// sometimes one that must fail (a missing parent, a trailing slash).
+func pickPath(t *rapid.T, s state, want string) string {
+	var pool []string
+	for _, e := range s.entries {
+		if want == "" || e.typ == want {
+			pool = append(pool, e.path)
+		}
+	}
+	kind := weighted(t, "pathkind", map[string]int{
+		"existing": 6 * min(len(pool), 1),
+		"fresh":    3,
+		"slash":    1,
+		"missing":  1,
+	})
+	switch kind {
+	case "existing":
+		return rapid.SampledFrom(pool).Draw(t, "path")
+	case "slash":
+		return pickPath(t, s, want) + "/"
+	case "missing":
+		return "missing/" + rapid.SampledFrom(names).Draw(t, "name")
+	}
+	return freshName(t, s)
+}
+
+func (g *Gen) fd(t *rapid.T, s state, kinds ...string) string {
+	var pool []string
+	for _, n := range s.open {
+		if len(kinds) == 0 || contains(kinds, s.kind[n]) {
+			pool = append(pool, n)
+		}
+	}
+	if len(pool) == 0 || rapid.IntRange(0, 19).Draw(t, "closedfd") == 0 {
+		if len(g.used) > 0 && rapid.Bool().Draw(t, "reuse") {
+			return rapid.SampledFrom(g.used).Draw(t, "fd")
+		}
+		return "NOFD"
+	}
+	return rapid.SampledFrom(pool).Draw(t, "fd")
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// newFD names a descriptor an open or dup creates.
+func (g *Gen) newFD() string {
+	g.nextFD++
+	name := fmt.Sprintf("F%d", g.nextFD)
+	g.used = append(g.used, name)
+	return name
+}
+
+var texts = []string{"x", "hello", "abc def", strings.Repeat("0123456789", 5)}
+
+func (g *Gen) draw(t *rapid.T) Op {
+	s := g.state()
+	nOpen := len(s.open)
+	// Opening matters most while few descriptors are open; descriptor ops
+	// matter once some are.
+	open, fdOps := 1, 1
+	switch {
+	case nOpen == 0:
+		open, fdOps = 4, 0
+	case nOpen < 3:
+		open = 2
+	case nOpen >= 8:
+		open = 0
+	}
+	extra := 1
+	if g.cfg.OracleOnly {
+		extra = 0
+	}
+	hasOpen := min(len(s.openPaths["file"])+len(s.openPaths["dir"]), 1)
+	kind := weighted(t, "op", map[string]int{
+		"open":                 6 * open,
+		"open-new":             6 * open,
+		"open-dir":             2 * open,
+		"open-tmpfile":         2 * open,
+		"open-fifo":            1 * open,
+		"dup":                  1 * fdOps,
+		"close":                3*fdOps + 1,
+		"write":                5*fdOps + 1,
+		"pwrite":               2 * fdOps,
+		"read":                 2 * fdOps,
+		"pread":                2 * fdOps,
+		"ftruncate":            1 * fdOps,
+		"link":                 5,
+		"linkat-empty":         3*fdOps + 1,
+		"linkat-proc":          3*fdOps + 1,
+		"unlink":               4,
+		"unlink-open":          4 * hasOpen,
+		"rmdir":                2,
+		"rmdir-open":           1 * hasOpen,
+		"mkdir":                3,
+		"rename":               3,
+		"rename-over-open":     2 * hasOpen,
+		"mkfifo":               1,
+		"symlink":              2,
+		"fstat":                3*fdOps + 1,
+		"stat":                 2,
+		"lstat":                2,
+		"cat":                  2,
+		"tree":                 1,
+		"orphans":              1,
+		"ls":                   1 * extra,
+		"readlink":             1 * extra,
+		"rename-noreplace":     1 * extra,
+		"rename-exchange":      1 * extra,
+		"linkat-proc-nofollow": 1 * extra,
+	})
+	op := Op{Name: kind}
+	switch kind {
+	case "open":
+		op.Path = pickPath(t, s, "file")
+		op.Flags = []string{rapid.SampledFrom([]string{"rdonly", "wronly", "rdwr"}).Draw(t, "acc")}
+		for _, f := range []string{"trunc", "append", "creat"} {
+			if rapid.IntRange(0, 5).Draw(t, f) == 0 {
+				op.Flags = append(op.Flags, f)
+			}
+		}
+		op.Out = g.newFD()
+	case "open-new":
+		op.Name = "open"
+		op.Path = freshName(t, s)
+		if rapid.IntRange(0, 9).Draw(t, "slash") == 0 {
+			op.Path += "/"
+		}
+		op.Flags = []string{"creat", rapid.SampledFrom([]string{"rdwr", "wronly"}).Draw(t, "acc")}
+		if rapid.IntRange(0, 3).Draw(t, "excl") == 0 {
+			op.Flags = append(op.Flags, "excl")
+		}
+		op.Out = g.newFD()
+	case "open-dir":
+		op.Name = "open"
+		op.Path = pickPath(t, s, "dir")
+		op.Flags = []string{"directory"}
+		op.Out = g.newFD()
+	case "open-tmpfile":
+		op.Name = "open"
+		op.Path = "."
+		if len(s.dirs) > 1 && rapid.Bool().Draw(t, "subdir") {
+			op.Path = rapid.SampledFrom(s.dirs[1:]).Draw(t, "dir")
+		}
+		op.Flags = []string{rapid.SampledFrom([]string{"rdwr", "wronly", "rdonly"}).Draw(t, "acc"), "tmpfile"}
+		if rapid.IntRange(0, 4).Draw(t, "excl") == 0 {
+			op.Flags = append(op.Flags, "excl")
+		}
+		op.Out = g.newFD()
+	case "open-fifo":
+		op.Name = "open"
+		op.Path = pickPath(t, s, "fifo")
+		op.Flags = []string{rapid.SampledFrom([]string{"rdonly", "wronly", "rdwr"}).Draw(t, "acc")}
+		op.Out = g.newFD()
+	case "dup":
+		op.FD = g.fd(t, s)
+		op.Out = g.newFD()
+	case "close", "fstat":
+		op.FD = g.fd(t, s)
+	case "write", "pwrite":
+		op.FD = g.fd(t, s, "file", "fifo")
+		op.Text = rapid.SampledFrom(texts).Draw(t, "text")
+		op.Off = int64(rapid.SampledFrom([]int{0, 1, 3, 100, 4096}).Draw(t, "off"))
+	case "read", "pread":
+		op.FD = g.fd(t, s, "file", "fifo", "dir")
+		op.N = int64(rapid.SampledFrom([]int{0, 1, 5, 100}).Draw(t, "n"))
+		op.Off = int64(rapid.SampledFrom([]int{0, 2, 50}).Draw(t, "off"))
+	case "ftruncate":
+		op.FD = g.fd(t, s)
+		op.N = int64(rapid.SampledFrom([]int{0, 2, 10, 5000}).Draw(t, "len"))
+	case "link", "rename", "rename-noreplace", "rename-exchange":
+		op.Path = pickPath(t, s, "")
+		op.Path2 = pickPath(t, s, "")
+		if rapid.IntRange(0, 2).Draw(t, "newname") == 0 {
+			op.Path2 = freshName(t, s)
+		}
+	case "linkat-empty", "linkat-proc", "linkat-proc-nofollow":
+		op.FD = g.preferUnlinked(t, s)
+		op.Path = freshName(t, s)
+	case "unlink-open":
+		op.Name = "unlink"
+		op.Path = openPath(t, s, "file")
+	case "rmdir-open":
+		op.Name = "rmdir"
+		op.Path = openPath(t, s, "dir")
+	case "rename-over-open":
+		op.Name = "rename"
+		op.Path = pickPath(t, s, "")
+		op.Path2 = openPath(t, s, "file", "dir")
+	case "unlink", "stat", "lstat", "readlink":
+		op.Path = pickPath(t, s, "")
+	case "rmdir", "ls":
+		op.Path = pickPath(t, s, "dir")
+	case "mkdir", "mkfifo":
+		op.Path = freshName(t, s)
+		if rapid.IntRange(0, 9).Draw(t, "slash") == 0 {
+			op.Path += "/"
+		}
+	case "symlink":
+		op.Path = freshName(t, s)
+		op.Text = symlinkTarget(t, s, op.Path)
+	case "cat":
+		op.Path = pickPath(t, s, "")
+		// Reading a fifo through cat would block the oracle.
+		if st, err := g.m.T.Stat(g.m.p(op.Path)); err == nil && st.Mode.IsFifo() {
+			op.Name = "stat"
+		}
+	case "tree", "orphans":
+	}
+	return op
+}
+
+// preferUnlinked picks an fd whose inode is open but unlinked when there is
+// one: the cases relinking is about.
+func (g *Gen) preferUnlinked(t *rapid.T, s state) string {
+	var pool []string
+	for _, n := range s.open {
+		if s.unlinkd[n] {
+			pool = append(pool, n)
+		}
+	}
+	if len(pool) > 0 && rapid.IntRange(0, 2).Draw(t, "unlinked") > 0 {
+		return rapid.SampledFrom(pool).Draw(t, "fd")
+	}
+	return g.fd(t, s)
+}
+
+// symlinkTarget picks a target for a symlink at link: a name relative to
+// the link's directory, often an existing entry below it. Targets never
+// contain "..": a hard link or rename can move a symlink to another
+// directory, and an upward target could then escape the filesystem under
+// test.
+func symlinkTarget(t *rapid.T, s state, link string) string {
+	dir := ""
+	if i := strings.LastIndexByte(strings.TrimSuffix(link, "/"), '/'); i >= 0 {
+		dir = link[:i+1]
+	}
+	var below []string
+	for _, e := range s.entries {
+		if rel, ok := strings.CutPrefix(e.path, dir); ok && rel != "" {
+			below = append(below, rel)
+		}
+	}
+	if len(below) > 0 && rapid.Bool().Draw(t, "existing") {
+		return rapid.SampledFrom(below).Draw(t, "target")
+	}
+	return rapid.SampledFrom(names).Draw(t, "target")
+}
