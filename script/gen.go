@@ -358,11 +358,15 @@ func (g *Gen) draw(t *rapid.T) Op {
 	case "write", "pwrite":
 		op.FD = g.fd(t, s, "file", "fifo")
 		op.Text = rapid.SampledFrom(texts).Draw(t, "text")
-		op.Off = int64(rapid.SampledFrom([]int{0, 1, 3, 100, 4096}).Draw(t, "off"))
+		if kind == "pwrite" {
+			op.Off = int64(rapid.SampledFrom([]int{0, 1, 3, 100, 4096}).Draw(t, "off"))
+		}
 	case "read", "pread":
 		op.FD = g.fd(t, s, "file", "fifo", "dir")
 		op.N = int64(rapid.SampledFrom([]int{0, 1, 5, 100}).Draw(t, "n"))
-		op.Off = int64(rapid.SampledFrom([]int{0, 2, 50}).Draw(t, "off"))
+		if kind == "pread" {
+			op.Off = int64(rapid.SampledFrom([]int{0, 2, 50}).Draw(t, "off"))
+		}
 	case "ftruncate":
 		op.FD = g.fd(t, s)
 		op.N = int64(rapid.SampledFrom([]int{0, 2, 10, 5000}).Draw(t, "len"))

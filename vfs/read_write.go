@@ -140,6 +140,9 @@ func (t *Task) vfsWrite(f *File, p []byte, pos int64) (int, int64, error) {
 	if !inode.Mode.IsRegular() {
 		return -1, pos, EINVAL
 	}
+	if pos+int64(len(p)) < pos {
+		return -1, pos, EINVAL // rw_verify_area: pos + count overflows loff_t
+	}
 	k := t.k
 	k.InodeLock(inode, "generic_file_write_iter")
 	defer k.InodeUnlock(inode, "generic_file_write_iter")

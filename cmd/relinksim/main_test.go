@@ -1,0 +1,63 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// relinksim run prints, for every recorded scenario, exactly what the real
+// kernel printed.
+func TestRunMatchesKernelRecordings(t *testing.T) {
+	scripts, _ := filepath.Glob("../../script/testdata/scenarios/*.txt")
+	if len(scripts) == 0 {
+		t.Fatal("no scenarios")
+	}
+	for _, s := range scripts {
+		want, err := os.ReadFile(strings.TrimSuffix(s, ".txt") + ".tmpfs.jsonl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out, errOut strings.Builder
+		if code := run([]string{"run", "-fs", "tmpfs", s}, &out, &errOut); code != 0 {
+			t.Fatalf("%s: exit %d: %s", s, code, errOut.String())
+		}
+		if diff := cmp.Diff(string(want), out.String()); diff != "" {
+			t.Errorf("%s (-kernel +relinksim):\n%s", s, diff)
+		}
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.txt")
+	os.WriteFile(bad, []byte("mkdir d\nlink d\n"), 0o644)
+	good := filepath.Join(dir, "good.txt")
+	os.WriteFile(good, []byte("mkdir d\n"), 0o644)
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"run", "-fs", "ext4", good}, 2, "-fs ext4 is not available yet"},
+		{[]string{"run", "-fs", "btrfs", good}, 2, "-fs btrfs is not available yet"},
+		{[]string{"run", "-era", "1999", good}, 2, `unknown kernel era "1999"`},
+		{[]string{"run", bad}, 1, "bad.txt: line 2, column 7: link: missing path2"},
+		{[]string{"run", filepath.Join(dir, "missing.txt")}, 1, "no such file"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{nil, 2, "usage: relinksim run"},
+	} {
+		var out, errOut strings.Builder
+		code := run(c.args, &out, &errOut)
+		if code != c.code || !strings.Contains(errOut.String(), c.msg) {
+			t.Errorf("relinksim %v: exit %d, stderr %q; want exit %d mentioning %q", c.args, code, errOut.String(), c.code, c.msg)
+		}
+	}
+	var out, errOut strings.Builder
+	if code := run([]string{"run", "-era", "pre2007", good}, &out, &errOut); code != 0 || out.String() != "{\"line\":1,\"op\":\"mkdir d\"}\n" {
+		t.Errorf("-era pre2007: exit %d, %q %q", code, out.String(), errOut.String())
+	}
+}
