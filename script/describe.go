@@ -26,6 +26,12 @@ func describeRet(ret any) string {
 	case string:
 		return fmt.Sprintf("%q", v)
 	case []string:
+		for _, e := range v {
+			if strings.Contains(e, " ") {
+				// Log lines and violations: one per line.
+				return "\n  " + strings.Join(v, "\n  ")
+			}
+		}
 		return "[" + strings.Join(v, " ") + "]"
 	case map[string]any:
 		return fmt.Sprintf("%v nlink=%v size=%v", v["type"], v["nlink"], v["size"])

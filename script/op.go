@@ -103,6 +103,14 @@ var specs = map[string]spec{
 	"setuid":               {args: []string{argN}, help: "setuid UID: become UID (gid UID) with no capabilities"},
 	"openat":               {args: []string{argFD, argPath, argFlags, argOut}, usesFD: true, help: "openat FD PATH FLAGS -> FD2: PATH relative to the directory FD"},
 	"mkdirat":              {args: []string{argFD, argPath}, usesFD: true, help: "mkdirat FD PATH: PATH relative to the directory FD"},
+	"sync":                 {help: "sync(2)"},
+	"drop_caches":          {help: "drop_caches: echo 3 > /proc/sys/vm/drop_caches (unused dentries and inodes are evicted)"},
+	"crash":                {help: "crash: power cut; reboot and mount the device again (ret: the kernel log of the mount)"},
+	"remount":              {help: "remount: close every fd, unmount cleanly, mount again (ret: the kernel log)"},
+	"check":                {help: "check: the kernel's and the filesystem's invariants (ret: violations, or [])"},
+	"dmesg":                {help: "dmesg: kernel log lines since the last dmesg, crash or remount"},
+	"orphan-slots":         {help: "orphan-slots: the occupied slots of the orphan file (ext4 orphan_file), as BLOCK:SLOT=NAME"},
+	"fault":                {args: []string{argWord, argN}, help: "fault KIND N: make the next N KIND calls fail (ext4sim: add_entry, journal_start)"},
 }
 
 // Names returns every op name, sorted.

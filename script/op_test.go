@@ -98,6 +98,19 @@ func TestEveryOpRuns(t *testing.T) {
 		{"mkdir b/x", "error EROFS"},
 		{"umount b", "ok"},
 		{"rmdir d/sub", "ok"},
+		{"sync", "ok"},
+		{"drop_caches", "ok"},
+		{"check", "[]"},
+		{"orphan-slots", "[]"}, // tmpfs has no orphan file
+		{"fault add_entry 1", "error EOPNOTSUPP"}, // tmpfs injects no faults
+		{"dmesg", "[]"},
+		{"remount", "[]"}, // closes every fd; an unmounted tmpfs is gone
+		{"stat f", "error ENOENT"},
+		{"open f creat,rdwr -> F", "ok"},
+		{"crash", "[]"}, // and nothing survives a power cut either
+		{"stat f", "error ENOENT"},
+		{"open f creat,rdwr -> F", "ok"},
+		{"mkdir d", "ok"},
 		{"chdir d", "ok"},
 		{"setuid 1000", "ok"},
 		{"unlink f", "error EPERM"}, // /mnt is sticky and f is root's

@@ -45,15 +45,6 @@ type Node struct {
 	Inode string `json:"inode"`
 }
 
-// OrphanLister is implemented by the super operations of filesystems with an
-// on-disk orphan list (ext4sim, btrfssim): the inode numbers on it, in the
-// order the oracle reports them (ext4: the chain from s_last_orphan; btrfs:
-// orphan items by ascending inode number), as they would be on disk after a
-// sync.
-type OrphanLister interface {
-	OnDiskOrphans(sb *vfs.Superblock) []uint64
-}
-
 // Sys is the system-call surface a Runner drives. *vfs.Task implements it
 // for the simulator; the kernel-differential tests implement it with real
 // system calls, so one runner produces both sides of a comparison. Errors
@@ -230,6 +221,10 @@ func (r *Runner) Step(op Op) Step {
 	case "tree":
 		st.Ret = r.Tree()
 	case "orphans":
+		// The oracle syncs before reading the device.
+		if t, ok := r.T.(*vfs.Task); ok {
+			t.Sync()
+		}
 		if o := r.orphans(); o != nil {
 			st.Ret = o
 		}
@@ -265,6 +260,18 @@ func (r *Runner) Step(op Op) Step {
 		err = r.task(op).Umount(r.p(op.Path), 0)
 	case "setuid":
 		r.task(op).SetCred(vfs.UserCred(uint32(op.N), uint32(op.N)))
+	case "orphan-slots":
+		st.Ret = r.orphanSlots()
+	case "drop_caches":
+		r.task(op).Kernel().DropCaches()
+	case "sync":
+		if t, ok := r.T.(*vfs.Task); ok {
+			t.Sync()
+		} else if s, ok := r.T.(interface{ Sync() }); ok {
+			s.Sync()
+		}
+	case "crash", "remount", "check", "dmesg", "fault":
+		panic("script: op " + op.Name + " needs a Machine")
 	default:
 		panic("script: no runner for op " + op.Name)
 	}
@@ -429,13 +436,27 @@ func (r *Runner) orphans() []string {
 	if sb == nil {
 		return nil
 	}
-	ol, ok := sb.Ops.(OrphanLister)
+	ol, ok := sb.Ops.(vfs.OrphanLister)
 	if !ok {
 		return nil
 	}
 	out := []string{}
 	for _, ino := range ol.OnDiskOrphans(sb) {
 		out = append(out, r.holder(ino))
+	}
+	return out
+}
+
+func (r *Runner) orphanSlots() []string {
+	out := []string{}
+	sb := mountedAt(r.task(Op{Name: "orphan-slots"}), r.Root)
+	if sb == nil {
+		return out
+	}
+	if l, ok := sb.Ops.(vfs.OrphanFileLister); ok {
+		for _, s := range l.OrphanFileSlots(sb) {
+			out = append(out, fmt.Sprintf("%d:%d=%s", s.Block, s.Slot, r.holder(s.Ino)))
+		}
 	}
 	return out
 }

@@ -316,3 +316,24 @@ func SimpleSetattr(i *Inode, attr *Iattr) error {
 	i.Touch(false, true)
 	return nil
 }
+
+// WriteEnder is the address-space operation write_end: it runs after the
+// VFS copied data into a regular file's page cache, under the inode's lock.
+// Filesystems that journal the inode's size (ext4sim) update it here.
+type WriteEnder interface {
+	// WriteEnd is told the range written and the size before the write;
+	// i.Size already covers the new data.
+	//
+	// Errors: ENOSPC, EDQUOT — the write is reported failed, as when
+	// ext4_write_begin cannot start a handle.
+	//
+	// Preconditions: i's i_rwsem is held.
+	WriteEnd(i *Inode, pos int64, n int, oldSize int64) error
+}
+
+// Syncer is the super operation sync_fs.
+type Syncer interface {
+	// SyncFS makes everything done so far durable: ext4sim commits its
+	// running journal transaction and writes it home.
+	SyncFS(sb *Superblock) error
+}

@@ -122,3 +122,16 @@ func (a *AddressSpace) Extents(size int64) []Extent {
 
 // release frees every page (the inode is being evicted).
 func (a *AddressSpace) release() { a.pages = nil }
+
+// Clone returns an independent copy (for crash images and on-disk data).
+func (a *AddressSpace) Clone() AddressSpace {
+	c := AddressSpace{}
+	if len(a.pages) > 0 {
+		c.pages = make(map[int64]*[PageSize]byte, len(a.pages))
+		for idx, pg := range a.pages {
+			cp := *pg
+			c.pages[idx] = &cp
+		}
+	}
+	return c
+}

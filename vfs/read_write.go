@@ -156,12 +156,24 @@ func (t *Task) vfsWrite(f *File, p []byte, pos int64) (int, int64, error) {
 		return -1, pos, EFBIG
 	}
 	fileRemovePrivs(t.cred, inode)
+	oldSize := inode.Size
 	inode.Mapping.WriteAt(p, pos)
 	end := pos + int64(len(p))
 	if end > inode.Size {
 		inode.Size = end
 	}
 	inode.Touch(true, true)
+	if we, ok := inode.Ops.(WriteEnder); ok {
+		if err := we.WriteEnd(inode, pos, len(p), oldSize); err != nil {
+			// The filesystem could not record the write: the file keeps
+			// its old size (bytes overwritten inside it stay written).
+			if inode.Size > oldSize {
+				inode.Mapping.Truncate(oldSize)
+				inode.Size = oldSize
+			}
+			return -1, pos, err
+		}
+	}
 	k.stats.DataBytesWritten += uint64(len(p))
 	return len(p), end, nil
 }
@@ -355,4 +367,35 @@ func (t *Task) notifyChange(inode *Inode, attr *Iattr) error {
 		return s.Setattr(inode, attr)
 	}
 	return SimpleSetattr(inode, attr)
+}
+
+// Sync models sync(2): every mounted filesystem's sync_fs runs, oldest
+// superblock first. It never fails; a filesystem's error is logged.
+func (t *Task) Sync() {
+	t.enter()
+	for _, sb := range t.k.supers {
+		if s, ok := sb.Ops.(Syncer); ok && !sb.readonly {
+			if err := s.SyncFS(sb); err != nil {
+				t.k.Printk("sync: %s: %v", sb.describe(), err)
+			}
+		}
+	}
+}
+
+// Syncfs models syncfs(2): sync_fs of the filesystem fd is on.
+//
+// Errors:
+//   - EBADF: fd is not open.
+//   - whatever the filesystem's sync_fs returns (EIO).
+func (t *Task) Syncfs(fd int) error {
+	t.enter()
+	f, err := t.fget(fd)
+	if err != nil {
+		return pathErr("syncfs", fdName(fd), err)
+	}
+	sb := f.inode.Sb
+	if s, ok := sb.Ops.(Syncer); ok && !sb.readonly {
+		return pathErr("syncfs", fdName(fd), s.SyncFS(sb))
+	}
+	return nil
 }

@@ -48,6 +48,9 @@ type Superblock struct {
 	// generic_delete_inode plus an always-true ->d_delete). procfs uses it:
 	// its objects describe live kernel state and are rebuilt on lookup.
 	DropUnused bool
+	// KeepInodes tells DropCaches not to evict unused inodes: the
+	// filesystem keeps its data in them (tmpfs).
+	KeepInodes bool
 
 	readonly    bool
 	dying       bool
@@ -244,13 +247,22 @@ func (sb *Superblock) ShowOptions() string {
 // GoString helps debugging output.
 func (sb *Superblock) GoString() string { return fmt.Sprintf("Superblock(%s)", sb.describe()) }
 
-// DropCaches frees every unused dentry of every superblock (models writing 2
-// to /proc/sys/vm/drop_caches). The inodes those dentries held stay cached:
-// the simulated filesystems keep their inodes in core, as tmpfs does.
+// DropCaches models writing 3 to /proc/sys/vm/drop_caches: every unused
+// dentry is freed, and every unused inode of a filesystem whose inodes live
+// on a device is evicted (to be read back from it when next needed). A
+// filesystem whose in-core inodes are its storage (tmpfs) sets KeepInodes.
 func (k *Kernel) DropCaches() {
 	for _, sb := range k.supers {
 		if sb.root != nil {
 			shrinkDcache(sb.root)
+		}
+		if sb.KeepInodes {
+			continue
+		}
+		for _, i := range sb.Inodes() {
+			if i.refs == 0 {
+				evict(i)
+			}
 		}
 	}
 }

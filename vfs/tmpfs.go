@@ -64,6 +64,7 @@ func (TmpfsType) FillSuper(sb *Superblock, data string) error {
 	ts.freeInodes = ts.maxInodes
 	sb.Ops = ts
 	sb.Private = ts
+	sb.KeepInodes = true
 	root, err := ts.newInode(sb, nil, S_IFDIR|ts.rootMode, RootCred())
 	if err != nil {
 		return err

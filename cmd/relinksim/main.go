@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/relinksim/relinksim/ext4sim"
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
 )
@@ -51,8 +52,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "relinksim:", err)
 		return 2
 	}
-	if *fsName != "tmpfs" {
-		fmt.Fprintf(stderr, "relinksim: -fs %s is not available yet: only tmpfs is modelled so far (ext4sim and btrfssim are tracked in their own issues)\n", *fsName)
+	var setup func(*vfs.Kernel) (string, error)
+	switch *fsName {
+	case "tmpfs":
+	case "ext4":
+		setup = ext4sim.Setup(ext4sim.MkfsOptions{})
+	default:
+		fmt.Fprintf(stderr, "relinksim: -fs %s is not available yet: tmpfs and ext4 are modelled so far (btrfssim is tracked in its own issue)\n", *fsName)
 		return 2
 	}
 	src, err := os.ReadFile(fs.Arg(0))
@@ -65,7 +71,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "relinksim: %s: %v\n", fs.Arg(0), err)
 		return 1
 	}
-	m, err := script.NewMachine(vfs.Options{Era: era}, *fsName, nil)
+	m, err := script.NewMachine(vfs.Options{Era: era}, *fsName, setup)
 	if err != nil {
 		fmt.Fprintln(stderr, "relinksim:", err)
 		return 1

@@ -98,6 +98,9 @@ func (Task) Symlink(target, linkpath string) error { return errno(unix.Symlink(t
 
 func (Task) Chdir(path string) error { return errno(unix.Chdir(path)) }
 
+// Sync models sync(2).
+func (Task) Sync() { unix.Sync() }
+
 func (Task) Chmod(path string, mode vfs.FileMode) error {
 	return errno(unix.Chmod(path, uint32(mode)))
 }

@@ -1,0 +1,220 @@
+package ext4sim
+
+import (
+	"github.com/relinksim/relinksim/vfs"
+)
+
+// Directory blocks hold struct ext4_dir_entry_2 records, each as long as its
+// rec_len; a block's records span it exactly, up to the 12-byte checksum
+// tail metadata_csum reserves. A new entry goes in the first record with
+// enough slack (splitting it); a removed entry's space merges into the
+// record before it (or, first in its block, becomes an unused record).
+//
+// A directory starts with one block holding "." and "..". When that block
+// is full, dir_index turns the directory into an htree (make_indexed_dir):
+// block 0 becomes the index root and the entries split over two leaf
+// blocks, so the size jumps from one block to three. Further growth adds
+// leaf blocks.
+//
+// Divergence: Linux picks an htree leaf by the name's hash (half-MD4 keyed
+// by the superblock's random s_hash_seed) and splits full leaves by hash,
+// and readdir returns names in hash order. The simulator fills leaves in
+// order and lists names in block order; sizes of directories past one block,
+// and the order of getdents, therefore differ from Linux's.
+
+// newDirBlock0 models ext4_init_dot_dotdot: the first block of a new
+// directory, "." and ".." spanning it.
+func (g geometry) newDirBlock0(self, parent uint32) []dirent {
+	usable := g.BlockSize - g.DirTail
+	return []dirent{
+		{ino: self, name: ".", typ: vfs.S_IFDIR, recLen: recLen(1)},
+		{ino: parent, name: "..", typ: vfs.S_IFDIR, recLen: usable - recLen(1)},
+	}
+}
+
+// indexed reports whether the directory was turned into an htree: its
+// first block is then the index root, holding only "." and "..".
+func (d *diskDir) indexed() bool { return len(d.blocks) > 1 }
+
+// find returns the block and index of name, or -1, -1.
+func (d *diskDir) find(name string) (int, int) {
+	for b, blk := range d.blocks {
+		for i, e := range blk {
+			if e.ino != 0 && e.name == name {
+				return b, i
+			}
+		}
+	}
+	return -1, -1
+}
+
+// lookup returns the inode name refers to, or 0.
+func (d *diskDir) lookup(name string) (uint32, vfs.FileMode) {
+	if b, i := d.find(name); b >= 0 {
+		e := d.blocks[b][i]
+		return e.ino, e.typ
+	}
+	return 0, 0
+}
+
+// empty models ext4_empty_dir: nothing but "." and "..".
+func (d *diskDir) empty() bool {
+	for _, blk := range d.blocks {
+		for _, e := range blk {
+			if e.ino != 0 && e.name != "." && e.name != ".." {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// entries counts live names other than "." and "..".
+func (d *diskDir) entries() int {
+	n := 0
+	for _, blk := range d.blocks {
+		for _, e := range blk {
+			if e.ino != 0 && e.name != "." && e.name != ".." {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// insertInBlock models ext4_find_dest_de plus ext4_insert_dentry within one
+// block: it reports false when no record has room.
+func insertInBlock(blk []dirent, usable int, e dirent) ([]dirent, bool) {
+	need := recLen(len(e.name))
+	off := 0
+	for i, de := range blk {
+		if off > usable-need {
+			break
+		}
+		slack := de.recLen
+		if de.ino != 0 {
+			slack = de.recLen - recLen(len(de.name))
+		}
+		if slack >= need {
+			if de.ino == 0 {
+				e.recLen = de.recLen
+				blk[i] = e
+				return blk, true
+			}
+			e.recLen = de.recLen - recLen(len(de.name))
+			blk[i].recLen = recLen(len(de.name))
+			out := make([]dirent, 0, len(blk)+1)
+			out = append(out, blk[:i+1]...)
+			out = append(out, e)
+			return append(out, blk[i+1:]...), true
+		}
+		off += de.recLen
+	}
+	return blk, false
+}
+
+// addEntry models fs/ext4/namei.c:ext4_add_entry: name -> ino goes into the
+// first block with room; a full single block becomes an htree
+// (make_indexed_dir); otherwise a new block is appended (ext4_append),
+// growing i_size. The directory's buffer joins h.
+func (fs *fsInfo) addEntry(h *handle, dir *inodeInfo, name string, ino uint32, typ vfs.FileMode) error {
+	if fs.faults.AddEntryENOSPC > 0 {
+		fs.faults.AddEntryENOSPC--
+		fs.trace("ext4_add_entry", "%q in directory %d: ENOSPC (injected)", name, dir.ino)
+		return vfs.ENOSPC
+	}
+	if len(name) > vfs.NAME_MAX {
+		return vfs.ENAMETOOLONG
+	}
+	d := fs.cur.dirs[dir.ino]
+	h.access(bufKey{bufDir, dir.ino})
+	usable := fs.cur.geo.BlockSize - fs.cur.geo.DirTail
+	e := dirent{ino: ino, name: name, typ: typ}
+	first := 0
+	if d.indexed() {
+		first = 1 // block 0 is the index root
+	}
+	for b := first; b < len(d.blocks); b++ {
+		if blk, ok := insertInBlock(d.blocks[b], usable, e); ok {
+			d.blocks[b] = blk
+			return nil
+		}
+	}
+	if len(d.blocks) == 1 {
+		// make_indexed_dir: the entries of block 0 but "." and ".." move
+		// to two leaves; block 0 keeps "." and ".." as the dx root.
+		var moved []dirent
+		for _, de := range d.blocks[0][2:] {
+			if de.ino != 0 {
+				moved = append(moved, de)
+			}
+		}
+		d.blocks[0] = fs.cur.geo.newDirBlock0(d.blocks[0][0].ino, d.blocks[0][1].ino)
+		half := len(moved) / 2
+		d.blocks = append(d.blocks, packBlock(moved[:half], usable), packBlock(moved[half:], usable))
+	} else {
+		d.blocks = append(d.blocks, []dirent{{recLen: usable}})
+	}
+	blk, ok := insertInBlock(d.blocks[len(d.blocks)-1], usable, e)
+	if !ok {
+		vfs.Bug("ext4sim: a new directory block has no room for %q", name)
+	}
+	d.blocks[len(d.blocks)-1] = blk
+	dir.vi.Size = int64(len(d.blocks) * fs.cur.geo.BlockSize)
+	fs.markInodeDirty(h, dir)
+	return nil
+}
+
+// packBlock lays entries out in a fresh block, the last spanning the rest.
+func packBlock(es []dirent, usable int) []dirent {
+	if len(es) == 0 {
+		return []dirent{{recLen: usable}}
+	}
+	out := make([]dirent, len(es))
+	off := 0
+	for i, e := range es {
+		e.recLen = recLen(len(e.name))
+		out[i] = e
+		off += e.recLen
+	}
+	out[len(out)-1].recLen += usable - off
+	return out
+}
+
+// deleteEntry models ext4_generic_delete_entry: the record's space goes to
+// the record before it, or it becomes unused when it is first in its block.
+func (fs *fsInfo) deleteEntry(h *handle, dir *inodeInfo, name string) error {
+	d := fs.cur.dirs[dir.ino]
+	b, i := d.find(name)
+	if b < 0 {
+		return vfs.ENOENT
+	}
+	h.access(bufKey{bufDir, dir.ino})
+	blk := d.blocks[b]
+	if i > 0 {
+		blk[i-1].recLen += blk[i].recLen
+		d.blocks[b] = append(blk[:i], blk[i+1:]...)
+	} else {
+		blk[0] = dirent{recLen: blk[0].recLen}
+	}
+	return nil
+}
+
+// setEntry models ext4_setent: an existing entry now names ino (rename over
+// a target).
+func (fs *fsInfo) setEntry(h *handle, dir *inodeInfo, name string, ino uint32, typ vfs.FileMode) {
+	d := fs.cur.dirs[dir.ino]
+	b, i := d.find(name)
+	if b < 0 {
+		vfs.Bug("ext4sim: setent of missing %q in directory %d", name, dir.ino)
+	}
+	h.access(bufKey{bufDir, dir.ino})
+	d.blocks[b][i].ino, d.blocks[b][i].typ = ino, typ
+}
+
+// setDotDot rewrites a directory's ".." (ext4_rename_dir_finish).
+func (fs *fsInfo) setDotDot(h *handle, dir *inodeInfo, parent uint32) {
+	d := fs.cur.dirs[dir.ino]
+	h.access(bufKey{bufDir, dir.ino})
+	d.blocks[0][1].ino = parent
+}

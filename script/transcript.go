@@ -1,0 +1,191 @@
+package script
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+
+	"github.com/relinksim/relinksim/vfs"
+)
+
+// MachineFactory boots a machine for a transcript's kernel command: it gets
+// the kernel options (era and protected_hardlinks already applied) and the
+// command's other arguments, which are its own to interpret.
+type MachineFactory func(opts vfs.Options, args []datadriven.CmdArg) (*Machine, error)
+
+// RunTranscripts runs the lab-notebook transcripts in dir with
+// cockroachdb/datadriven. Regenerate them with -rewrite and review the
+// diff. Commands:
+//
+//	kernel [era=ERA] [protected_hardlinks] [FACTORY ARGS...]
+//	    Boot a new machine (the previous one is checked for invariants and
+//	    leaks, unless it crashed). Script paths are relative to /mnt.
+//	run [trace]
+//	    Run the input ops; print each op and its result. With trace, also
+//	    the kernel functions each op went through. Invariants are checked
+//	    after every op and a violation fails the test — unless the machine
+//	    runs a buggy era, where the transcript shows the violations (they
+//	    are the point).
+//	eras
+//	    Run the input ops on a fresh machine of every era and print, for
+//	    each op, the result per era.
+//	invariants
+//	    Print the invariant violations, or "ok".
+func RunTranscripts(t *testing.T, dir string, factory MachineFactory) {
+	datadriven.Walk(t, dir, func(t *testing.T, path string) {
+		h := &transcript{t: t, factory: factory}
+		defer h.finish(t)
+		datadriven.RunTest(t, path, h.handle)
+	})
+}
+
+type transcript struct {
+	t       *testing.T
+	factory MachineFactory
+	m       *Machine
+	buggy   bool
+}
+
+// finish checks the last machine for leaks (a crashed kernel's state is
+// lost with it, so only the current one is checked).
+func (h *transcript) finish(t *testing.T) {
+	if h.m == nil {
+		return
+	}
+	if vs := h.m.Check(); len(vs) > 0 && !h.buggy {
+		t.Errorf("at the end of the transcript: %v", vfs.InvariantError(vs))
+	}
+	if err := h.m.K.Shutdown(); err != nil && !h.buggy {
+		t.Errorf("leak check: %v", err)
+	}
+	h.m = nil
+}
+
+// buggyEra reports whether era ships a known bug in some filesystem, so
+// transcripts may show broken invariants on purpose.
+func buggyEra(era vfs.Era) bool { return era == vfs.Pre2007 || era == vfs.SandeenRFC }
+
+func (h *transcript) boot(t *testing.T, d *datadriven.TestData, opts vfs.Options, args []datadriven.CmdArg) *Machine {
+	m, err := h.factory(opts, args)
+	if err != nil {
+		d.Fatalf(t, "boot: %v", err)
+	}
+	return m
+}
+
+func (h *transcript) handle(t *testing.T, d *datadriven.TestData) string {
+	switch d.Cmd {
+	case "kernel":
+		h.finish(t)
+		opts, rest := kernelArgs(t, d)
+		h.m = h.boot(t, d, opts, rest)
+		h.buggy = buggyEra(opts.Era)
+		h.m.Dmesg()
+		desc := fmt.Sprintf("booted a %s kernel; %s on /mnt", opts.Era, h.m.fsName)
+		if h.m.mntOpts != "" {
+			desc += " (" + h.m.mntOpts + ")"
+		}
+		return desc
+	case "run":
+		if h.m == nil {
+			d.Fatalf(t, "run before kernel")
+		}
+		ops, err := Parse(d.Input)
+		if err != nil {
+			d.Fatalf(t, "%v", err)
+		}
+		var b strings.Builder
+		var events []vfs.Event
+		trace := d.HasArg("trace")
+		for _, op := range ops {
+			events = events[:0]
+			if trace {
+				h.m.K.SetTracer(func(e vfs.Event) { events = append(events, e) })
+			}
+			st := h.m.Step(op)
+			h.m.K.SetTracer(nil)
+			b.WriteString(st.Describe())
+			b.WriteByte('\n')
+			for _, e := range events {
+				fmt.Fprintf(&b, "    %s: %s\n", e.Func, e.Msg)
+			}
+			if vs := h.m.Check(); len(vs) > 0 {
+				if !h.buggy {
+					t.Errorf("%s: after %q: %v", d.Pos, op.Src, vfs.InvariantError(vs))
+				}
+				for _, v := range vs {
+					fmt.Fprintf(&b, "  INVARIANT %v\n", v)
+				}
+			}
+		}
+		return b.String()
+	case "eras":
+		ops, err := Parse(d.Input)
+		if err != nil {
+			d.Fatalf(t, "%v", err)
+		}
+		_, rest := kernelArgs(t, d)
+		results := make([][]Step, len(vfs.Eras))
+		for i, era := range vfs.Eras {
+			m := h.boot(t, d, vfs.Options{Era: era}, rest)
+			results[i] = m.Run(ops)
+			m.K.Shutdown()
+		}
+		var b strings.Builder
+		for j, op := range ops {
+			fmt.Fprintf(&b, "%s\n", op.Src)
+			same := true
+			for i := range vfs.Eras {
+				if describeResult(results[i][j]) != describeResult(results[0][j]) {
+					same = false
+				}
+			}
+			if same {
+				fmt.Fprintf(&b, "  every era: %s\n", describeResult(results[0][j]))
+				continue
+			}
+			for i, era := range vfs.Eras {
+				res := strings.ReplaceAll(describeResult(results[i][j]), "\n", "\n    ")
+				fmt.Fprintf(&b, "  %-13s%s\n", era.String()+":", res)
+			}
+		}
+		return b.String()
+	case "invariants":
+		vs := h.m.Check()
+		if len(vs) == 0 {
+			return "ok"
+		}
+		return vfs.InvariantError(vs).Error()
+	}
+	d.Fatalf(t, "unknown command %q", d.Cmd)
+	return ""
+}
+
+// kernelArgs applies era= and protected_hardlinks and returns the rest.
+func kernelArgs(t *testing.T, d *datadriven.TestData) (vfs.Options, []datadriven.CmdArg) {
+	opts := vfs.Options{}
+	var rest []datadriven.CmdArg
+	for _, a := range d.CmdArgs {
+		switch a.Key {
+		case "era":
+			era, err := vfs.ParseEra(a.Vals[0])
+			if err != nil {
+				d.Fatalf(t, "%v", err)
+			}
+			opts.Era = era
+		case "protected_hardlinks":
+			opts.ProtectedHardlinks = true
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return opts, rest
+}
+
+// describeResult is a step's result without the op.
+func describeResult(s Step) string {
+	d := s.Describe()
+	return strings.TrimPrefix(strings.TrimPrefix(d, s.Op+":"), " ")
+}
