@@ -101,7 +101,7 @@ func TestEveryOpRuns(t *testing.T) {
 		{"sync", "ok"},
 		{"drop_caches", "ok"},
 		{"check", "[]"},
-		{"orphan-slots", "[]"}, // tmpfs has no orphan file
+		{"orphan-slots", "[]"},                    // tmpfs has no orphan file
 		{"fault add_entry 1", "error EOPNOTSUPP"}, // tmpfs injects no faults
 		{"dmesg", "[]"},
 		{"remount", "[]"}, // closes every fd; an unmounted tmpfs is gone
