@@ -19,6 +19,9 @@ type Device struct {
 	mounted *fsInfo
 	// events counts durable changes (commits), for crash-point enumeration.
 	events int
+	// OnCommit, when set, runs after every commit: tests take a crash image
+	// there to crash between every two durable steps.
+	OnCommit func(d *Device)
 }
 
 // Name implements vfs.BlockDevice.

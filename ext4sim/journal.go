@@ -61,7 +61,7 @@ type handle struct {
 func (j *journal) start(fn string, credits int) (*handle, error) {
 	fs := j.fs
 	fs.k.PreemptPoint("jbd2__journal_start in " + fn)
-	if fs.sb.ReadOnly() || fs.aborted {
+	if fs.sb.ReadOnly() && !fs.cleanupRW || fs.aborted {
 		return nil, vfs.EROFS
 	}
 	if fs.faults.JournalStartENOSPC > 0 {
@@ -149,6 +149,9 @@ func (j *journal) commit() {
 	j.credits = 0
 	j.commits++
 	fs.dev.events++
+	if fs.dev.OnCommit != nil {
+		fs.dev.OnCommit(fs.dev)
+	}
 }
 
 // checkpoint models jbd2_log_do_checkpoint for the whole log: every logged

@@ -266,13 +266,22 @@ func (fs *fsInfo) orphanCleanup() {
 	}
 	nrOrphans, nrTruncates := 0, 0
 	for im.sb.LastOrphan != 0 {
-		ei, err := fs.orphanGet(im.sb.LastOrphan)
+		head := im.sb.LastOrphan
+		ei, err := fs.orphanGet(head)
 		if err != nil {
 			im.sb.LastOrphan = 0
 			break
 		}
 		fs.orphans.pushFront(ei)
 		fs.processOrphan(ei, &nrTruncates, &nrOrphans)
+		if im.sb.LastOrphan == head {
+			// Deleting the head failed (no handle): Linux marks the
+			// filesystem in error and stops; so does the model.
+			fs.msg("error: orphan cleanup made no progress at inode %d", head)
+			im.sb.Errors = true
+			im.sb.LastOrphan = 0
+			break
+		}
 	}
 	for b, blk := range im.orphanBlocks {
 		for s, ino := range blk {
@@ -292,6 +301,13 @@ func (fs *fsInfo) orphanCleanup() {
 	}
 	if nrTruncates > 0 {
 		fs.msg("%d truncate%s cleaned up", nrTruncates, plural(nrTruncates))
+	}
+	if fs.cleanupRW {
+		// A read-only mount writes nothing later: the cleanup's
+		// transactions go home now.
+		fs.j.commit()
+		fs.dev.checkpoint()
+		fs.writeSuperNow()
 	}
 	fs.cleanupRW = false
 }

@@ -120,6 +120,16 @@ func (m *Mounted) Device() *Device { return m.fs.dev }
 // Oopses returns the kernel crashes the modelled kernel would have had.
 func (m *Mounted) Oopses() []string { return append([]string(nil), m.fs.oopses...) }
 
+// Orphans returns the on-disk orphan chain, head first, and the orphan
+// file's occupied slots.
+func (m *Mounted) Orphans() []uint64 {
+	out := m.fs.OnDiskOrphans(m.fs.sb)
+	for _, ino := range m.fs.orphanFileSlots() {
+		out = append(out, uint64(ino))
+	}
+	return out
+}
+
 // Check runs the fsck-like checker on the filesystem's current state.
 func (m *Mounted) Check() []vfs.Violation { return m.fs.check() }
 

@@ -21,6 +21,13 @@ type GenConfig struct {
 	// Era is the kernel era of the shadow simulator that guides
 	// generation (the zero value is upstream).
 	Era vfs.Era
+	// NoListing leaves out ls, for filesystems whose getdents order the
+	// simulator does not model (ext4's hash order).
+	NoListing bool
+	// FS and Setup choose the shadow machine's filesystem (default tmpfs),
+	// as for NewMachine.
+	FS    string
+	Setup func(k *vfs.Kernel) (string, error)
 }
 
 // DefaultGenConfig generates 30 to 60 ops, oracle ops and the host-safe
@@ -70,7 +77,11 @@ type Gen struct {
 
 // NewGen returns a generator with a fresh shadow machine.
 func NewGen(cfg GenConfig) *Gen {
-	m, err := NewMachine(vfs.Options{Era: cfg.Era}, "tmpfs", nil)
+	fs := cfg.FS
+	if fs == "" {
+		fs = "tmpfs"
+	}
+	m, err := NewMachine(vfs.Options{Era: cfg.Era}, fs, cfg.Setup)
 	if err != nil {
 		panic("script: booting the shadow machine: " + err.Error())
 	}
@@ -265,9 +276,12 @@ func (g *Gen) draw(t *rapid.T) Op {
 	case nOpen >= 8:
 		open = 0
 	}
-	extra := 1
+	extra, noListing := 1, 1
 	if g.cfg.OracleOnly {
 		extra = 0
+	}
+	if g.cfg.NoListing {
+		noListing = 0
 	}
 	hasOpen := min(len(s.openPaths["file"])+len(s.openPaths["dir"]), 1)
 	kind := weighted(t, "op", map[string]int{
@@ -301,8 +315,9 @@ func (g *Gen) draw(t *rapid.T) Op {
 		"cat":                  2,
 		"tree":                 1,
 		"orphans":              1,
-		"ls":                   1 * extra,
+		"ls":                   1 * extra * noListing,
 		"readlink":             1 * extra,
+		"ino":                  2 * extra,
 		"rename-noreplace":     1 * extra,
 		"rename-exchange":      1 * extra,
 		"linkat-proc-nofollow": 1 * extra,
@@ -389,7 +404,7 @@ func (g *Gen) draw(t *rapid.T) Op {
 		op.Name = "rename"
 		op.Path = pickPath(t, s, "")
 		op.Path2 = openPath(t, s, "file", "dir")
-	case "unlink", "stat", "lstat", "readlink":
+	case "unlink", "stat", "lstat", "readlink", "ino":
 		op.Path = pickPath(t, s, "")
 	case "rmdir", "ls":
 		op.Path = pickPath(t, s, "dir")

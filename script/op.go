@@ -90,6 +90,7 @@ var specs = map[string]spec{
 	// Simulator-only ops.
 	"linkat-proc-nofollow": {args: []string{argFD, argPath}, usesFD: true, help: "linkat(AT_FDCWD, \"/proc/self/fd/N\", AT_FDCWD, PATH, 0)"},
 	"readlink":             {args: []string{argPath}},
+	"ino":                  {args: []string{argPath}, help: "ino PATH: lstat's st_ino, so inode numbering is compared too"},
 	"readlink-fd":          {args: []string{argFD}, usesFD: true, help: "readlink(\"/proc/self/fd/N\")"},
 	"ls":                   {args: []string{argPath}, help: "ls PATH: getdents names in order"},
 	"chdir":                {args: []string{argPath}},

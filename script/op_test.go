@@ -84,6 +84,7 @@ func TestEveryOpRuns(t *testing.T) {
 		{"stat s", "file nlink=3 size=3"},
 		{"lstat s", "symlink nlink=1 size=1"},
 		{"readlink s", `"f"`},
+		{"ino f", "2"},
 		{"readlink-fd F", `"/mnt/f"`},
 		{"cat f", `"Two"`},
 		{"ls d", "[. .. g sub]"}, // exchange swapped the inodes, not the names

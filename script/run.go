@@ -228,6 +228,12 @@ func (r *Runner) Step(op Op) Step {
 		if o := r.orphans(); o != nil {
 			st.Ret = o
 		}
+	case "ino":
+		var s vfs.Stat_t
+		s, err = t.Lstat(r.p(op.Path))
+		if err == nil {
+			st.Ret = s.Ino
+		}
 	case "readlink":
 		var s string
 		s, err = t.Readlink(r.p(op.Path))
@@ -421,7 +427,25 @@ func (r *Runner) Tree() []Node {
 func (r *Runner) orphans() []string {
 	t, ok := r.T.(*vfs.Task)
 	if !ok {
-		return nil // the real kernel's tmpfs: no orphan list
+		// The real kernel: its executor reads the device as the oracle does.
+		h, ok := r.T.(interface {
+			OnDiskOrphans() ([]uint64, bool, error)
+		})
+		if !ok {
+			return nil
+		}
+		inos, ok, err := h.OnDiskOrphans()
+		if err != nil {
+			panic("script: reading the real orphan list: " + err.Error())
+		}
+		if !ok {
+			return nil
+		}
+		out := []string{}
+		for _, ino := range inos {
+			out = append(out, r.holder(ino))
+		}
+		return out
 	}
 	p, err := t.Stat(r.Root)
 	if err != nil {

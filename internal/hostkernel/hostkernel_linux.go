@@ -14,8 +14,21 @@ import (
 )
 
 // Task performs system calls on the real kernel. Its methods mirror
-// *vfs.Task's.
-type Task struct{}
+// *vfs.Task's. OrphanDev, when set, names the block device whose orphan
+// chain the op language's orphans op reads.
+type Task struct {
+	OrphanDev string
+}
+
+// OnDiskOrphans reads the orphan chain of OrphanDev; ok is false when there
+// is none to read (tmpfs).
+func (t Task) OnDiskOrphans() (inos []uint64, ok bool, err error) {
+	if t.OrphanDev == "" {
+		return nil, false, nil
+	}
+	inos, err = OnDiskOrphans(t.OrphanDev)
+	return inos, true, err
+}
 
 func errno(err error) error {
 	if err == nil {
