@@ -34,7 +34,14 @@ func (g geometry) newDirBlock0(self, parent uint32) []dirent {
 
 // indexed reports whether the directory was turned into an htree: its
 // first block is then the index root, holding only "." and "..".
-func (d *diskDir) indexed() bool { return len(d.blocks) > 1 }
+func (d *diskDir) indexed() bool { return d.index }
+
+// isDx models fs/ext4/dir.c:is_dx_dir: with dir_index (always on here), a
+// directory is read and sought as an htree when it is indexed or its i_size
+// is exactly one block (an rmdir'ed directory has size 0).
+func (d *diskDir) isDx(size int64, blockSize int) bool {
+	return d.index || size == int64(blockSize)
+}
 
 // find returns the block and index of name, or -1, -1.
 func (d *diskDir) find(name string) (int, int) {
@@ -150,6 +157,7 @@ func (fs *fsInfo) addEntry(h *handle, dir *inodeInfo, name string, ino uint32, t
 			}
 		}
 		d.blocks[0] = fs.cur.geo.newDirBlock0(d.blocks[0][0].ino, d.blocks[0][1].ino)
+		d.index = true
 		half := len(moved) / 2
 		d.blocks = append(d.blocks, packBlock(moved[:half], usable), packBlock(moved[half:], usable))
 	} else {

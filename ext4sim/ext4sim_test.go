@@ -23,6 +23,11 @@ func TestConformanceOrphanFile(t *testing.T) {
 	vfstest.TestFilesystem(t, vfstest.FSConfig{Type: "ext4", Setup: ext4sim.Setup(ext4sim.MkfsOptions{OrphanFile: true})})
 }
 
+// And with 4 KiB blocks (a block per page).
+func TestConformance4KiBBlocks(t *testing.T) {
+	vfstest.TestFilesystem(t, vfstest.FSConfig{Type: "ext4", Setup: ext4sim.Setup(ext4sim.MkfsOptions{BlockSize: 4096})})
+}
+
 func machine(t *testing.T, era vfs.Era, mntOpts string) *script.Machine {
 	t.Helper()
 	m, err := script.NewMachineWithOptions(vfs.Options{Era: era}, "ext4", mntOpts, ext4sim.Setup(ext4sim.MkfsOptions{}))
@@ -192,4 +197,104 @@ func recoverAndCheck(era vfs.Era, dev *ext4sim.Device) string {
 		return err.Error()
 	}
 	return ""
+}
+
+// st_blocks counts 1 KiB blocks that hold data, as measured on Linux 6.18
+// on the oracle's image (delalloc reservations count before writeback).
+func TestStBlocksMatchesKernel(t *testing.T) {
+	tk, _ := mountExt4(t, ext4sim.MkfsOptions{})
+	file := func(name string, f func(fd int)) {
+		fd := vfstest.Open(t, tk, "/mnt/"+name, vfs.O_CREAT|vfs.O_RDWR, 0o644)
+		f(fd)
+		vfstest.Must(t, tk.Close(fd))
+	}
+	write := func(fd int, n int, off int64) {
+		if _, err := tk.Pwrite(fd, make([]byte, n), off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file("empty", func(int) {})
+	file("abc", func(fd int) { write(fd, 3, 0) })
+	file("1024", func(fd int) { write(fd, 1024, 0) })
+	file("1025", func(fd int) { write(fd, 1025, 0) })
+	file("1G", func(fd int) { vfstest.Must(t, tk.Ftruncate(fd, 1<<30)) })
+	file("4096at1G", func(fd int) { write(fd, 4096, 1<<30) })
+	file("cut", func(fd int) { write(fd, 5000, 0); vfstest.Must(t, tk.Ftruncate(fd, 1500)) })
+	file("cut2", func(fd int) { write(fd, 5000, 0); vfstest.Must(t, tk.Ftruncate(fd, 1024)) })
+	file("cut3", func(fd int) { write(fd, 1, 0); write(fd, 1, 3000); vfstest.Must(t, tk.Ftruncate(fd, 2000)) })
+	file("sparse", func(fd int) {
+		write(fd, 1, 0)
+		write(fd, 1, 5000)
+		if off, err := tk.Lseek(fd, 0, vfs.SEEK_HOLE); off != 1024 || err != nil {
+			t.Errorf("SEEK_HOLE from 0: %d %v, want 1024", off, err)
+		}
+		if off, err := tk.Lseek(fd, 1024, vfs.SEEK_DATA); off != 4096 || err != nil {
+			t.Errorf("SEEK_DATA from 1024: %d %v, want 4096", off, err)
+		}
+	})
+	vfstest.Must(t, tk.Symlink("abc", "/mnt/short"))
+	vfstest.Must(t, tk.Symlink(strings.Repeat("x", 70), "/mnt/long"))
+	vfstest.Must(t, tk.Mkfifo("/mnt/fifo", 0o644))
+	vfstest.Must(t, tk.Mkdir("/mnt/dir", 0o755))
+	for _, c := range []struct {
+		name         string
+		size, blocks int64
+	}{
+		{"empty", 0, 0},
+		{"abc", 3, 2},
+		{"1024", 1024, 2},
+		{"1025", 1025, 4},
+		{"1G", 1 << 30, 0},
+		{"4096at1G", 1<<30 + 4096, 8},
+		{"cut", 1500, 4},
+		{"cut2", 1024, 2},
+		{"cut3", 2000, 2},
+		{"sparse", 5001, 4},
+		{"short", 3, 0},
+		{"long", 70, 2},
+		{"fifo", 0, 0},
+		{"dir", 1024, 2},
+		{"lost+found", 12288, 24},
+	} {
+		st, err := tk.Lstat("/mnt/" + c.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Size != c.size || st.Blocks != c.blocks {
+			t.Errorf("%s: size %d st_blocks %d, want %d %d", c.name, st.Size, st.Blocks, c.size, c.blocks)
+		}
+	}
+	vfstest.Must(t, tk.Umount("/mnt", 0))
+}
+
+// A device mounted again elsewhere shares its superblock; mounted again on
+// the same mountpoint it is refused with EBUSY (do_add_mount), as
+// "mount /dev/loop0 /mnt" twice is on Linux.
+func TestMountDeviceTwice(t *testing.T) {
+	tk, dev := mountExt4(t, ext4sim.MkfsOptions{})
+	vfstest.Must(t, tk.Mkdir("/mnt2", 0o755))
+	vfstest.WantErrno(t, "the same device on the same mountpoint", tk.Mount(dev, "/mnt", "ext4", 0, ""), vfs.EBUSY)
+	vfstest.Must(t, tk.Mount(dev, "/mnt2", "ext4", 0, ""))
+	vfstest.Must(t, tk.Close(vfstest.Open(t, tk, "/mnt/f", vfs.O_CREAT|vfs.O_RDWR, 0o644)))
+	if _, err := tk.Stat("/mnt2/f"); err != nil {
+		t.Errorf("the second mount does not show the first one's file: %v", err)
+	}
+	vfstest.Must(t, tk.Umount("/mnt", 0))
+	vfstest.Must(t, tk.Umount("/mnt2", 0))
+}
+
+// mountExt4 boots a kernel (checked for leaks when the test ends), makes
+// an ext4sim filesystem with opts and mounts it on /mnt. It returns the init
+// task and the device's name.
+func mountExt4(tb testing.TB, opts ext4sim.MkfsOptions) (*vfs.Task, string) {
+	tb.Helper()
+	k := vfstest.NewKernel(tb, vfs.Options{})
+	tk := k.Init()
+	dev, err := ext4sim.Setup(opts)(k)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	vfstest.Must(tb, tk.Mkdir("/mnt", 0o755))
+	vfstest.Must(tb, tk.Mount(dev, "/mnt", "ext4", 0, ""))
+	return tk, dev
 }

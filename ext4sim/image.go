@@ -108,6 +108,10 @@ type diskInode struct {
 // diskDir is a directory's data: its blocks of entries.
 type diskDir struct {
 	blocks [][]dirent
+	// index is EXT4_INODE_INDEX: make_indexed_dir turned the directory
+	// into an htree, whose block 0 is the index root. (mkfs's
+	// lost+found has 12 blocks and is linear.)
+	index bool
 }
 
 // dirent is a struct ext4_dir_entry_2: an entry (inode 0: unused space)
@@ -157,7 +161,7 @@ func (im *image) clone() *image {
 }
 
 func (d *diskDir) clone() *diskDir {
-	c := &diskDir{blocks: make([][]dirent, len(d.blocks))}
+	c := &diskDir{blocks: make([][]dirent, len(d.blocks)), index: d.index}
 	for i, b := range d.blocks {
 		c.blocks[i] = append([]dirent(nil), b...)
 	}

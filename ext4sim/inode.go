@@ -57,6 +57,7 @@ func (fs *fsInfo) load(ino uint32, orphanFS bool) (*vfs.Inode, error) {
 		return nil, vfs.ESTALE
 	}
 	vi := fs.sb.NewInode(uint64(ino), di.Mode)
+	vi.Mapping.SetBlockSize(fs.cur.geo.BlockSize)
 	vi.UID, vi.GID = di.UID, di.GID
 	vi.Size = di.Size
 	vi.SetNlink(di.Links)
@@ -117,7 +118,7 @@ func (fs *fsInfo) markInodeDirty(h *handle, ei *inodeInfo) {
 	}
 }
 
-// iblocks is i_blocks in 512-byte sectors: directory blocks, or the pages a
+// iblocks is i_blocks in 512-byte sectors: directory blocks, or the blocks a
 // file's data occupies.
 func (fs *fsInfo) iblocks(vi *vfs.Inode) int64 {
 	switch {
@@ -130,7 +131,7 @@ func (fs *fsInfo) iblocks(vi *vfs.Inode) int64 {
 			return int64(fs.cur.geo.BlockSize / 512)
 		}
 	default:
-		return int64(vi.Mapping.NrPages()) * vfs.PageSize / 512
+		return vi.Mapping.NrBlocks() * vi.Mapping.BlockSize() / 512
 	}
 	return 0
 }

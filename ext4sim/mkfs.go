@@ -14,7 +14,7 @@ import (
 type MkfsOptions struct {
 	// Size of the device in bytes (default 128 MiB).
 	Size int64
-	// BlockSize in bytes (default 1024).
+	// BlockSize in bytes: 1024 (the default), 2048 or 4096.
 	BlockSize int
 	// InodeRatio is bytes per inode (default 4096).
 	InodeRatio int64
@@ -39,6 +39,11 @@ func Mkfs(name string, o MkfsOptions) *Device {
 	}
 	if o.InodeRatio == 0 {
 		o.InodeRatio = 4096
+	}
+	if o.BlockSize != 1024 && o.BlockSize != 2048 && o.BlockSize != 4096 {
+		// ext4 allows up to 64 KiB, but blocks larger than the page are
+		// not modelled.
+		panic(fmt.Sprintf("ext4sim: Mkfs: block size %d; the simulator supports 1024, 2048 and 4096", o.BlockSize))
 	}
 	blocks := uint64(o.Size) / uint64(o.BlockSize)
 	bpg := uint32(8 * o.BlockSize)

@@ -2,6 +2,7 @@ package ext4sim
 
 import (
 	"github.com/relinksim/relinksim/vfs"
+	"math"
 )
 
 // dirOps are the inode operations of directories (ext4_dir_inode_operations).
@@ -435,6 +436,17 @@ func (o dirOps) IterateDir(dirVI *vfs.Inode, pos int64, emit func(vfs.Dirent) bo
 		}
 	}
 	return nil
+}
+
+// DirLlseekLimits implements vfs.DirLlseeker (models ext4_dir_llseek): an
+// htree directory's positions are hashes, so it seeks anywhere up to
+// EXT4_HTREE_EOF_64BIT, which is also its end; a linear one seeks like a
+// file (ext4_llseek: its blocks are all data).
+func (o dirOps) DirLlseekLimits(dirVI *vfs.Inode) (maxsize, eof int64) {
+	if d := o.fs.cur.dirs[info(dirVI).ino]; d != nil && d.isDx(dirVI.Size, o.fs.cur.geo.BlockSize) {
+		return math.MaxInt64, math.MaxInt64
+	}
+	return o.fs.sb.MaxBytes, dirVI.Size
 }
 
 // Getattr implements vfs.Getattrer.

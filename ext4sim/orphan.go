@@ -196,9 +196,14 @@ func (g geometry) orphanSlotsPerBlock() int { return (g.BlockSize - 8) / 4 }
 // a freed inode, or after 1000 steps. Orphan-file slots are not part of it,
 // as they are not part of dumpe2fs's "First orphan inode"; see OrphanFile.
 func (fs *fsInfo) OnDiskOrphans(sb *vfs.Superblock) []uint64 {
+	return fs.diskChain(1000)
+}
+
+// diskChain walks the on-disk chain for at most limit steps.
+func (fs *fsInfo) diskChain(limit int) []uint64 {
 	var out []uint64
 	im := fs.cur
-	for ino := im.sb.LastOrphan; ino != 0 && len(out) < 1000; {
+	for ino := im.sb.LastOrphan; ino != 0 && len(out) < limit; {
 		out = append(out, uint64(ino))
 		di := im.inodes[ino]
 		if di == nil {

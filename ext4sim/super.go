@@ -2,6 +2,7 @@ package ext4sim
 
 import (
 	"fmt"
+	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
@@ -120,10 +121,11 @@ func (m *Mounted) Device() *Device { return m.fs.dev }
 // Oopses returns the kernel crashes the modelled kernel would have had.
 func (m *Mounted) Oopses() []string { return append([]string(nil), m.fs.oopses...) }
 
-// Orphans returns the on-disk orphan chain, head first, and the orphan
-// file's occupied slots.
+// Orphans returns the on-disk orphan chain, head first (the whole chain,
+// where the oracle's reader stops at 1000; a cycle is cut after as many
+// steps as there are inodes), and the orphan file's occupied slots.
 func (m *Mounted) Orphans() []uint64 {
-	out := m.fs.OnDiskOrphans(m.fs.sb)
+	out := m.fs.diskChain(int(m.fs.cur.geo.inodesCount()))
 	for _, ino := range m.fs.orphanFileSlots() {
 		out = append(out, uint64(ino))
 	}
@@ -223,6 +225,8 @@ func (FilesystemType) FillSuper(sb *vfs.Superblock, data string) error {
 	}
 	sb.Ops = fs
 	sb.Private = fs
+	// ext4_max_size for extent files: 2^32 - 1 blocks.
+	sb.MaxBytes = int64(1<<32-1) << bits.TrailingZeros(uint(fs.cur.geo.BlockSize))
 	dev.mounted = fs
 	root, err := fs.iget(rootIno)
 	if err != nil {

@@ -85,9 +85,9 @@ func TestKernelDifferential(t *testing.T) {
 // 128 MiB image made by mkfs.ext4 with the defaults (as the oracle makes
 // it) on a loop device, the orphan chain read with dumpe2fs and debugfs.
 // The test's thread is pinned to one CPU, because ext4's per-CPU counters
-// decide where top-level directories go. CI runs 1,000 sequences:
+// decide where top-level directories go. CI runs 2,000 sequences:
 //
-//	sudo RAPID_CHECKS=1000 go test ./script -run TestKernelDifferentialExt4
+//	sudo RAPID_CHECKS=2000 go test ./script -run TestKernelDifferentialExt4
 func TestKernelDifferentialExt4(t *testing.T) {
 	if why := hostkernel.Ext4Available(); why != "" {
 		t.Skip("ext4 kernel-differential test skipped: " + why)
@@ -229,19 +229,45 @@ func reportMinimal(t *testing.T, base string, b backend, ops []script.Op) {
 	fmt.Fprintln(os.Stderr, sb.String())
 }
 
-// recordHost runs ops on the real kernel's tmpfs and writes its output to
-// out.
-func recordHost(t *testing.T, ops []script.Op, out string) {
-	if why := hostkernel.Available(); why != "" {
-		t.Fatalf("-record needs the real kernel: %s", why)
+// recordHost runs ops on the real kernel, on a fresh tmpfs and on a fresh
+// ext4 image, and writes its output to NAME.tmpfs.jsonl and NAME.ext4.jsonl
+// (a scenario that lists a directory with ls is recorded on tmpfs only).
+func recordHost(t *testing.T, ops []script.Op, name string) {
+	if why := hostkernel.Ext4Available(); why != "" {
+		t.Fatalf("-record needs the real kernel with ext4: %s", why)
 	}
 	old := unix.Umask(0o022)
 	defer unix.Umask(old)
-	lines, err := runHost(t.TempDir(), tmpfsBackend(), ops)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	unpin, err := hostkernel.PinToOneCPU(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(out, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+	defer unpin()
+	template, err := hostkernel.MakeExt4Template(t.TempDir())
+	if err != nil {
 		t.Fatal(err)
+	}
+	backends := []backend{tmpfsBackend(), ext4Backend(template)}
+	for _, op := range ops {
+		if op.Name == "ls" {
+			// ext4 lists in htree hash order, which the simulator does
+			// not model: such a scenario is recorded on tmpfs only.
+			backends = backends[:1]
+			if err := os.Remove(name + ".ext4.jsonl"); err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, b := range backends {
+		lines, err := runHost(t.TempDir(), b, ops)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := name + "." + b.name + ".jsonl"
+		if err := os.WriteFile(out, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

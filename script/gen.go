@@ -2,6 +2,7 @@ package script
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -16,7 +17,7 @@ type GenConfig struct {
 	MinOps, MaxOps int
 	// OracleOnly restricts generation to ops the kernel oracle knows.
 	// Otherwise ops the host kernel can also run are added (ls, readlink,
-	// rename-noreplace, rename-exchange, linkat-proc-nofollow, chmod).
+	// ino, lseek, rename-noreplace, rename-exchange, linkat-proc-nofollow).
 	OracleOnly bool
 	// Era is the kernel era of the shadow simulator that guides
 	// generation (the zero value is upstream).
@@ -36,7 +37,8 @@ var DefaultGenConfig = GenConfig{MinOps: 30, MaxOps: 60}
 
 // Ops returns a generator of op sequences on a fresh filesystem. Each op is
 // drawn knowing the state the previous ones left, which the generator tracks
-// by running them on a shadow simulator (upstream era, tmpfs): so most ops
+// by running them on a shadow simulator (cfg's era and filesystem, tmpfs by
+// default): so most ops
 // name paths that exist, descriptors that are open, inodes that are open but
 // unlinked — the interesting cases — while some deliberately miss (missing
 // names, trailing slashes, closed descriptors, name reuse after unlink).
@@ -48,7 +50,7 @@ var DefaultGenConfig = GenConfig{MinOps: 30, MaxOps: 60}
 //
 // Generated ops never escape the filesystem root (no "..", and symlink
 // targets are relative without "..") and never read a fifo through cat, so they can run
-// unchanged on a real kernel.
+// unchanged on a real kernel. Nor do they cat a file larger than 1 MiB.
 func Ops(cfg GenConfig) *rapid.Generator[[]Op] {
 	if cfg.MaxOps < cfg.MinOps {
 		cfg.MaxOps = cfg.MinOps
@@ -260,6 +262,11 @@ func (g *Gen) newFD() string {
 	return name
 }
 
+// offsets mixes small offsets with the edges: the largest file sizes
+// (1 TiB, just below ext4's 4 TiB s_maxbytes, LLONG_MAX) find overflow
+// mistakes.
+var offsets = []int64{0, 1, 2, 3, 50, 100, 4096, 5000, 1 << 40, (1<<32-1)<<10 - 1, math.MaxInt64 - 1, math.MaxInt64}
+
 var texts = []string{"x", "hello", "abc def", strings.Repeat("0123456789", 5)}
 
 func (g *Gen) draw(t *rapid.T) Op {
@@ -297,6 +304,7 @@ func (g *Gen) draw(t *rapid.T) Op {
 		"read":                 2 * fdOps,
 		"pread":                2 * fdOps,
 		"ftruncate":            1 * fdOps,
+		"lseek":                2 * fdOps * extra,
 		"link":                 5,
 		"linkat-empty":         3*fdOps + 1,
 		"linkat-proc":          3*fdOps + 1,
@@ -374,17 +382,21 @@ func (g *Gen) draw(t *rapid.T) Op {
 		op.FD = g.fd(t, s, "file", "fifo")
 		op.Text = rapid.SampledFrom(texts).Draw(t, "text")
 		if kind == "pwrite" {
-			op.Off = int64(rapid.SampledFrom([]int{0, 1, 3, 100, 4096}).Draw(t, "off"))
+			op.Off = rapid.SampledFrom(offsets).Draw(t, "off")
 		}
 	case "read", "pread":
 		op.FD = g.fd(t, s, "file", "fifo", "dir")
 		op.N = int64(rapid.SampledFrom([]int{0, 1, 5, 100}).Draw(t, "n"))
 		if kind == "pread" {
-			op.Off = int64(rapid.SampledFrom([]int{0, 2, 50}).Draw(t, "off"))
+			op.Off = rapid.SampledFrom(offsets).Draw(t, "off")
 		}
 	case "ftruncate":
 		op.FD = g.fd(t, s)
-		op.N = int64(rapid.SampledFrom([]int{0, 2, 10, 5000}).Draw(t, "len"))
+		op.N = rapid.SampledFrom(offsets).Draw(t, "len")
+	case "lseek":
+		op.FD = g.fd(t, s, "file", "dir", "fifo")
+		op.Off = rapid.SampledFrom(append(offsets, -1, -100)).Draw(t, "off")
+		op.N = int64(rapid.IntRange(0, 5).Draw(t, "whence"))
 	case "link", "rename", "rename-noreplace", "rename-exchange":
 		op.Path = pickPath(t, s, "")
 		op.Path2 = pickPath(t, s, "")
@@ -418,8 +430,9 @@ func (g *Gen) draw(t *rapid.T) Op {
 		op.Text = symlinkTarget(t, s, op.Path)
 	case "cat":
 		op.Path = pickPath(t, s, "")
-		// Reading a fifo through cat would block the oracle.
-		if st, err := g.m.T.Stat(g.m.p(op.Path)); err == nil && st.Mode.IsFifo() {
+		// Reading a fifo through cat would block the oracle, and reading a
+		// huge sparse file would exhaust its memory.
+		if st, err := g.m.T.Stat(g.m.p(op.Path)); err == nil && (st.Mode.IsFifo() || st.Size > 1<<20) {
 			op.Name = "stat"
 		}
 	case "tree", "orphans":

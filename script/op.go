@@ -70,6 +70,7 @@ var specs = map[string]spec{
 	"pwrite":       {args: []string{argFD, argOff, argText}, usesFD: true, oracle: true},
 	"read":         {args: []string{argFD, argN}, usesFD: true, oracle: true},
 	"pread":        {args: []string{argFD, argOff, argN}, usesFD: true, oracle: true},
+	"lseek":        {args: []string{argFD, argOff, argN}, usesFD: true, help: "lseek FD OFF WHENCE (0 set, 1 cur, 2 end, 3 data, 4 hole)"},
 	"ftruncate":    {args: []string{argFD, argN}, usesFD: true, oracle: true},
 	"link":         {args: []string{argPath, argPath2}, oracle: true},
 	"linkat-empty": {args: []string{argFD, argPath}, usesFD: true, oracle: true, help: "linkat(FD, \"\", AT_FDCWD, PATH, AT_EMPTY_PATH)"},
@@ -265,11 +266,20 @@ func ParseOp(text string) (Op, error) {
 	if i < len(w) {
 		return Op{}, bad(fmt.Sprintf("unexpected %q", w[i].s))
 	}
+	if (name == "read" || name == "pread") && (op.N < 0 || op.N > MaxReadCount) {
+		i--
+		return Op{}, bad(fmt.Sprintf("count %d out of range [0, %d]", op.N, MaxReadCount))
+	}
 	return op, nil
 }
 
+// MaxReadCount is the largest count a read or pread op may ask for: the
+// runner allocates a buffer of that size, so a script cannot ask for more.
+const MaxReadCount = 1 << 24
+
 // String prints the op in script syntax; Parse(op.String()) gives op back
-// (without Line and Src).
+// (without Line and Src), TEXT operands being single-spaced as Parse makes
+// them.
 func (op Op) String() string {
 	sp := specs[op.Name]
 	parts := []string{op.Name}

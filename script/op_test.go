@@ -11,6 +11,7 @@ import (
 
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
+	"github.com/relinksim/relinksim/vfs/vfstest"
 )
 
 // Every generated op prints in a syntax that parses back to the same op, so
@@ -55,7 +56,7 @@ func TestEveryOpRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.K.Shutdown()
+	defer vfstest.Finish(t, m.K) // invariants hold and nothing leaked
 	steps := []struct{ op, want string }{
 		{"open f creat,rdwr -> F", "ok"},
 		{"write F  two   words", "ok"},
@@ -66,6 +67,10 @@ func TestEveryOpRuns(t *testing.T) {
 		{"ftruncate F2 3", "ok"},
 		{"fstat F", "file nlink=1 size=3"},
 		{"pread F2 0 3", `"Two"`},
+		{"lseek F 0 2", "3"},
+		{"lseek F 1 0", "1"},
+		{"read F 5", `"wo"`},
+		{"lseek F 0 5", "error EINVAL"},
 		{"mkdir d", "ok"},
 		{"open d directory -> D", "ok"},
 		{"openat D g creat,rdwr -> G", "ok"},

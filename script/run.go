@@ -59,6 +59,7 @@ type Sys interface {
 	Pread(fd int, p []byte, off int64) (int, error)
 	Pwrite(fd int, p []byte, off int64) (int, error)
 	Ftruncate(fd int, length int64) error
+	Lseek(fd int, off int64, whence int) (int64, error)
 	Link(oldpath, newpath string) error
 	Linkat(olddirfd int, oldpath string, newdirfd int, newpath string, flags int) error
 	Unlink(path string) error
@@ -172,6 +173,12 @@ func (r *Runner) Step(op Op) Step {
 		}
 		if err == nil {
 			st.Ret = string(buf[:n])
+		}
+	case "lseek":
+		var pos int64
+		pos, err = t.Lseek(fd, op.Off, int(op.N))
+		if err == nil {
+			st.Ret = pos
 		}
 	case "link":
 		err = t.Link(r.p(op.Path), r.p(op.Path2))

@@ -11,18 +11,33 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/relinksim/relinksim/ext4sim"
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
 	"github.com/relinksim/relinksim/vfs/vfstest"
 )
 
-var record = flag.Bool("record", false, "re-record testdata/scenarios/*.tmpfs.jsonl from the real kernel (Linux, root)")
+var record = flag.Bool("record", false, "re-record testdata/scenarios/*.{tmpfs,ext4}.jsonl from the real kernel (Linux, root)")
+
+// scenarioFilesystems are the filesystems a scenario is recorded and
+// replayed on, with the simulator's machine for each.
+var scenarioFilesystems = []struct {
+	name string
+	sim  func() (*script.Machine, error)
+}{
+	{"tmpfs", func() (*script.Machine, error) { return script.NewMachine(vfs.Options{}, "tmpfs", nil) }},
+	{"ext4", func() (*script.Machine, error) {
+		return script.NewMachine(vfs.Options{}, "ext4", ext4sim.Setup(ext4sim.MkfsOptions{}))
+	}},
+}
 
 // TestScenarios runs every script in testdata/scenarios — the kernel
-// oracle's scenarios and the regressions the differential test found — on
+// oracle's scenarios and the regressions the differential tests found — on
 // the simulator, and compares its output byte for byte with the output the
-// real kernel recorded for it (NAME.tmpfs.jsonl). With -record, run as root
-// on Linux, the recordings are remade from the real kernel first.
+// real kernel recorded for it on each filesystem (NAME.tmpfs.jsonl,
+// NAME.ext4.jsonl; a scenario without a recording for a filesystem is not
+// run on it). With -record, run as root on Linux, the recordings are remade
+// from the real kernel first, on both filesystems.
 //
 // The oracle's own scenarios in ../shared/oracle/scenarios are checked too
 // when that directory is present.
@@ -38,36 +53,47 @@ func TestScenarios(t *testing.T) {
 		}
 		for _, path := range scripts {
 			name := strings.TrimSuffix(path, ".txt")
-			t.Run(name, func(t *testing.T) {
-				src, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatal(err)
-				}
-				ops, err := script.Parse(string(src))
-				if err != nil {
-					t.Fatalf("%s: %v", path, err)
-				}
-				want := name + ".tmpfs.jsonl"
-				if *record && dir == "testdata/scenarios" {
-					recordHost(t, ops, want)
-				}
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ops, err := script.Parse(string(src))
+			if err != nil {
+				t.Errorf("%s: %v", path, err)
+				continue
+			}
+			if *record && dir == "testdata/scenarios" {
+				recordHost(t, ops, name)
+			}
+			ran := 0
+			for _, fs := range scenarioFilesystems {
+				want := name + "." + fs.name + ".jsonl"
 				expect, err := os.ReadFile(want)
-				if err != nil {
-					t.Fatalf("no recording of the real kernel's output: %v", err)
+				if os.IsNotExist(err) {
+					continue
 				}
-				m, err := script.NewMachine(vfs.Options{}, "tmpfs", nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer vfstest.Finish(t, m.K)
-				var got bytes.Buffer
-				for _, op := range ops {
-					got.WriteString(encode(m.Step(op)) + "\n")
-				}
-				if diff := cmp.Diff(string(expect), got.String()); diff != "" {
-					t.Errorf("relinksim run -fs tmpfs %s differs from the real kernel (-kernel +simulator):\n%s", path, diff)
-				}
-			})
+				ran++
+				t.Run(name+"/"+fs.name, func(t *testing.T) {
+					if err != nil {
+						t.Fatal(err)
+					}
+					m, err := fs.sim()
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer vfstest.Finish(t, m.K)
+					var got bytes.Buffer
+					for _, op := range ops {
+						got.WriteString(encode(m.Step(op)) + "\n")
+					}
+					if diff := cmp.Diff(string(expect), got.String()); diff != "" {
+						t.Errorf("relinksim run -fs %s %s differs from the real kernel (-kernel +simulator):\n%s", fs.name, path, diff)
+					}
+				})
+			}
+			if ran == 0 {
+				t.Errorf("%s: no recording of the real kernel's output (record with -record)", path)
+			}
 		}
 	}
 }

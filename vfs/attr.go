@@ -12,7 +12,7 @@ func (t *Task) Chmod(path string, mode FileMode) error {
 // Fchmod models fchmod(2).
 func (t *Task) Fchmod(fd int, mode FileMode) error {
 	t.enter()
-	f, err := t.fget(fd)
+	f, err := t.fgetIO(fd)
 	if err == nil {
 		err = t.chmodCommon(f.path, mode)
 	}
@@ -34,6 +34,9 @@ func (t *Task) chmodCommon(p Path, mode FileMode) error {
 	}
 	defer mntDropWrite(p.Mnt)
 	inode := p.Dentry.inode
+	if inode.Flags&(S_IMMUTABLE|S_APPEND) != 0 {
+		return EPERM // notify_change
+	}
 	if !ownerOrCapable(t.cred, inode) {
 		return EPERM
 	}
@@ -46,11 +49,17 @@ func (t *Task) chmodCommon(p Path, mode FileMode) error {
 	return t.notifyChange(inode, &Iattr{Valid: ATTR_MODE, Mode: mode})
 }
 
-// Chown models chown(2) (fs/open.c:chown_common). A uid or gid of
-// 0xffffffff (-1) leaves that id unchanged.
+// Chown models chown(2) (fs/open.c:chown_common with notify_change and
+// setattr_prepare). A uid or gid of 0xffffffff (-1) leaves that id
+// unchanged; even chown(path, -1, -1) updates ctime and, on a
+// non-directory, clears setuid (and setgid where the kernel would).
 //
-// Errors: the lookup's; EROFS; EPERM when changing the owner without
-// CAP_CHOWN, or the group to one the caller is not in without CAP_CHOWN.
+// Errors, in order: the lookup's; EROFS; EPERM on an immutable or
+// append-only file when an id is given; EPERM changing the owner without
+// CAP_CHOWN (the owner may "change" it to itself), or the group to one the
+// caller (the owner) is not in without CAP_CHOWN; EPERM when setuid or
+// setgid must be cleared on a file the caller neither owns nor has
+// CAP_FOWNER for.
 func (t *Task) Chown(path string, uid, gid uint32) error {
 	t.enter()
 	return pathErr("chown", path, t.withPath(path, func(p Path) error {
@@ -60,25 +69,56 @@ func (t *Task) Chown(path string, uid, gid uint32) error {
 		defer mntDropWrite(p.Mnt)
 		inode := p.Dentry.inode
 		attr := &Iattr{}
-		if uid != ^uint32(0) && uid != inode.UID {
-			if !t.cred.Capable(CAP_CHOWN) {
-				return EPERM
-			}
+		if uid != ^uint32(0) {
 			attr.Valid |= ATTR_UID
 			attr.UID = uid
 		}
-		if gid != ^uint32(0) && gid != inode.GID {
-			if !t.cred.Capable(CAP_CHOWN) && (t.cred.UID != inode.UID || !t.cred.InGroup(gid)) {
-				return EPERM
-			}
+		if gid != ^uint32(0) {
 			attr.Valid |= ATTR_GID
 			attr.GID = gid
 		}
-		if attr.Valid == 0 {
-			return nil
+		// notify_change: the immutable check looks only at the ids asked
+		// for; the kill-suid/sgid bits chown_common adds become a mode
+		// change after it.
+		if attr.Valid != 0 && inode.Flags&(S_IMMUTABLE|S_APPEND) != 0 {
+			return EPERM
+		}
+		if !inode.Mode.IsDir() {
+			m := inode.Mode &^ S_ISUID // ATTR_KILL_SUID, always
+			if t.shouldDropSgid(inode) {
+				m &^= S_ISGID // ATTR_KILL_SGID
+			}
+			if m != inode.Mode {
+				attr.Valid |= ATTR_MODE
+				attr.Mode = m
+			}
+		}
+		// setattr_prepare: chown_ok and chgrp_ok, then the mode change's
+		// owner check.
+		if attr.Valid&ATTR_UID != 0 && !(t.cred.UID == inode.UID && uid == inode.UID) && !t.cred.Capable(CAP_CHOWN) {
+			return EPERM
+		}
+		if attr.Valid&ATTR_GID != 0 && !(t.cred.UID == inode.UID && (gid == inode.GID || t.cred.InGroup(gid))) && !t.cred.Capable(CAP_CHOWN) {
+			return EPERM
+		}
+		if attr.Valid&ATTR_MODE != 0 && !ownerOrCapable(t.cred, inode) {
+			return EPERM
 		}
 		return t.notifyChange(inode, attr)
 	}))
+}
+
+// shouldDropSgid models fs/attr.c:setattr_should_drop_sgid: setgid goes on
+// a group-executable file, and on any file whose group the caller is not in
+// without CAP_FSETID.
+func (t *Task) shouldDropSgid(inode *Inode) bool {
+	switch {
+	case inode.Mode&S_ISGID == 0:
+		return false
+	case inode.Mode&0o010 != 0:
+		return true
+	}
+	return !t.cred.InGroup(inode.GID) && !t.cred.Capable(CAP_FSETID)
 }
 
 // SetInodeFlags models ioctl(fd, FS_IOC_SETFLAGS) as chattr(1) uses it,
@@ -97,7 +137,7 @@ func (t *Task) SetInodeFlags(fd int, flags InodeFlags) error {
 }
 
 func (t *Task) doSetInodeFlags(fd int, flags InodeFlags) error {
-	f, err := t.fget(fd)
+	f, err := t.fgetIO(fd)
 	if err != nil {
 		return err
 	}

@@ -138,6 +138,8 @@
 //   - The fifo buffer holds PipeCapacity bytes, counted in bytes rather than
 //     page slots.
 //   - procfs has only /proc/self and /proc/<pid>/fd.
+//   - Of the resource limits only RLIMIT_NOFILE exists (soft 1024, hard
+//     fs.nr_open to start with; see Task.Setrlimit).
 //   - tmpfs does not model size= (no page accounting against a limit).
 //   - Directory listing order of tmpfs follows 6.18 (newest first) in every
 //     era.

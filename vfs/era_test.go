@@ -113,14 +113,20 @@ func TestEraFeatureMatrix(t *testing.T) {
 			fd := openUnlinked(t, tk, "f")
 			return tk.Linkat(vfs.AT_FDCWD, procFD(fd), vfs.AT_FDCWD, "/mnt/g", vfs.AT_SYMLINK_FOLLOW)
 		}, old(0, vfs.ENOENT)},
-		// Before 6.4 the kernel created a regular file and then failed the
-		// O_DIRECTORY check; 6.4 refuses the combination up front.
+		// Before 5.7 the kernel created a regular file and opened it
+		// (5.7 to 6.3 created it and failed with ENOTDIR); 6.4 refuses the
+		// combination up front (43b450632676's changelog).
 		{"O_CREAT|O_DIRECTORY is EINVAL from 6.4", func(t *testing.T, tk *vfs.Task) error {
 			_, err := tk.Open("/mnt/new", vfs.O_CREAT|vfs.O_DIRECTORY|vfs.O_RDWR, 0o644)
-			_, statErr := tk.Stat("/mnt/new")
-			if created := statErr == nil; created != (tk.Kernel().Era() != vfs.Upstream) {
-				t.Errorf("file created: %v", created)
+			st, statErr := tk.Stat("/mnt/new")
+			if created := statErr == nil && st.Mode.IsRegular(); created != (tk.Kernel().Era() != vfs.Upstream) {
+				t.Errorf("regular file created: %v", created)
 			}
+			return err
+		}, old(0, vfs.EINVAL)},
+		{"O_CREAT|O_DIRECTORY on an existing file", func(t *testing.T, tk *vfs.Task) error {
+			mustOpen(t, tk, "/mnt/f", vfs.O_CREAT|vfs.O_RDWR, 0o644)
+			_, err := tk.Open("/mnt/f", vfs.O_CREAT|vfs.O_DIRECTORY|vfs.O_RDWR, 0o644)
 			return err
 		}, old(vfs.ENOTDIR, vfs.EINVAL)},
 		{"protected_hardlinks exists from 3.6", func(t *testing.T, tk *vfs.Task) error {

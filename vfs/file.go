@@ -53,10 +53,9 @@ type File struct {
 	mode  fmode
 	pos   int64
 	cred  *Cred
-	// mntWrite and inodeWrite record the write access the open took on the
-	// mount (mnt_want_write) and the inode (i_writecount), for Fput.
-	mntWrite   bool
-	inodeWrite bool
+	// mntWrite records the write access the open took on the mount
+	// (mnt_want_write), for Fput.
+	mntWrite bool
 	// pipeOpen records that fifo_open counted the file as a reader or
 	// writer, for Fput.
 	pipeOpen bool
@@ -116,9 +115,6 @@ func Fput(f *File) {
 	}
 	if f.pipeOpen {
 		fifoRelease(f)
-	}
-	if f.inodeWrite {
-		f.inode.writers--
 	}
 	if f.mntWrite {
 		mntDropWrite(f.path.Mnt)

@@ -268,6 +268,16 @@ const (
 	ATTR_SIZE AttrMask = 1 << 3
 )
 
+// DirLlseeker is the file operation llseek of directories whose llseek is
+// generic_file_llseek_size with filesystem-chosen limits (ext4_dir_llseek)
+// rather than libfs's offset_dir_llseek.
+type DirLlseeker interface {
+	// DirLlseekLimits returns the maxsize and eof that
+	// generic_file_llseek_size gets for dir: positions run from 0 to
+	// maxsize, and SEEK_END, SEEK_DATA and SEEK_HOLE work against eof.
+	DirLlseekLimits(dir *Inode) (maxsize, eof int64)
+}
+
 // Setattrer is the inode operation setattr.
 type Setattrer interface {
 	// Setattr applies attr to the inode (a truncate when ATTR_SIZE is set).

@@ -129,11 +129,10 @@ type Inode struct {
 	// Link is a symlink's target (i_link).
 	Link string
 
-	nlink   uint32
-	state   InodeState
-	rwsem   Lock
-	pipe    *pipe
-	writers int // open files with FMODE_WRITE (i_writecount)
+	nlink uint32
+	state InodeState
+	rwsem Lock
+	pipe  *pipe
 	// getLink computes a symlink's target at follow time (the get_link
 	// operation of procfs links). A magic link returns the path to jump to
 	// (with references) and its readlink text; a dynamic one (/proc/self)

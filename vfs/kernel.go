@@ -49,8 +49,6 @@ type Kernel struct {
 	tracer    func(Event)
 	traceSeq  uint64
 	scheduler Scheduler
-
-	procSB *Superblock
 }
 
 // Options configures a Kernel.

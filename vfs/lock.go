@@ -42,6 +42,9 @@ func (l *Lock) Holder() *Task { return l.holder }
 // down_write).
 func (k *Kernel) Acquire(l *Lock, where string) {
 	t := k.current
+	if t == nil {
+		Bug("%s: %s taken outside a system call (no current task)", where, l.Name)
+	}
 	if k.scheduler != nil {
 		k.scheduler.Yield(t, "lock "+l.Name+" in "+where)
 	}
@@ -60,6 +63,9 @@ func (k *Kernel) Acquire(l *Lock, where string) {
 // AcquireShared takes l for reading (down_read, inode_lock_shared).
 func (k *Kernel) AcquireShared(l *Lock, where string) {
 	t := k.current
+	if t == nil {
+		Bug("%s: %s taken outside a system call (no current task)", where, l.Name)
+	}
 	if k.scheduler != nil {
 		k.scheduler.Yield(t, "lock "+l.Name+" (shared) in "+where)
 	}

@@ -1,6 +1,9 @@
 package vfs
 
-import "sort"
+import (
+	"math/bits"
+	"slices"
+)
 
 // PageSize is the simulated page size (PAGE_SIZE on x86-64).
 const PageSize = 4096
@@ -11,21 +14,64 @@ const PageSize = 4096
 // contents are sparse — a 1 GiB pwrite of a few bytes allocates one page, and
 // reading a hole returns zeros without allocating.
 //
+// It also records which filesystem blocks hold data, for filesystems whose
+// blocks are smaller than a page (ext4 with 1 KiB blocks): st_blocks and
+// SEEK_DATA/SEEK_HOLE then follow the blocks, not the pages. By default a
+// block is a page (tmpfs).
+//
 // Differences from Linux:
 //   - there is no writeback; filesystems that model on-disk data (ext4sim)
 //     read what they need from here;
 //   - pages are never reclaimed.
 type AddressSpace struct {
-	pages map[int64]*[PageSize]byte
+	pages map[int64]*page
+	// blockBits is log2 of the block size; 0 means PageSize.
+	blockBits uint8
 }
 
-// Extent is a run of bytes [Off, Off+Len) backed by pages.
+// page is one page of contents and which of its blocks hold data.
+type page struct {
+	data    [PageSize]byte
+	written uint8 // bit i: block i of the page was written
+}
+
+// Extent is a run of bytes [Off, Off+Len) backed by written blocks.
 type Extent struct {
 	Off, Len int64
 }
 
+// SetBlockSize sets the granularity at which written data is tracked, a
+// power of two from 512 to PageSize. It must be called before anything is
+// written.
+func (a *AddressSpace) SetBlockSize(n int) {
+	bits := uint8(0)
+	for 1<<bits < n {
+		bits++
+	}
+	Assert(1<<bits == n && n >= 512 && n <= PageSize, "AddressSpace.SetBlockSize(%d): not a power of two in [512, PageSize]", n)
+	Assert(len(a.pages) == 0, "AddressSpace.SetBlockSize on a mapping with pages")
+	a.blockBits = bits
+}
+
+// BlockSize returns the block size data is tracked in.
+func (a *AddressSpace) BlockSize() int64 {
+	if a.blockBits == 0 {
+		return PageSize
+	}
+	return 1 << a.blockBits
+}
+
 // NrPages returns the number of allocated pages (mapping->nrpages).
 func (a *AddressSpace) NrPages() int { return len(a.pages) }
+
+// NrBlocks returns the number of blocks holding data.
+func (a *AddressSpace) NrBlocks() int64 {
+	var n int64
+	for _, pg := range a.pages {
+		n += int64(bits.OnesCount8(pg.written))
+	}
+	return n
+}
 
 // ReadAt copies file bytes at off into p, reading no further than size (the
 // inode's i_size), and returns how many bytes it copied. Holes read as zeros.
@@ -45,7 +91,7 @@ func (a *AddressSpace) ReadAt(p []byte, off, size int64) int {
 			chunk = len(p) - n
 		}
 		if pg := a.pages[idx]; pg != nil {
-			copy(p[n:n+chunk], pg[in:in+chunk])
+			copy(p[n:n+chunk], pg.data[in:in+chunk])
 		} else {
 			clear(p[n : n+chunk])
 		}
@@ -54,11 +100,13 @@ func (a *AddressSpace) ReadAt(p []byte, off, size int64) int {
 	return n
 }
 
-// WriteAt stores p at off, allocating the pages it touches.
+// WriteAt stores p at off, allocating the pages it touches and marking the
+// blocks it touches as holding data.
 func (a *AddressSpace) WriteAt(p []byte, off int64) {
 	if a.pages == nil {
-		a.pages = map[int64]*[PageSize]byte{}
+		a.pages = map[int64]*page{}
 	}
+	bs := int(a.BlockSize())
 	n := 0
 	for n < len(p) {
 		pos := off + int64(n)
@@ -69,33 +117,53 @@ func (a *AddressSpace) WriteAt(p []byte, off int64) {
 		}
 		pg := a.pages[idx]
 		if pg == nil {
-			pg = new([PageSize]byte)
+			pg = new(page)
 			a.pages[idx] = pg
 		}
-		copy(pg[in:in+chunk], p[n:n+chunk])
+		copy(pg.data[in:in+chunk], p[n:n+chunk])
+		for b := in / bs; b <= (in+chunk-1)/bs; b++ {
+			pg.written |= 1 << b
+		}
 		n += chunk
 	}
 }
 
 // Truncate drops the contents beyond size (models mm/truncate.c:
-// truncate_inode_pages_range): whole pages past the end go, and the tail of
-// a partial last page is zeroed so a later extension reads zeros there.
+// truncate_inode_pages_range with the filesystem freeing the blocks past
+// the new end): whole pages past the end go, blocks wholly past it stop
+// holding data, and the tail of a partial last page is zeroed so a later
+// extension reads zeros there.
 func (a *AddressSpace) Truncate(size int64) {
-	last := (size + PageSize - 1) / PageSize // first page index wholly beyond size
+	last := size / PageSize // first page index wholly beyond size
+	if size%PageSize != 0 {
+		last++
+	}
 	for idx := range a.pages {
 		if idx >= last {
 			delete(a.pages, idx)
 		}
 	}
-	if in := size % PageSize; in != 0 {
-		if pg := a.pages[size/PageSize]; pg != nil {
-			clear(pg[in:])
-		}
+	in := size % PageSize
+	if in == 0 {
+		return
+	}
+	idx := size / PageSize
+	pg := a.pages[idx]
+	if pg == nil {
+		return
+	}
+	clear(pg.data[in:])
+	bs := a.BlockSize()
+	keep := (in + bs - 1) / bs               // blocks of the page that still hold bytes
+	pg.written &= uint8(uint16(1)<<keep - 1) // keep is at most 8
+	if pg.written == 0 {
+		delete(a.pages, idx)
 	}
 }
 
-// Extents returns the page-backed ranges in ascending order, merged, clipped
-// to size. Copying a sparse file walks these instead of its whole length.
+// Extents returns the ranges of written blocks in ascending order, merged,
+// clipped to size. Copying a sparse file walks these instead of its whole
+// length.
 func (a *AddressSpace) Extents(size int64) []Extent {
 	idxs := make([]int64, 0, len(a.pages))
 	for idx := range a.pages {
@@ -103,19 +171,26 @@ func (a *AddressSpace) Extents(size int64) []Extent {
 			idxs = append(idxs, idx)
 		}
 	}
-	sort.Slice(idxs, func(i, j int) bool { return idxs[i] < idxs[j] })
+	slices.Sort(idxs)
+	bs := a.BlockSize()
 	var out []Extent
 	for _, idx := range idxs {
-		off := idx * PageSize
-		ln := int64(PageSize)
-		if off+ln > size {
-			ln = size - off
+		w := a.pages[idx].written
+		for b := int64(0); b < PageSize/bs; b++ {
+			if w&(1<<b) == 0 {
+				continue
+			}
+			off := idx*PageSize + b*bs
+			if off >= size {
+				break
+			}
+			ln := min(bs, size-off)
+			if n := len(out); n > 0 && out[n-1].Off+out[n-1].Len == off {
+				out[n-1].Len += ln
+				continue
+			}
+			out = append(out, Extent{off, ln})
 		}
-		if n := len(out); n > 0 && out[n-1].Off+out[n-1].Len == off {
-			out[n-1].Len += ln
-			continue
-		}
-		out = append(out, Extent{off, ln})
 	}
 	return out
 }
@@ -125,9 +200,9 @@ func (a *AddressSpace) release() { a.pages = nil }
 
 // Clone returns an independent copy (for crash images and on-disk data).
 func (a *AddressSpace) Clone() AddressSpace {
-	c := AddressSpace{}
+	c := AddressSpace{blockBits: a.blockBits}
 	if len(a.pages) > 0 {
-		c.pages = make(map[int64]*[PageSize]byte, len(a.pages))
+		c.pages = make(map[int64]*page, len(a.pages))
 		for idx, pg := range a.pages {
 			cp := *pg
 			c.pages[idx] = &cp

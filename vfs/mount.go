@@ -112,6 +112,7 @@ func Mntput(m *Mount) {
 	root := m.root
 	m.root = nil
 	m.sb.k.unregister(&m.kobj)
+	m.sb.mounts = removeMount(m.sb.mounts, m)
 	Dput(root)
 	deactivateSuper(m.sb)
 }
@@ -125,6 +126,7 @@ func (k *Kernel) newMount(sb *Superblock, root *Dentry) *Mount {
 	m := &Mount{id: k.nextMntID, sb: sb, root: Dget(root)}
 	m.refs = 1
 	k.register(m, &m.kobj)
+	sb.mounts = append(sb.mounts, m)
 	return m
 }
 

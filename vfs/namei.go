@@ -391,13 +391,22 @@ func (t *Task) lookupParent(dfd int, name string) (*nameidata, error) {
 // namespace root when root is the zero Path), with " (deleted)" appended
 // for an unlinked dentry.
 func (k *Kernel) dPath(p Path, root Path) string {
+	s, _ := k.dPathFrom(p, root)
+	return s
+}
+
+// dPathFrom is dPath that also reports whether the walk up reached root
+// (prepend_path's "unreachable").
+func (k *Kernel) dPathFrom(p Path, root Path) (string, bool) {
 	if p.Mnt == nil {
-		return "<released>"
+		return "<released>", false
 	}
 	var parts []string
 	d, m := p.Dentry, p.Mnt
+	reachable := root.Mnt == nil
 	for {
 		if root.Mnt != nil && d == root.Dentry && m == root.Mnt {
+			reachable = true
 			break
 		}
 		if d == m.root {
@@ -425,7 +434,7 @@ func (k *Kernel) dPath(p Path, root Path) string {
 	if p.Dentry.Unlinked() {
 		s += " (deleted)"
 	}
-	return s
+	return s, reachable
 }
 
 // DPath returns the path of p as the task sees it (d_path against the

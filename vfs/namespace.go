@@ -172,52 +172,76 @@ func isMountRoot(p Path) bool { return p.Dentry == p.Mnt.root }
 // with MS_REC), a per-mount read-only remount (MS_REMOUNT|MS_BIND) or a
 // superblock remount (MS_REMOUNT).
 //
-// Errors:
+// Errors, in order:
+//   - ENOENT, ENOTDIR, ...: from resolving target.
 //   - EPERM: the caller lacks CAP_SYS_ADMIN.
-//   - ENODEV: fstype is not registered.
-//   - ENOENT, ENOTDIR, ...: from resolving target or (for a bind) source.
-//   - EINVAL: a remount of a path that is not a mount root; a bind from
-//     another namespace.
-//   - EBUSY: remounting read-only while an unlinked file is open
-//     (s_remove_count > 0) or a file is open for writing; mounting a device
-//     already mounted with a different read-only state.
+//   - Remounts: EINVAL when target is not on a mount of the caller's
+//     namespace or is not a mount root; EBUSY going read-only while an
+//     unlinked file is open (s_remove_count > 0) or a file is open for
+//     writing on any mount of the superblock (on the mount itself, for a
+//     per-mount remount).
+//   - Bind mounts (do_loopback): EINVAL for an empty source; errors from
+//     resolving source; ENOENT when target was removed (cant_mount); EINVAL
+//     when target or source is not in the caller's namespace; ENOTDIR when
+//     one is a directory and the other is not.
+//   - New mounts (do_new_mount): ENODEV for an unregistered fstype; the
+//     filesystem's errors (for a device: ENOENT without one, EBUSY when it
+//     is mounted with a different read-only state, EACCES writing a
+//     read-only one, and whatever filling the superblock fails with); then
+//     ENOENT when target was removed; EINVAL outside the caller's namespace;
+//     EBUSY mounting a filesystem again on the root of one of its own
+//     mounts; ENOTDIR on a non-directory.
 func (t *Task) Mount(source, target, fstype string, flags MountFlags, data string) error {
 	t.enter()
 	return pathErr("mount", target, t.doMount(source, target, fstype, flags, data))
 }
 
 func (t *Task) doMount(source, target, fstype string, flags MountFlags, data string) error {
-	if !t.cred.Capable(CAP_SYS_ADMIN) {
-		return EPERM
-	}
 	at, err := t.lookupPath(AT_FDCWD, target, lookupFollow)
 	if err != nil {
 		return err
 	}
-	defer PathPut(at)
+	defer func() { PathPut(at) }()
+	if !t.cred.Capable(CAP_SYS_ADMIN) {
+		return EPERM
+	}
 	k := t.k
 	switch {
 	case flags&(MS_REMOUNT|MS_BIND) == MS_REMOUNT|MS_BIND:
-		// do_reconfigure_mnt: per-mount flags only.
-		if !isMountRoot(at) {
+		// do_reconfigure_mnt: per-mount flags only; going read-only is
+		// refused while the mount has writers (mnt_make_readonly).
+		if at.Mnt.ns != t.mntns || !isMountRoot(at) {
 			return EINVAL
 		}
-		at.Mnt.readonly = flags&MS_RDONLY != 0
+		ro := flags&MS_RDONLY != 0
+		if ro && !at.Mnt.readonly && at.Mnt.writers > 0 {
+			return EBUSY
+		}
+		at.Mnt.readonly = ro
 		return nil
 	case flags&MS_REMOUNT != 0:
+		if at.Mnt.ns != t.mntns {
+			return EINVAL
+		}
 		return t.doRemount(at, flags, data)
 	case flags&MS_BIND != 0:
 		// do_loopback
+		if source == "" {
+			return EINVAL
+		}
 		src, err := t.lookupPath(AT_FDCWD, source, lookupFollow)
 		if err != nil {
 			return err
 		}
 		defer PathPut(src)
-		if src.Mnt.ns != t.mntns || at.Mnt.ns != t.mntns {
-			return EINVAL
+		if err := t.lockMount(&at); err != nil {
+			return err
+		}
+		if at.Mnt.ns != t.mntns || src.Mnt.ns != t.mntns {
+			return EINVAL // check_mnt of the parent, then __do_loopback's
 		}
 		if src.Dentry.inode.Mode.IsDir() != at.Dentry.inode.Mode.IsDir() {
-			return ENOTDIR
+			return ENOTDIR // graft_tree
 		}
 		clone := k.copyTree(src.Mnt, src.Dentry, flags&MS_REC != 0)
 		k.attachMnt(clone, at)
@@ -228,18 +252,47 @@ func (t *Task) doMount(source, target, fstype string, flags MountFlags, data str
 	if !ok {
 		return ENODEV
 	}
-	if !at.Dentry.inode.Mode.IsDir() {
-		return ENOTDIR
-	}
 	sb, err := k.sget(fsType, source, flags, data)
 	if err != nil {
 		return err
 	}
-	m := k.newMount(sb, sb.root)
+	m := k.newMount(sb, sb.root) // vfs_create_mount
 	m.readonly = flags&MS_RDONLY != 0
+	err = func() error {
+		// do_new_mount_fc: lock_mount, then do_add_mount.
+		if err := t.lockMount(&at); err != nil {
+			return err
+		}
+		if at.Mnt.ns != t.mntns {
+			return EINVAL
+		}
+		if at.Mnt.sb == sb && isMountRoot(at) {
+			return EBUSY // the same filesystem on the same mountpoint
+		}
+		if !at.Dentry.inode.Mode.IsDir() {
+			return ENOTDIR // graft_tree
+		}
+		return nil
+	}()
+	if err != nil {
+		Mntput(m) // drops the superblock reference sget gave
+		return err
+	}
 	k.attachMnt(m, at)
 	if k.Tracing() {
 		k.Tracef("fs/namespace.c:do_new_mount", "%s %s on %s", fstype, source, target)
+	}
+	return nil
+}
+
+// lockMount models the checks of fs/namespace.c:lock_mount: the new mount
+// goes on top of whatever already covers *at (a walk ending in "/", "." or
+// a magic link stops below it), and a target that was removed cannot be
+// mounted on (cant_mount).
+func (t *Task) lockMount(at *Path) error {
+	*at = t.k.followMounts(*at)
+	if at.Dentry.Unlinked() || at.Dentry.inode.IsDeadDir() {
+		return ENOENT
 	}
 	return nil
 }
@@ -258,11 +311,9 @@ func (t *Task) doRemount(at Path, flags MountFlags, data string) error {
 		if sb.removeCount > 0 {
 			return EBUSY
 		}
-		for _, ns := range t.k.namespaces() {
-			for _, m := range ns.mounts {
-				if m.sb == sb && m.writers > 0 {
-					return EBUSY
-				}
+		for _, m := range sb.mounts {
+			if m.writers > 0 {
+				return EBUSY // any mount of the superblock, attached or not
 			}
 		}
 	}
@@ -272,20 +323,9 @@ func (t *Task) doRemount(at Path, flags MountFlags, data string) error {
 		}
 	}
 	sb.readonly = ro
+	// do_remount applies the mount flags to the mount too.
+	at.Mnt.readonly = ro
 	return nil
-}
-
-// namespaces returns the mount namespaces tasks use, in task order.
-func (k *Kernel) namespaces() []*MountNamespace {
-	var out []*MountNamespace
-	seen := map[*MountNamespace]bool{}
-	for _, t := range k.tasks {
-		if t.mntns != nil && !seen[t.mntns] {
-			seen[t.mntns] = true
-			out = append(out, t.mntns)
-		}
-	}
-	return out
 }
 
 // copyTree models fs/namespace.c:copy_tree (recursive) and clone_mnt (not):
@@ -309,10 +349,11 @@ func (k *Kernel) copyTree(m *Mount, root *Dentry, recursive bool) *Mount {
 
 // Umount models umount2(2) (fs/namespace.c:do_umount).
 //
-// Errors:
+// Errors, in order:
+//   - EINVAL: flags holds unknown bits.
+//   - ENOENT, ENOTDIR, ...: from resolving target.
 //   - EPERM: the caller lacks CAP_SYS_ADMIN.
-//   - EINVAL: target is not the root of a mount in the caller's namespace,
-//     or flags holds unknown bits.
+//   - EINVAL: target is not the root of a mount in the caller's namespace.
 //   - EBUSY: the mount has mounts under it or is in use (an open file, a
 //     task's cwd or root), unless MNT_DETACH detaches it lazily.
 func (t *Task) Umount(target string, flags int) error {
@@ -324,9 +365,6 @@ func (t *Task) doUmount(target string, flags int) error {
 	if flags&^(MNT_FORCE|MNT_DETACH|UMOUNT_NOFOLLOW) != 0 {
 		return EINVAL
 	}
-	if !t.cred.Capable(CAP_SYS_ADMIN) {
-		return EPERM
-	}
 	lf := lookupFollow
 	if flags&UMOUNT_NOFOLLOW != 0 {
 		lf = 0
@@ -334,6 +372,10 @@ func (t *Task) doUmount(target string, flags int) error {
 	p, err := t.lookupPath(AT_FDCWD, target, lf)
 	if err != nil {
 		return err
+	}
+	if !t.cred.Capable(CAP_SYS_ADMIN) {
+		PathPut(p)
+		return EPERM
 	}
 	m := p.Mnt
 	if !isMountRoot(p) || m.ns != t.mntns {

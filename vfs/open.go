@@ -20,6 +20,8 @@ func (t *Task) Creat(path string, mode FileMode) (int, error) {
 // Errors, in the order the kernel finds them:
 //   - EINVAL: O_TMPFILE without write access or with O_CREAT; O_CREAT with
 //     O_DIRECTORY (6.4+).
+//   - ENAMETOOLONG: path is PATH_MAX bytes or longer; ENOENT: it is empty.
+//   - EMFILE: no descriptor is free (checked before the path is walked).
 //   - ENAMETOOLONG, ENOENT, ENOTDIR, EACCES, ELOOP: from the path walk.
 //   - EISDIR: O_CREAT with a trailing slash; O_CREAT on a directory; a
 //     directory opened for writing or with O_TRUNC.
@@ -32,8 +34,8 @@ func (t *Task) Creat(path string, mode FileMode) (int, error) {
 //   - ENOTDIR: O_DIRECTORY and the result is not a directory.
 //   - EPERM: writing an append-only file without O_APPEND; truncating it.
 //   - ENXIO: O_WRONLY|O_NONBLOCK on a fifo without readers.
+//   - ENXIO: a device node (no driver) or a socket.
 //   - EOPNOTSUPP: O_TMPFILE on a filesystem without tmpfile.
-//   - EMFILE: no descriptor left.
 func (t *Task) Openat(dirfd int, path string, flags int, mode FileMode) (int, error) {
 	t.enter()
 	fd, err := t.doOpenat(dirfd, path, flags, mode)
@@ -103,6 +105,15 @@ func (t *Task) doOpenat(dirfd int, path string, flags int, mode FileMode) (int, 
 	op, err := t.buildOpenFlags(flags, mode)
 	if err != nil {
 		return -1, err
+	}
+	switch {
+	case len(path) >= PATH_MAX:
+		return -1, ENAMETOOLONG // getname
+	case path == "":
+		return -1, ENOENT // getname refuses an empty name
+	}
+	if !t.fdAvailable() {
+		return -1, EMFILE // get_unused_fd_flags runs before the walk
 	}
 	var f *File
 	if op.flags&o_TMPFILE_ != 0 {
@@ -267,7 +278,10 @@ func (t *Task) doOpen(nd *nameidata, op openOp, created bool) (*File, error) {
 			return nil, EISDIR
 		}
 	}
-	if nd.flags&lookupDirectory != 0 && !canLookup(inode) {
+	// Before 5.7 a file O_CREAT|O_DIRECTORY just created was opened as is
+	// (the directory check sat on the other path); 5.7 to 6.3 created it
+	// and then failed with ENOTDIR; 6.4 refuses the combination up front.
+	if nd.flags&lookupDirectory != 0 && !canLookup(inode) && !(created && t.k.opts.Era != Upstream) {
 		return nil, ENOTDIR
 	}
 	accMode := op.accMode
@@ -343,14 +357,19 @@ func (t *Task) vfsOpen(p Path, flags int) (*File, error) {
 			}
 			f.mntWrite = true
 		}
-		f.inodeWrite = true
-		inode.writers++
 	}
-	if inode.Mode.IsFifo() && flags&O_PATH == 0 {
+	switch {
+	case flags&O_PATH != 0:
+	case inode.Mode.IsFifo():
 		if err := t.fifoOpen(f); err != nil {
 			Fput(f)
 			return nil, err
 		}
+	case inode.Mode.Type() == S_IFCHR || inode.Mode.Type() == S_IFBLK || inode.Mode.Type() == S_IFSOCK:
+		// No driver is registered for any device number (chrdev_open,
+		// blkdev_open), and a socket cannot be opened (no_open).
+		Fput(f)
+		return nil, ENXIO
 	}
 	return f, nil
 }

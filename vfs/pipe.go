@@ -27,6 +27,9 @@ type pipe struct {
 // interrupted (EINTR) when no scheduler can run the partner.
 func (t *Task) fifoOpen(f *File) error {
 	inode := f.inode
+	if f.mode&(fmodeRead|fmodeWrite) == fmodeWrite && f.flags&O_NONBLOCK != 0 && (inode.pipe == nil || inode.pipe.readers == 0) {
+		return ENXIO // a non-blocking writer needs a reader
+	}
 	if inode.pipe == nil {
 		inode.pipe = &pipe{}
 	}
@@ -41,9 +44,6 @@ func (t *Task) fifoOpen(f *File) error {
 			}
 		}
 	case fmodeWrite:
-		if f.flags&O_NONBLOCK != 0 && p.readers == 0 {
-			return ENXIO
-		}
 		p.writers++
 		if p.readers == 0 {
 			if err := t.waitForPartner(func() bool { return p.readers > 0 }); err != nil {
@@ -55,6 +55,9 @@ func (t *Task) fifoOpen(f *File) error {
 		p.readers++
 		p.writers++
 	default:
+		if p.readers == 0 && p.writers == 0 {
+			inode.pipe = nil
+		}
 		return EINVAL
 	}
 	f.pipeOpen = true

@@ -1627,6 +1627,20 @@ func TestPrecedenceStat(t *testing.T) {
 			}
 			return nil
 		}, 0},
+		{"a RENAME_WHITEOUT onto a non-empty directory fails before making the whiteout", "§9", func(t *testing.T, tk *vfs.Task) error {
+			must(t, tk.Mkdir("d", 0o755))   // 2
+			must(t, tk.Mkdir("d/x", 0o755)) // 3
+			must(t, tk.Mkdir("s", 0o755))   // 4
+			err := tk.Renameat2(vfs.AT_FDCWD, "s", vfs.AT_FDCWD, "d", vfs.RENAME_WHITEOUT)
+			if vfs.ErrnoOf(err) != vfs.ENOTEMPTY {
+				return wrong("rename: %v, want ENOTEMPTY", err)
+			}
+			must(t, tk.Mkdir("e", 0o755))
+			if ino := inoOf(t, tk, "e"); ino != 5 {
+				return wrong("next inode %d, want 5: the failed rename used a number", ino)
+			}
+			return nil
+		}, 0},
 		{"each new mount restarts at 1", "§9", func(t *testing.T, tk *vfs.Task) error {
 			must(t, tk.Mkdir("m", 0o755))
 			must(t, tk.Mount("none", "/mnt/m", "tmpfs", 0, ""))

@@ -35,7 +35,6 @@ func (procType) FillSuper(sb *Superblock, data string) error {
 	root.SetNlink(2)
 	root.Ops = procRootOps{}
 	sb.SetRoot(MakeRoot(root))
-	sb.k.procSB = sb
 	return nil
 }
 

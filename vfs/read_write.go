@@ -30,7 +30,7 @@ func fdName(fd int) string { return fmt.Sprint(fd) }
 //     interrupted).
 func (t *Task) Read(fd int, p []byte) (int, error) {
 	t.enter()
-	f, err := t.fget(fd)
+	f, err := t.fgetIO(fd)
 	if err != nil {
 		return -1, pathErr("read", fdName(fd), err)
 	}
@@ -50,7 +50,7 @@ func (t *Task) Pread(fd int, p []byte, off int64) (int, error) {
 	if off < 0 {
 		return -1, pathErr("pread64", fdName(fd), EINVAL)
 	}
-	f, err := t.fget(fd)
+	f, err := t.fgetIO(fd)
 	if err == nil && f.inode.Mode.IsFifo() {
 		err = ESPIPE
 	}
@@ -67,15 +67,15 @@ func (t *Task) vfsRead(f *File, p []byte, pos int64) (int, error) {
 		return -1, EBADF
 	}
 	inode := f.inode
+	if inode.pipe == nil && pos+int64(len(p)) < pos {
+		return -1, EINVAL // rw_verify_area, before the filesystem's read
+	}
 	switch {
 	case inode.Mode.IsDir():
 		return -1, EISDIR
 	case inode.pipe != nil:
 		return t.pipeRead(f, p)
 	case !inode.Mode.IsRegular():
-		return -1, EINVAL
-	}
-	if pos+int64(len(p)) < pos {
 		return -1, EINVAL
 	}
 	t.k.InodeLockShared(inode, "generic_file_read_iter")
@@ -94,7 +94,7 @@ func (t *Task) vfsRead(f *File, p []byte, pos int64) (int, error) {
 //   - EFBIG: the write would pass the maximum file size.
 func (t *Task) Write(fd int, p []byte) (int, error) {
 	t.enter()
-	f, err := t.fget(fd)
+	f, err := t.fgetIO(fd)
 	if err != nil {
 		return -1, pathErr("write", fdName(fd), err)
 	}
@@ -115,7 +115,7 @@ func (t *Task) Pwrite(fd int, p []byte, off int64) (int, error) {
 	if off < 0 {
 		return -1, pathErr("pwrite64", fdName(fd), EINVAL)
 	}
-	f, err := t.fget(fd)
+	f, err := t.fgetIO(fd)
 	if err == nil && f.inode.Mode.IsFifo() {
 		err = ESPIPE
 	}
@@ -152,8 +152,13 @@ func (t *Task) vfsWrite(f *File, p []byte, pos int64) (int, int64, error) {
 	if len(p) == 0 {
 		return 0, pos, nil
 	}
-	if pos > MaxFileSize-int64(len(p)) {
+	// generic_write_check_limits: a write starting at or beyond s_maxbytes
+	// fails, one that crosses it is cut short at the limit.
+	if pos >= inode.Sb.MaxBytes {
 		return -1, pos, EFBIG
+	}
+	if int64(len(p)) > inode.Sb.MaxBytes-pos {
+		p = p[:inode.Sb.MaxBytes-pos]
 	}
 	fileRemovePrivs(t.cred, inode)
 	oldSize := inode.Size
@@ -193,8 +198,10 @@ func fileRemovePrivs(c *Cred, i *Inode) {
 // Lseek models lseek(2).
 //
 // Errors, in order: EBADF; EINVAL for an unknown whence; ESPIPE on a fifo;
-// EINVAL for a negative result (and, on a directory, for SEEK_END, SEEK_DATA
-// and SEEK_HOLE); ENXIO for SEEK_DATA/SEEK_HOLE at or beyond the end.
+// ENXIO for SEEK_DATA/SEEK_HOLE at or beyond the end; EINVAL for a result
+// that is negative or beyond the maximum size. A directory seeks the way
+// its filesystem says (DirLlseeker); without one, as tmpfs's
+// offset_dir_llseek: SEEK_END, SEEK_DATA and SEEK_HOLE are EINVAL.
 func (t *Task) Lseek(fd int, off int64, whence int) (int64, error) {
 	t.enter()
 	pos, err := t.doLseek(fd, off, whence)
@@ -202,12 +209,9 @@ func (t *Task) Lseek(fd int, off int64, whence int) (int64, error) {
 }
 
 func (t *Task) doLseek(fd int, off int64, whence int) (int64, error) {
-	f, err := t.fget(fd)
+	f, err := t.fgetIO(fd)
 	if err != nil {
 		return -1, err
-	}
-	if f.flags&O_PATH != 0 {
-		return -1, EBADF
 	}
 	if whence < SEEK_SET || whence > SEEK_HOLE {
 		return -1, EINVAL
@@ -219,41 +223,76 @@ func (t *Task) doLseek(fd int, off int64, whence int) (int64, error) {
 	var pos int64
 	switch {
 	case inode.Mode.IsDir():
-		// offset_dir_llseek: only SEEK_SET and SEEK_CUR.
-		switch whence {
-		case SEEK_SET:
-			pos = off
-		case SEEK_CUR:
-			pos = f.pos + off
-		default:
+		s, ok := inode.Ops.(DirLlseeker)
+		if !ok {
+			// fs/libfs.c:offset_dir_llseek: only SEEK_SET and SEEK_CUR.
+			switch whence {
+			case SEEK_SET:
+				pos = off
+			case SEEK_CUR:
+				pos = f.pos + off
+			default:
+				return -1, EINVAL
+			}
+			if pos < 0 {
+				return -1, EINVAL
+			}
+			break
+		}
+		maxsize, eof := s.DirLlseekLimits(inode)
+		if pos, err = genericFileLlseekSize(f, off, whence, maxsize, eof); err != nil {
+			return -1, err
+		}
+	case whence == SEEK_DATA || whence == SEEK_HOLE:
+		// The filesystem's llseek (shmem_file_llseek, ext4_llseek) finds
+		// data and holes in the page cache, at block granularity.
+		if off < 0 || off >= inode.Size {
+			return -1, ENXIO
+		}
+		var ok bool
+		if pos, ok = seekHoleData(inode, off, whence); !ok {
+			return -1, ENXIO
+		}
+		if pos > inode.Sb.MaxBytes {
 			return -1, EINVAL
 		}
 	default:
-		switch whence {
-		case SEEK_SET:
-			pos = off
-		case SEEK_CUR:
-			if off > 0 && f.pos > MaxFileSize-off {
-				return -1, EINVAL
-			}
-			pos = f.pos + off
-		case SEEK_END:
-			pos = inode.Size + off
-		case SEEK_DATA, SEEK_HOLE:
-			if off < 0 || off >= inode.Size {
-				return -1, ENXIO
-			}
-			var ok bool
-			if pos, ok = seekHoleData(inode, off, whence); !ok {
-				return -1, ENXIO
-			}
+		if pos, err = genericFileLlseekSize(f, off, whence, inode.Sb.MaxBytes, inode.Size); err != nil {
+			return -1, err
 		}
-	}
-	if pos < 0 {
-		return -1, EINVAL
 	}
 	f.pos = pos
 	return pos, nil
+}
+
+// genericFileLlseekSize models fs/read_write.c:generic_file_llseek_size: the
+// new position for an llseek on f, limited to [0, maxsize], with eof as the
+// end for SEEK_END and for the generic SEEK_DATA (everything before eof is
+// data) and SEEK_HOLE (the only hole is at eof). It does not move f.
+func genericFileLlseekSize(f *File, off int64, whence int, maxsize, eof int64) (int64, error) {
+	switch whence {
+	case SEEK_END:
+		off += eof // wraps on overflow, as the kernel's loff_t does
+	case SEEK_CUR:
+		if off == 0 {
+			return f.pos, nil // the position query
+		}
+		off += f.pos
+	case SEEK_DATA:
+		if uint64(off) >= uint64(eof) {
+			return -1, ENXIO
+		}
+	case SEEK_HOLE:
+		if uint64(off) >= uint64(eof) {
+			return -1, ENXIO
+		}
+		off = eof
+	}
+	// vfs_setpos
+	if off < 0 || off > maxsize {
+		return -1, EINVAL
+	}
+	return off, nil
 }
 
 // seekHoleData models mm/filemap.c:mapping_seek_hole_data on the sparse
@@ -261,7 +300,7 @@ func (t *Task) doLseek(fd int, off int64, whence int) (int64, error) {
 // file counts as one). It reports false when SEEK_DATA finds no data.
 func seekHoleData(inode *Inode, off int64, whence int) (int64, bool) {
 	for _, e := range inode.Mapping.Extents(inode.Size) {
-		if off >= e.Off+e.Len {
+		if off-e.Off >= e.Len {
 			continue
 		}
 		if whence == SEEK_DATA {
@@ -292,12 +331,9 @@ func (t *Task) doFtruncate(fd int, length int64) error {
 	if length < 0 {
 		return EINVAL
 	}
-	f, err := t.fget(fd)
+	f, err := t.fgetIO(fd)
 	if err != nil {
 		return err
-	}
-	if f.flags&O_PATH != 0 {
-		return EBADF
 	}
 	if !f.inode.Mode.IsRegular() || f.mode&fmodeWrite == 0 {
 		return EINVAL
@@ -351,8 +387,8 @@ func (t *Task) doTruncatePath(path string, length int64) error {
 // doTruncate models fs/open.c:do_truncate: notify_change with ATTR_SIZE
 // under the inode's lock.
 func (t *Task) doTruncate(inode *Inode, length int64) error {
-	if length > MaxFileSize {
-		return EFBIG
+	if length > inode.Sb.MaxBytes {
+		return EFBIG // inode_newsize_ok
 	}
 	return t.notifyChange(inode, &Iattr{Valid: ATTR_SIZE, Size: length})
 }
@@ -389,7 +425,7 @@ func (t *Task) Sync() {
 //   - whatever the filesystem's sync_fs returns (EIO).
 func (t *Task) Syncfs(fd int) error {
 	t.enter()
-	f, err := t.fget(fd)
+	f, err := t.fgetIO(fd)
 	if err != nil {
 		return pathErr("syncfs", fdName(fd), err)
 	}

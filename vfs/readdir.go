@@ -23,12 +23,9 @@ func (t *Task) Getdents(fd int, count int) ([]Dirent, error) {
 }
 
 func (t *Task) doGetdents(fd int, count int) ([]Dirent, error) {
-	f, err := t.fget(fd)
+	f, err := t.fgetIO(fd)
 	if err != nil {
 		return nil, err
-	}
-	if f.flags&O_PATH != 0 {
-		return nil, EBADF
 	}
 	dir := f.inode
 	it, ok := dir.Ops.(DirIterator)

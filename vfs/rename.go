@@ -24,7 +24,7 @@ func (t *Task) Renameat(olddirfd int, oldpath string, newdirfd int, newpath stri
 //
 // Errors, in order (6.18, observed):
 //   - EINVAL: unknown flags, or RENAME_EXCHANGE with NOREPLACE or WHITEOUT.
-//   - EPERM: RENAME_WHITEOUT without CAP_MKNOD.
+//     (RENAME_WHITEOUT needs no CAP_MKNOD since 5.8.)
 //   - the two parent walks' errors.
 //   - EXDEV: different mounts (this beats everything below).
 //   - EBUSY: an old last component ".", "..", "/"; the same for the new
@@ -53,9 +53,6 @@ func (t *Task) doRenameat2(olddfd int, oldname string, newdfd int, newname strin
 	}
 	if flags&RENAME_EXCHANGE != 0 && flags&(RENAME_NOREPLACE|RENAME_WHITEOUT) != 0 {
 		return EINVAL
-	}
-	if flags&RENAME_WHITEOUT != 0 && !t.cred.Capable(CAP_MKNOD) {
-		return EPERM
 	}
 	oldNd, err := t.lookupParent(olddfd, oldname)
 	if err != nil {

@@ -48,12 +48,16 @@ type Superblock struct {
 	// generic_delete_inode plus an always-true ->d_delete). procfs uses it:
 	// its objects describe live kernel state and are rebuilt on lookup.
 	DropUnused bool
+	// MaxBytes is s_maxbytes, the largest file size (MAX_LFS_FILESIZE
+	// unless the filesystem sets less).
+	MaxBytes int64
 	// KeepInodes tells DropCaches not to evict unused inodes: the
 	// filesystem keeps its data in them (tmpfs).
 	KeepInodes bool
 
 	readonly    bool
 	dying       bool
+	mounts      []*Mount          // every live Mount of the superblock
 	inodes      map[uint64]*Inode // in-core inodes by object id (s_inodes)
 	removeCount int64             // s_remove_count: nlink-0 inodes still in core
 	renameMutex Lock
@@ -162,6 +166,7 @@ func (k *Kernel) sget(fsType FilesystemType, source string, flags MountFlags, da
 		inodes:   map[uint64]*Inode{},
 	}
 	sb.renameMutex.Name = "s_vfs_rename_mutex"
+	sb.MaxBytes = MaxFileSize
 	sb.refs = 1
 	sb.dev = k.allocDev(bdev)
 	k.register(sb, &sb.kobj)

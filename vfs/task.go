@@ -11,10 +11,6 @@ const (
 	AT_EMPTY_PATH       = 0x1000
 )
 
-// RLIMIT_NOFILE is the simulated per-task open file limit (the usual soft
-// limit of 1024).
-const RLIMIT_NOFILE = 1024
-
 // Task is analogous to Linux's struct task_struct, reduced to what the VFS
 // needs: credentials (task->cred), root and working directory
 // (task->fs, struct fs_struct), the file descriptor table (task->files,
@@ -39,7 +35,12 @@ type Task struct {
 	umask FileMode
 	fds   []*File
 	mntns *MountNamespace
-	dead  bool
+	// nextFD is files_struct.next_fd: no descriptor below it is free, so
+	// allocation searches from there.
+	nextFD int
+	// nofile is the task's RLIMIT_NOFILE (see Setrlimit).
+	nofile Rlimit
+	dead   bool
 }
 
 func (t *Task) String() string { return fmt.Sprintf("task %d", t.tid) }
@@ -47,12 +48,14 @@ func (t *Task) String() string { return fmt.Sprintf("task %d", t.tid) }
 // newTask creates a task. With a parent it inherits the parent's root, cwd,
 // umask, files and namespace (fork); without one it starts at the root of ns.
 func (k *Kernel) newTask(parent *Task, cred *Cred, ns *MountNamespace) *Task {
-	t := &Task{k: k, tid: k.nextTID, cred: cred, umask: 0o022}
+	t := &Task{k: k, tid: k.nextTID, cred: cred, umask: 0o022, nofile: defaultNofile}
 	k.nextTID++
 	if parent != nil {
 		t.root = PathGet(parent.root)
 		t.cwd = PathGet(parent.cwd)
 		t.umask = parent.umask
+		t.nofile = parent.nofile
+		t.nextFD = parent.nextFD
 		t.fds = make([]*File, len(parent.fds))
 		for i, f := range parent.fds {
 			if f != nil {
@@ -115,7 +118,7 @@ func (t *Task) Exit() {
 	t.enter()
 	for fd := range t.fds {
 		if f := t.fds[fd]; f != nil {
-			t.fds[fd] = nil
+			t.freeFD(fd)
 			Fput(f)
 		}
 	}
@@ -142,19 +145,52 @@ func (k *Kernel) Tasks() []*Task { return append([]*Task(nil), k.tasks...) }
 
 // installFD puts f in the lowest free descriptor slot (models
 // fs/file.c:get_unused_fd_flags + fd_install), taking over the caller's
-// reference.
+// reference. The slot must be below the soft RLIMIT_NOFILE, as in
+// fs/file.c:alloc_fd; descriptors at or above a lowered limit stay open.
 func (t *Task) installFD(f *File) (int, error) {
-	for fd, x := range t.fds {
-		if x == nil {
-			t.fds[fd] = f
-			return fd, nil
-		}
-	}
-	if len(t.fds) >= RLIMIT_NOFILE {
+	fd := t.lowestFreeFD()
+	if uint64(fd) >= t.nofile.Cur {
 		return -1, EMFILE
 	}
-	t.fds = append(t.fds, f)
-	return len(t.fds) - 1, nil
+	if fd == len(t.fds) {
+		t.fds = append(t.fds, f)
+	} else {
+		t.fds[fd] = f
+	}
+	t.nextFD = fd + 1
+	return fd, nil
+}
+
+// lowestFreeFD returns the lowest descriptor number not in use, searching
+// from the next_fd hint.
+func (t *Task) lowestFreeFD() int {
+	for fd := t.nextFD; fd < len(t.fds); fd++ {
+		if t.fds[fd] == nil {
+			return fd
+		}
+	}
+	return len(t.fds)
+}
+
+// freeFD empties descriptor slot fd (fs/file.c:__put_unused_fd).
+func (t *Task) freeFD(fd int) {
+	t.fds[fd] = nil
+	if fd < t.nextFD {
+		t.nextFD = fd
+	}
+}
+
+// fdAvailable reports whether installFD would find a slot.
+func (t *Task) fdAvailable() bool { return uint64(t.lowestFreeFD()) < t.nofile.Cur }
+
+// fgetIO returns the file behind fd for an operation an O_PATH descriptor
+// cannot do (read, write, seek, truncate, ioctl, ...): EBADF for those.
+func (t *Task) fgetIO(fd int) (*File, error) {
+	f, err := t.fget(fd)
+	if err == nil && f.flags&O_PATH != 0 {
+		return nil, EBADF
+	}
+	return f, err
 }
 
 // fget returns the file behind fd without taking a reference (models
@@ -191,7 +227,7 @@ func (t *Task) Close(fd int) error {
 	if err != nil {
 		return pathErr("close", fmt.Sprint(fd), err)
 	}
-	t.fds[fd] = nil
+	t.freeFD(fd)
 	Fput(f)
 	return nil
 }
@@ -253,5 +289,9 @@ func (t *Task) Getcwd() (string, error) {
 	if t.cwd.Dentry.Unlinked() {
 		return "", pathErr("getcwd", "", ENOENT)
 	}
-	return t.k.dPath(t.cwd, t.root), nil
+	s, reachable := t.k.dPathFrom(t.cwd, t.root)
+	if !reachable {
+		s = "(unreachable)" + s // a cwd on a detached mount
+	}
+	return s, nil
 }

@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,7 +34,8 @@ import (
 // It is written against the exported VFS contract only, like any other
 // filesystem (ext4sim, btrfssim), and serves as the reference for it.
 //
-// Mount options: nr_inodes=N, mode=OCTAL, uid=N, gid=N. Divergence: size=
+// Mount options: nr_inodes=N (0: unlimited), mode=OCTAL, uid=N, gid=N.
+// Divergence: size=
 // is not modelled (EINVAL), since the simulator does not account pages
 // against a limit.
 type TmpfsType struct{}
@@ -83,7 +85,6 @@ type tmpfsSuper struct {
 	freeInodes int64
 	rootMode   FileMode
 	uid, gid   uint32
-	opts       []string // non-default options, for /proc/mounts
 }
 
 func (ts *tmpfsSuper) parse(data string) error {
@@ -96,7 +97,10 @@ func (ts *tmpfsSuper) parse(data string) error {
 		switch key {
 		case "nr_inodes":
 			ts.maxInodes, err = strconv.ParseInt(val, 10, 64)
-			if err == nil && ts.maxInodes <= 0 {
+			if err == nil && ts.maxInodes == 0 {
+				ts.maxInodes = math.MaxInt64 // 0 means unlimited
+			}
+			if err == nil && ts.maxInodes < 0 {
 				err = EINVAL
 			}
 		case "mode":
@@ -117,23 +121,36 @@ func (ts *tmpfsSuper) parse(data string) error {
 		if err != nil {
 			return EINVAL
 		}
-		ts.opts = append(ts.opts, opt)
 	}
 	return nil
 }
 
-// ShowOptions implements OptionShower.
+// ShowOptions implements OptionShower (models shmem_show_options): the
+// options that differ from their defaults, from the current values.
 func (ts *tmpfsSuper) ShowOptions(sb *Superblock) string {
 	var b strings.Builder
-	for _, o := range ts.opts {
-		b.WriteString(",")
-		b.WriteString(o)
+	if ts.maxInodes != tmpfsDefInodes {
+		if ts.maxInodes == math.MaxInt64 {
+			b.WriteString(",nr_inodes=0")
+		} else {
+			fmt.Fprintf(&b, ",nr_inodes=%d", ts.maxInodes)
+		}
+	}
+	if ts.rootMode != 0o1777 {
+		fmt.Fprintf(&b, ",mode=%03o", uint32(ts.rootMode))
+	}
+	if ts.uid != 0 {
+		fmt.Fprintf(&b, ",uid=%d", ts.uid)
+	}
+	if ts.gid != 0 {
+		fmt.Fprintf(&b, ",gid=%d", ts.gid)
 	}
 	return b.String()
 }
 
-// Remount implements Remounter: nr_inodes may change; other options may
-// not.
+// Remount implements Remounter (models shmem_reconfigure): nr_inodes
+// changes, and cannot go below the inodes in use (EINVAL); mode, uid and gid
+// are accepted and ignored, as they only apply when the superblock is made.
 func (ts *tmpfsSuper) Remount(sb *Superblock, flags MountFlags, data string) error {
 	n := &tmpfsSuper{maxInodes: ts.maxInodes, rootMode: ts.rootMode, uid: ts.uid, gid: ts.gid}
 	if err := n.parse(data); err != nil {
@@ -143,7 +160,11 @@ func (ts *tmpfsSuper) Remount(sb *Superblock, flags MountFlags, data string) err
 	if n.maxInodes < used {
 		return EINVAL
 	}
-	ts.freeInodes = n.maxInodes - used
+	if n.maxInodes == math.MaxInt64 {
+		ts.freeInodes = math.MaxInt64 - used
+	} else {
+		ts.freeInodes = n.maxInodes - used
+	}
 	ts.maxInodes = n.maxInodes
 	return nil
 }
@@ -404,7 +425,17 @@ func (o tmpfsDirOps) Rename(oldDir *Inode, oldD *Dentry, newDir *Inode, newD *De
 		return nil
 	}
 	if tgt != nil && tgt.Mode.IsDir() && len(dirOf(tgt).entries) > 0 {
-		return ENOTEMPTY
+		return ENOTEMPTY // simple_empty, before anything is allocated
+	}
+	var whiteout *Inode
+	if flags&RENAME_WHITEOUT != 0 {
+		// shmem_whiteout before anything changes, so a failure (ENOSPC)
+		// leaves both names as they were.
+		w, err := o.ts.newInode(oldDir.Sb, oldDir, S_IFCHR, oldDir.Sb.Kernel().Current().Cred())
+		if err != nil {
+			return err
+		}
+		whiteout = w
 	}
 	theyAreDirs := src.Mode.IsDir()
 	if tgt != nil {
@@ -421,16 +452,6 @@ func (o tmpfsDirOps) Rename(oldDir *Inode, oldD *Dentry, newDir *Inode, newD *De
 	} else if theyAreDirs && oldDir != newDir {
 		oldDir.DropNlink()
 		newDir.IncNlink()
-	}
-	var whiteout *Inode
-	if flags&RENAME_WHITEOUT != 0 {
-		// shmem_whiteout makes the 0:0 character device that takes the
-		// old name before the entry moves.
-		w, err := o.ts.newInode(oldDir.Sb, oldDir, S_IFCHR, oldDir.Sb.Kernel().Current().Cred())
-		if err != nil {
-			return err
-		}
-		whiteout = w
 	}
 	removeEntry(oldDir, oldD.Name())
 	if whiteout != nil {
@@ -451,8 +472,11 @@ func reparent(i, dir *Inode) {
 
 // IterateDir implements DirIterator (models fs/libfs.c:offset_readdir): ".",
 // "..", then the names in d_children order. Each entry's d_off is the
-// offset of the entry after it; a position resumes at the entry with the
-// smallest offset at or above it (offset_find_next).
+// offset of the entry after it. A position resumes at the entry with the
+// largest offset at or below it (6.18's offset_dir_lookup, mas_find_rev),
+// or at the newest entry when there is none or the position is 2 — so an
+// entry unlinked between two getdents calls is neither repeated nor makes
+// the listing skip ahead.
 func (o tmpfsDirOps) IterateDir(dir *Inode, pos int64, emit func(Dirent) bool) error {
 	td := dirOf(dir)
 	ents := make([]*tmpfsDirent, 0, len(td.entries))
@@ -478,17 +502,20 @@ func (o tmpfsDirOps) IterateDir(dir *Inode, pos int64, emit func(Dirent) bool) e
 		}
 		pos = next(0)
 	}
-	if pos >= dirOffsetEOD {
+	if pos >= dirOffsetEOD || len(ents) == 0 {
 		return nil
 	}
-	start := -1
-	for i, e := range ents {
-		if e.off >= pos && (start < 0 || e.off < ents[start].off) {
-			start = i
+	start := 0
+	if pos != 2 {
+		best := -1
+		for i, e := range ents {
+			if e.off <= pos && (best < 0 || e.off > ents[best].off) {
+				best = i
+			}
 		}
-	}
-	if start < 0 {
-		return nil
+		if best >= 0 {
+			start = best
+		}
 	}
 	for i := start; i < len(ents); i++ {
 		e := ents[i]

@@ -17,7 +17,7 @@ func main() {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: relinksim run [-fs tmpfs|ext4|btrfs] [-era ERA] SCRIPT")
+	fmt.Fprintln(w, "usage: relinksim run [-fs tmpfs|ext4] [-era ERA] SCRIPT")
 }
 
 func run(args []string, stdout, stderr io.Writer) int {

@@ -47,15 +47,19 @@ func MountImage(base, img string, readOnlyDev bool, flags uintptr) (*Ext4, []str
 		return nil, nil, fmt.Errorf("losetup: %v: %s", err, out)
 	}
 	m := &Ext4{Dir: dir, Img: img, Dev: strings.TrimSpace(string(out))}
-	before, _ := kernelLog()
+	kmsg, err := openKmsgAtEnd()
+	if err != nil {
+		exec.Command("losetup", "-d", m.Dev).Run()
+		return nil, nil, err
+	}
+	defer unix.Close(kmsg)
 	if err := unix.Mount(m.Dev, dir, "ext4", flags, ""); err != nil {
 		exec.Command("losetup", "-d", m.Dev).Run()
 		return nil, nil, fmt.Errorf("mount %s: %w", m.Dev, err)
 	}
-	after, _ := kernelLog()
 	prefix := "EXT4-fs (" + strings.TrimPrefix(m.Dev, "/dev/") + "): "
 	var lines []string
-	for _, l := range after[min(len(before), len(after)):] {
+	for _, l := range readKmsg(kmsg) {
 		if i := strings.Index(l, prefix); i >= 0 {
 			lines = append(lines, l[i:])
 		}
@@ -63,12 +67,43 @@ func MountImage(base, img string, readOnlyDev bool, flags uintptr) (*Ext4, []str
 	return m, lines, nil
 }
 
-func kernelLog() ([]string, error) {
-	out, err := exec.Command("dmesg", "--notime").Output()
+// openKmsgAtEnd opens /dev/kmsg positioned after the last record, so
+// reading it returns exactly what the kernel logs from now on (dmesg's
+// ring buffer rotates, which makes counting its lines unreliable).
+func openKmsgAtEnd() (int, error) {
+	fd, err := unix.Open("/dev/kmsg", unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, err
+		return -1, fmt.Errorf("open /dev/kmsg: %w", err)
 	}
-	return strings.Split(strings.TrimRight(string(out), "\n"), "\n"), nil
+	if _, err := unix.Seek(fd, 0, unix.SEEK_END); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("seek /dev/kmsg: %w", err)
+	}
+	return fd, nil
+}
+
+// readKmsg returns the messages of the records available on fd; each
+// record reads as "PRIO,SEQ,TIME,FLAGS;MESSAGE".
+func readKmsg(fd int) []string {
+	var out []string
+	buf := make([]byte, 8192)
+	for {
+		n, err := unix.Read(fd, buf)
+		if err == unix.EPIPE {
+			continue // records were overwritten; read on
+		}
+		if err != nil || n <= 0 {
+			return out
+		}
+		rec := string(buf[:n])
+		if i := strings.IndexByte(rec, ';'); i >= 0 {
+			msg := rec[i+1:]
+			if j := strings.IndexByte(msg, '\n'); j >= 0 {
+				msg = msg[:j]
+			}
+			out = append(out, msg)
+		}
+	}
 }
 
 var (

@@ -80,6 +80,11 @@ func (Task) Pwrite(fd int, p []byte, off int64) (int, error) {
 
 func (Task) Ftruncate(fd int, length int64) error { return errno(unix.Ftruncate(fd, length)) }
 
+func (Task) Lseek(fd int, off int64, whence int) (int64, error) {
+	pos, err := unix.Seek(fd, off, whence)
+	return pos, errno(err)
+}
+
 func (Task) Link(oldpath, newpath string) error { return errno(unix.Link(oldpath, newpath)) }
 
 func (Task) Linkat(olddirfd int, oldpath string, newdirfd int, newpath string, flags int) error {

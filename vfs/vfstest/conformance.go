@@ -242,8 +242,13 @@ func mustOp(s string) script.Op {
 func crossCheck(m *script.Machine) []string {
 	t := m.T.(*vfs.Task)
 	var problems []string
+	type devIno struct {
+		dev uint32
+		ino uint64
+	}
 	names := map[uint64]int{}
 	nlink := map[uint64]uint32{}
+	stats := map[devIno]vfs.Stat_t{}
 	var walk func(rel string)
 	walk = func(rel string) {
 		dir := m.Root + "/" + rel
@@ -290,6 +295,7 @@ func crossCheck(m *script.Machine) []string {
 				}
 				names[st.Ino]++
 				nlink[st.Ino] = st.Nlink
+				stats[devIno{st.Dev, st.Ino}] = st
 				if st.Mode.IsRegular() {
 					if fd, err := t.Open(m.Root+"/"+p, vfs.O_RDONLY, 0); err == nil {
 						fst, _ := t.Fstat(fd)
@@ -313,10 +319,28 @@ func crossCheck(m *script.Machine) []string {
 			problems = append(problems, fmt.Sprintf("inode %d has nlink %d but %d names", ino, nlink[ino], names[ino]))
 		}
 	}
+	// Every open descriptor agrees with the tree: a non-directory that a
+	// name reaches looks the same through the descriptor as through the
+	// name, and one that no name reaches has nlink 0 (it is an orphan,
+	// kept alive only by the descriptor).
 	for _, name := range m.FDNames() {
 		fd, _ := m.FD(name)
-		if _, err := t.Fstat(fd); err != nil && !errors.Is(err, vfs.EBADF) {
+		fst, err := t.Fstat(fd)
+		switch {
+		case errors.Is(err, vfs.EBADF):
+			continue // the script closed it behind the runner's back
+		case err != nil:
 			problems = append(problems, fmt.Sprintf("fstat %s: %v", name, err))
+			continue
+		case fst.Mode.IsDir():
+			continue
+		}
+		if st, ok := stats[devIno{fst.Dev, fst.Ino}]; ok {
+			if fst != st {
+				problems = append(problems, fmt.Sprintf("fstat %s %v differs from lstat of its names %v", name, fst, st))
+			}
+		} else if fst.Nlink != 0 {
+			problems = append(problems, fmt.Sprintf("%s is open on inode %d with nlink %d, but no name reaches it", name, fst.Ino, fst.Nlink))
 		}
 	}
 	return problems

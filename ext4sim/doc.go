@@ -1,0 +1,172 @@
+// Package ext4sim is a model of Linux's ext4 filesystem at the depth the
+// orphan story needs: inode allocation, directories, the orphan list in
+// memory and on disk, the orphan_file feature, a jbd2-style journal with
+// crash and recovery, mount-time orphan cleanup, and every kernel era's
+// ext4_link. It plugs into package vfs as the filesystem type "ext4".
+//
+// # The orphan list
+//
+// An inode whose last name is removed while a process still has it open
+// cannot be freed yet, but if the machine crashes before the last close, the
+// allocated, nameless inode would leak. ext4 therefore records such inodes
+// on disk: the superblock's s_last_orphan names the newest orphan, each
+// orphan's i_dtime (unused while the inode is live) names the next one, and
+// the oldest has 0. A mount after a crash walks that chain and finishes
+// what the lost process would have done — deletes the inodes whose nlink is
+// 0 and truncates the ones that were mid-truncate. The same inodes are
+// linked in memory through sbi->s_orphan, so that removing one from the
+// middle can find the predecessor whose i_dtime must be rewritten:
+//
+//	unlink A, B, C (all open)   s_last_orphan -> C -> B -> A -> 0
+//	close B                      s_last_orphan -> C ------> A -> 0   (C's i_dtime rewritten)
+//	close C                      s_last_orphan -> A -> 0             (superblock rewritten)
+//
+// Linking an orphan back into the tree (the relink of the 2011 checkpoint
+// series, or an O_TMPFILE's first link) must take it off the list in the
+// same transaction that adds the name, or a crash leaves a named inode on
+// the chain (which cleanup would then destroy) or an unnamed one off it
+// (which leaks). Which order the kernel used is what the eras differ in.
+//
+// # Kernel correspondence
+//
+//	FilesystemType       ext4_fs_type; FillSuper is __ext4_fill_super
+//	fsInfo               struct ext4_sb_info (sbi)
+//	inodeInfo            struct ext4_inode_info (i_orphan, i_dtime, ...)
+//	image                the block device's content: superblock, group
+//	                     descriptors with inode bitmaps, inode table,
+//	                     directory blocks, data, orphan-file blocks
+//	Device               a block device (a loop device over an image file)
+//	journal, handle      journal_t / transaction_t, handle_t (fs/jbd2)
+//	orphanList           sbi->s_orphan
+//	orphanFileInfo       struct ext4_orphan_info (fs/ext4/orphan.c)
+//	pcpuCounter          struct percpu_counter (s_freeinodes_counter, ...)
+//	Mkfs                 mke2fs with the oracle's defaults
+//	check                e2fsck's pass over the orphan chain and link counts
+//
+// Functions say which kernel function they model ("models
+// fs/ext4/orphan.c:ext4_orphan_del").
+//
+// # Geometry (the oracle's image)
+//
+// Mkfs with zero MkfsOptions lays out what `mkfs.ext4 -q -F` makes of a
+// 128 MiB file with e2fsprogs 1.47 (checked with dumpe2fs on Linux 6.18):
+//
+//	block size        1024 bytes, 131072 blocks, first data block 1
+//	groups            16 × 8192 blocks, 16 × 2048 inodes, one flex group
+//	reserved inodes   1–10; root 2, journal 8; lost+found 11 (12 KiB, nlink 2)
+//	first new inode   12 (13 with orphan_file, whose inode is 12)
+//	free              32757 inodes, 117189 blocks
+//	directories       1 KiB blocks with a 12-byte checksum tail (988 bytes
+//	                  of names after "." and ".."); EMLINK at 65000 links
+//	orphan_file       off by default; with it, 32 blocks of 254 slots
+//
+// New inodes take the lowest free number, except directories made in the
+// root, which go through Orlov's top-level rule (see ialloc.go: after any
+// allocation since mount they spread two per group, 2049, 2050, 4097, ...).
+//
+// # The journal and crashes
+//
+// Metadata changes are made in the mounted filesystem's current image
+// (what the block device's page cache holds) under a handle, which joins
+// the running transaction; a commit appends the transaction's buffers to the
+// device's log, and a checkpoint writes them home. File data is ordered: it
+// is written before the commit that covers the inode. Device.Crash keeps
+// the home locations and the log and loses everything else; mounting the
+// device again replays the log (the mount fails with EROFS on a read-only
+// device that needs replay), recounts the free counts from the group
+// descriptors, and runs ext4_orphan_cleanup, logging what the kernel logs:
+//
+//	EXT4-fs (loop0): orphan cleanup on readonly fs         (mount -o ro)
+//	EXT4-fs (loop0): 3 orphan inodes deleted
+//	EXT4-fs (loop0): 1 truncate cleaned up
+//	EXT4-fs (loop0): recovery complete
+//	EXT4-fs (loop0): write access unavailable, skipping orphan cleanup
+//
+// The mount option sim_commit=handle commits at every handle stop, so a test
+// can crash between any two handles (TestCrashAtEveryCommit does, for
+// generated workloads, in every fixed era).
+//
+// # Eras
+//
+// ext4_link follows the kernel's vfs.Era (see fsInfo.link):
+//
+//	pre2007      no nlink check and no orphan fix-up: a relinked orphan
+//	             stays on the list; its last close frees it while still on
+//	             the list, and unmount hits the BUG in ext4_put_super
+//	sandeen-rfc  takes the inode off the list before adding the name; if
+//	             adding fails the inode is unnamed and off the list: after
+//	             a crash it leaks (Amir Goldstein's objection)
+//	enoent2007   refuses nlink 0 with ENOENT (commit 2988a7740dc0)
+//	relink2011   seed patch 02: .relink is ext4_link; it takes the inode off
+//	             the list after the name is added, when nlink went 0 -> 1
+//	upstream     the VFS refuses nlink 0 unless I_LINKABLE; ext4 takes an
+//	             O_TMPFILE inode off the list after adding its first name
+//
+// Faults (Mounted.Faults, or the script op "fault") make ext4_add_entry or
+// the journal start fail with ENOSPC; link, like the kernel, retries an
+// ENOSPC three times (ext4_should_retry_alloc) before giving up.
+//
+// # Invariants
+//
+// The checker (Mounted.Check, the script op "check", and the kernel's
+// invariant pass through vfs.SuperChecker) reports each broken invariant by
+// number. It reads the current image, i.e. what would be on disk after a
+// sync, and the in-memory list.
+//
+//	E1   every inode on the on-disk chain is allocated
+//	E2   the chain has no cycle
+//	E3   the in-memory list and the on-disk chain hold the same inodes in
+//	     the same order
+//	E4   an inode's nlink equals the names pointing at it (directories:
+//	     ".", their subdirectories' "..", and their name; 0 once removed)
+//	E5   no directory entry names a free inode, and no free inode owns
+//	     directory blocks
+//	E6   no leak: an allocated inode that no name reaches is an orphan
+//	     (on the chain or in the orphan file)
+//	E7   no inode is freed while still on the in-memory orphan list
+//	E8   the groups' free-inode and directory counts, and the
+//	     superblock's free-inode count, agree with the bitmaps
+//	E9   every in-core inode has been copied to its inode-table buffer
+//	E10  no orphan has a link (a shrinking truncate puts a linked inode on
+//	     the list only for the length of its own system call, between two
+//	     checks; after a crash, recovery's cleanup takes it off)
+//
+// pre2007's bug breaks E7 and E10; sandeen-rfc's breaks E6 after a crash;
+// TestEraBugsAreCaught shows both, and their absence in the fixed eras.
+//
+// Lock order: a directory's i_rwsem, then the inode's i_rwsem (taken by the
+// VFS), then s_orphan_lock (fsInfo.orphanLock) for the list itself.
+//
+// # Ground truth
+//
+// The model is checked against the real kernel: script's
+// TestKernelDifferentialExt4 runs generated op sequences on a real ext4
+// image on a loop device and on the simulator and compares every step,
+// including the on-disk chain read with dumpe2fs and debugfs; this
+// package's TestOrphanCleanupMatchesKernel compares mount-time cleanup on
+// an image copied while files are open (fsfreeze, copy, thaw) with the
+// kernel's dmesg and resulting chain.
+//
+// # Divergences from Linux
+//
+//   - Directory order: Linux places names in htree leaves by a keyed
+//     half-MD4 hash (with mkfs's random seed) and getdents returns them in
+//     hash order. The simulator fills leaves in order and lists in block
+//     order, so listings of ext4 directories differ from Linux's, and so do
+//     directory sizes past the first htree split (1024 -> 3072 bytes is
+//     modelled exactly; later growth depends on the seed even on Linux).
+//   - There are no block bitmaps, extents or checksums; data is kept as
+//     sparse pages that record which 1 KiB blocks were written, and free
+//     block counts are kept per group. st_blocks and SEEK_DATA/SEEK_HOLE
+//     follow the written blocks, as Linux's do with delalloc (checked in
+//     TestStBlocksMatchesKernel), except that a file with more extents than
+//     fit in the inode does not gain the extent tree's index block.
+//   - The per-CPU counters that steer Orlov's top-level rule are modelled
+//     for one CPU: the real kernel agrees when the process stays on one CPU
+//     (the differential test pins itself).
+//   - i_dtime of a deleted inode is the Kernel's logical clock in seconds,
+//     not wall time.
+//   - The mount message omits the filesystem UUID.
+//   - Writeback is not modelled: data reaches the device at a commit (data
+//     ordered) or not at all.
+package ext4sim
