@@ -195,6 +195,63 @@ func (a *AddressSpace) Extents(size int64) []Extent {
 	return out
 }
 
+// SeekHoleData models mm/filemap.c:mapping_seek_hole_data for
+// lseek(SEEK_DATA) and lseek(SEEK_HOLE) from start in a file of size end:
+// the first written byte, or the first byte of a hole (end counts as one),
+// at block granularity. start must not be negative.
+//
+// Errors: ENXIO when start is at or beyond end, and for SEEK_DATA when no
+// data follows.
+//
+// Like Linux it computes the end of each page in unsigned 64-bit arithmetic
+// and compares it as a signed offset, so in the page holding offset 2^63-1
+// SEEK_DATA finds nothing and SEEK_HOLE answers -2^63.
+func (a *AddressSpace) SeekHoleData(start, end int64, whence int) (int64, error) {
+	if end <= start {
+		return 0, ENXIO
+	}
+	seekData := whence == SEEK_DATA
+	last := (end - 1) / PageSize
+	idxs := make([]int64, 0, len(a.pages))
+	for idx := range a.pages {
+		if idx >= start/PageSize && idx <= last {
+			idxs = append(idxs, idx)
+		}
+	}
+	slices.Sort(idxs)
+	bs := a.BlockSize()
+	for _, idx := range idxs {
+		pos := idx * PageSize
+		if start < pos {
+			if !seekData {
+				return min(start, end), nil // a hole before this page
+			}
+			start = pos
+		}
+		next := int64(uint64(pos) + PageSize) // wraps for the last page
+		// folio_seek_hole_data, block by block from the one holding start.
+		w := a.pages[idx].written
+		found := next
+		for b := (start - pos) / bs; b < PageSize/bs; b++ {
+			if (w&(1<<b) != 0) == seekData {
+				found = max(start, pos+b*bs)
+				break
+			}
+		}
+		start = found
+		if start < next {
+			return min(start, end), nil
+		}
+		if start >= end {
+			break
+		}
+	}
+	if seekData {
+		return 0, ENXIO
+	}
+	return min(start, end), nil
+}
+
 // release frees every page (the inode is being evicted).
 func (a *AddressSpace) release() { a.pages = nil }
 

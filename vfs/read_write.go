@@ -245,13 +245,18 @@ func (t *Task) doLseek(fd int, off int64, whence int) (int64, error) {
 		}
 	case whence == SEEK_DATA || whence == SEEK_HOLE:
 		// The filesystem's llseek (shmem_file_llseek, ext4_llseek) finds
-		// data and holes in the page cache, at block granularity.
-		if off < 0 || off >= inode.Size {
+		// data and holes among the written blocks.
+		if off < 0 {
 			return -1, ENXIO
 		}
-		var ok bool
-		if pos, ok = seekHoleData(inode, off, whence); !ok {
-			return -1, ENXIO
+		if pos, err = inode.Mapping.SeekHoleData(off, inode.Size, whence); err != nil {
+			return -1, err
+		}
+		if pos < 0 {
+			// The search wrapped past 2^63 (SEEK_HOLE in the page
+			// holding the largest offset): Linux hands the negative
+			// value back as the result and leaves f_pos alone.
+			return pos, nil
 		}
 		if pos > inode.Sb.MaxBytes {
 			return -1, EINVAL
@@ -293,28 +298,6 @@ func genericFileLlseekSize(f *File, off int64, whence int, maxsize, eof int64) (
 		return -1, EINVAL
 	}
 	return off, nil
-}
-
-// seekHoleData models mm/filemap.c:mapping_seek_hole_data on the sparse
-// page cache: the next byte with data, or the next hole (the end of the
-// file counts as one). It reports false when SEEK_DATA finds no data.
-func seekHoleData(inode *Inode, off int64, whence int) (int64, bool) {
-	for _, e := range inode.Mapping.Extents(inode.Size) {
-		if off-e.Off >= e.Len {
-			continue
-		}
-		if whence == SEEK_DATA {
-			return max(off, e.Off), true
-		}
-		if off < e.Off {
-			return off, true
-		}
-		off = e.Off + e.Len
-	}
-	if whence == SEEK_DATA {
-		return 0, false
-	}
-	return min(off, inode.Size), true
 }
 
 // Ftruncate models ftruncate(2) (fs/open.c:do_sys_ftruncate).
