@@ -29,6 +29,9 @@ type GenConfig struct {
 	// as for NewMachine.
 	FS    string
 	Setup func(k *vfs.Kernel) (string, error)
+	// Btrfs adds the btrfs ops: subvol, snapshot, snapshot-ro and
+	// subvol-orphans.
+	Btrfs bool
 }
 
 // DefaultGenConfig generates 30 to 60 ops, oracle ops and the host-safe
@@ -117,11 +120,19 @@ type state struct {
 	// openPaths are the names of inodes some descriptor holds open (for
 	// unlinking or renaming over an open file, removing an open directory).
 	openPaths map[string][]string
+	// subvols are the paths of btrfs subvolume roots ("." is the top).
+	subvols []string
 }
 
 func (g *Gen) state() state {
-	s := state{dirs: []string{""}, kind: map[string]string{}, unlinkd: map[string]bool{}, openPaths: map[string][]string{}}
-	byIno := map[uint64][]entry{}
+	s := state{dirs: []string{""}, kind: map[string]string{}, unlinkd: map[string]bool{}, openPaths: map[string][]string{}, subvols: []string{"."}}
+	// Inodes are keyed by device and number: btrfs subvolumes repeat
+	// numbers.
+	type devIno struct {
+		dev uint32
+		ino uint64
+	}
+	byIno := map[devIno][]entry{}
 	for _, n := range g.m.Tree() {
 		e := entry{n.Path, n.Type}
 		s.entries = append(s.entries, e)
@@ -129,10 +140,13 @@ func (g *Gen) state() state {
 			s.dirs = append(s.dirs, n.Path)
 		}
 		if st, err := g.m.T.Lstat(g.m.p(n.Path)); err == nil {
-			byIno[st.Ino] = append(byIno[st.Ino], e)
+			byIno[devIno{st.Dev, st.Ino}] = append(byIno[devIno{st.Dev, st.Ino}], e)
+			if g.cfg.Btrfs && n.Type == "dir" && st.Ino == 256 {
+				s.subvols = append(s.subvols, n.Path)
+			}
 		}
 	}
-	seen := map[uint64]bool{}
+	seen := map[devIno]bool{}
 	for _, name := range g.m.order {
 		fd, ok := g.m.fds[name]
 		if !ok || s.kind[name] != "" {
@@ -145,9 +159,9 @@ func (g *Gen) state() state {
 		s.open = append(s.open, name)
 		s.kind[name] = st.Mode.TypeName()
 		s.unlinkd[name] = st.Nlink == 0
-		if !seen[st.Ino] {
-			seen[st.Ino] = true
-			for _, e := range byIno[st.Ino] {
+		if k := (devIno{st.Dev, st.Ino}); !seen[k] {
+			seen[k] = true
+			for _, e := range byIno[k] {
 				s.openPaths[e.typ] = append(s.openPaths[e.typ], e.path)
 			}
 		}
@@ -283,9 +297,12 @@ func (g *Gen) draw(t *rapid.T) Op {
 	case nOpen >= 8:
 		open = 0
 	}
-	extra, noListing := 1, 1
+	extra, noListing, btrfs := 1, 1, 0
 	if g.cfg.OracleOnly {
 		extra = 0
+	}
+	if g.cfg.Btrfs {
+		btrfs = 1
 	}
 	if g.cfg.NoListing {
 		noListing = 0
@@ -329,6 +346,10 @@ func (g *Gen) draw(t *rapid.T) Op {
 		"rename-noreplace":     1 * extra,
 		"rename-exchange":      1 * extra,
 		"linkat-proc-nofollow": 1 * extra,
+		"subvol":               2 * btrfs,
+		"snapshot":             1 * btrfs,
+		"snapshot-ro":          1 * btrfs,
+		"subvol-orphans":       1 * btrfs,
 	})
 	op := Op{Name: kind}
 	switch kind {
@@ -434,6 +455,20 @@ func (g *Gen) draw(t *rapid.T) Op {
 		// huge sparse file would exhaust its memory.
 		if st, err := g.m.T.Stat(g.m.p(op.Path)); err == nil && (st.Mode.IsFifo() || st.Size > 1<<20) {
 			op.Name = "stat"
+		}
+	case "subvol":
+		op.Path = freshName(t, s)
+	case "snapshot", "snapshot-ro":
+		// Mostly a subvolume, sometimes any directory (EINVAL) or path.
+		op.Path = rapid.SampledFrom(s.subvols).Draw(t, "src")
+		if rapid.IntRange(0, 4).Draw(t, "anysrc") == 0 {
+			op.Path = pickPath(t, s, "")
+		}
+		op.Path2 = freshName(t, s)
+	case "subvol-orphans":
+		op.Path = rapid.SampledFrom(s.subvols).Draw(t, "subvol")
+		if rapid.IntRange(0, 4).Draw(t, "anypath") == 0 {
+			op.Path = pickPath(t, s, "")
 		}
 	case "tree", "orphans":
 	}

@@ -63,16 +63,11 @@ func (m *Machine) mount(k *vfs.Kernel, source string) error {
 
 // mountedAt returns the superblock of the filesystem mounted at path.
 func mountedAt(t *vfs.Task, path string) *vfs.Superblock {
-	st, err := t.Stat(path)
+	sb, err := t.SuperblockOf(path)
 	if err != nil {
 		return nil
 	}
-	for _, sb := range t.Kernel().Supers() {
-		if sb.Dev() == st.Dev {
-			return sb
-		}
-	}
-	return nil
+	return sb
 }
 
 // Superblock returns the superblock of the filesystem under test.

@@ -112,7 +112,11 @@ var specs = map[string]spec{
 	"check":                {help: "check: the kernel's and the filesystem's invariants (ret: violations, or [])"},
 	"dmesg":                {help: "dmesg: kernel log lines since the last dmesg, crash or remount"},
 	"orphan-slots":         {help: "orphan-slots: the occupied slots of the orphan file (ext4 orphan_file), as BLOCK:SLOT=NAME"},
-	"fault":                {args: []string{argWord, argN}, help: "fault KIND N: make the next N KIND calls fail (ext4sim: add_entry, journal_start)"},
+	"fault":                {args: []string{argWord, argN}, help: "fault KIND N: make the next N KIND calls fail (ext4sim: add_entry, journal_start; btrfssim: add_entry, trans_start)"},
+	"subvol":               {args: []string{argPath}, help: "subvol PATH: btrfs subvolume create (BTRFS_IOC_SUBVOL_CREATE on PATH's directory)"},
+	"snapshot":             {args: []string{argPath, argPath2}, help: "snapshot SRC DST: btrfs subvolume snapshot SRC DST (BTRFS_IOC_SNAP_CREATE_V2)"},
+	"snapshot-ro":          {args: []string{argPath, argPath2}, help: "snapshot-ro SRC DST: btrfs subvolume snapshot -r SRC DST"},
+	"subvol-orphans":       {args: []string{argPath}, help: "subvol-orphans PATH: after a sync, the orphan items of the btrfs subvolume PATH is in (dump-tree -t ID), named like orphans'"},
 }
 
 // Names returns every op name, sorted.
@@ -265,6 +269,19 @@ func ParseOp(text string) (Op, error) {
 	}
 	if i < len(w) {
 		return Op{}, bad(fmt.Sprintf("unexpected %q", w[i].s))
+	}
+	switch name {
+	case "subvol", "snapshot", "snapshot-ro":
+		// The new subvolume's name is the last component; there must be
+		// one.
+		p := op.Path
+		if name != "subvol" {
+			p = op.Path2
+		}
+		if strings.HasSuffix(p, "/") {
+			i--
+			return Op{}, bad(fmt.Sprintf("%q has no last component to name the subvolume", p))
+		}
 	}
 	if (name == "read" || name == "pread") && (op.N < 0 || op.N > MaxReadCount) {
 		i--

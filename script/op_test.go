@@ -39,6 +39,8 @@ func TestParseErrorsNameLineAndColumn(t *testing.T) {
 		{"# comment\n\npwrite A x y", "line 3, column 10: pwrite: bad number \"x\""},
 		{"link a", "line 1, column 7: link: missing path2"},
 		{"unlink a b", "line 1, column 10: unlink: unexpected \"b\""},
+		{"snapshot s d/", "line 1, column 12: snapshot: \"d/\" has no last component to name the subvolume"},
+		{"read F 99999999999", "line 1, column 8: read: count 99999999999 out of range [0, 16777216]"},
 	} {
 		_, err := script.Parse(c.src)
 		var pe *script.ParseError
@@ -109,6 +111,10 @@ func TestEveryOpRuns(t *testing.T) {
 		{"check", "[]"},
 		{"orphan-slots", "[]"},                    // tmpfs has no orphan file
 		{"fault add_entry 1", "error EOPNOTSUPP"}, // tmpfs injects no faults
+		{"subvol sv", "error ENOTTY"},             // the btrfs ioctls (see btrfssim's tests)
+		{"snapshot . sn", "error ENOTTY"},
+		{"snapshot-ro . sn", "error ENOTTY"},
+		{"subvol-orphans .", "error ENOTTY"},
 		{"dmesg", "[]"},
 		{"remount", "[]"}, // closes every fd; an unmounted tmpfs is gone
 		{"stat f", "error ENOENT"},

@@ -283,6 +283,16 @@ func (r *Runner) Step(op Op) Step {
 		} else if s, ok := r.T.(interface{ Sync() }); ok {
 			s.Sync()
 		}
+	case "subvol":
+		err = r.subvol(op.Path)
+	case "snapshot", "snapshot-ro":
+		err = r.snapshot(op.Path, op.Path2, op.Name == "snapshot-ro")
+	case "subvol-orphans":
+		var names []string
+		names, err = r.subvolOrphans(op.Path)
+		if err == nil {
+			st.Ret = names
+		}
 	case "crash", "remount", "check", "dmesg", "fault":
 		panic("script: op " + op.Name + " needs a Machine")
 	default:
@@ -454,17 +464,8 @@ func (r *Runner) orphans() []string {
 		}
 		return out
 	}
-	p, err := t.Stat(r.Root)
+	sb, err := t.SuperblockOf(r.Root)
 	if err != nil {
-		return nil
-	}
-	var sb *vfs.Superblock
-	for _, s := range t.Kernel().Supers() {
-		if s.Dev() == p.Dev {
-			sb = s
-		}
-	}
-	if sb == nil {
 		return nil
 	}
 	ol, ok := sb.Ops.(vfs.OrphanLister)

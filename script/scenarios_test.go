@@ -11,13 +11,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/relinksim/relinksim/btrfssim"
 	"github.com/relinksim/relinksim/ext4sim"
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
 	"github.com/relinksim/relinksim/vfs/vfstest"
 )
 
-var record = flag.Bool("record", false, "re-record testdata/scenarios/*.{tmpfs,ext4}.jsonl from the real kernel (Linux, root)")
+var record = flag.Bool("record", false, "re-record testdata/scenarios/*.{tmpfs,ext4,btrfs}.jsonl from the real kernel (Linux, root)")
 
 // scenarioFilesystems are the filesystems a scenario is recorded and
 // replayed on, with the simulator's machine for each.
@@ -29,15 +30,18 @@ var scenarioFilesystems = []struct {
 	{"ext4", func() (*script.Machine, error) {
 		return script.NewMachine(vfs.Options{}, "ext4", ext4sim.Setup(ext4sim.MkfsOptions{}))
 	}},
+	{"btrfs", func() (*script.Machine, error) {
+		return script.NewMachine(vfs.Options{}, "btrfs", btrfssim.Setup(btrfssim.MkfsOptions{}))
+	}},
 }
 
 // TestScenarios runs every script in testdata/scenarios — the kernel
 // oracle's scenarios and the regressions the differential tests found — on
 // the simulator, and compares its output byte for byte with the output the
 // real kernel recorded for it on each filesystem (NAME.tmpfs.jsonl,
-// NAME.ext4.jsonl; a scenario without a recording for a filesystem is not
-// run on it). With -record, run as root on Linux, the recordings are remade
-// from the real kernel first, on both filesystems.
+// NAME.ext4.jsonl, NAME.btrfs.jsonl; a scenario without a recording for a
+// filesystem is not run on it). With -record, run as root on Linux, the
+// recordings are remade from the real kernel first, on every filesystem.
 //
 // The oracle's own scenarios in ../shared/oracle/scenarios are checked too
 // when that directory is present.

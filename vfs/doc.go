@@ -85,7 +85,8 @@
 // each step. Between system calls:
 //
 //	V1   a non-directory's nlink equals the directory entries naming it
-//	V2   an inode with nlink > 0 is named by some entry (or is the root)
+//	V2   an inode with nlink > 0 is named by some entry (or is the root, or a
+//	     removed directory: btrfs keeps a deleted subvolume's root at nlink 1)
 //	V3   every hashed dentry matches its parent directory's entry
 //	V4   no positive dentry names a freed inode
 //	V5   each dentry's d_count equals the references its owners account for

@@ -278,6 +278,31 @@ type DirLlseeker interface {
 	DirLlseekLimits(dir *Inode) (maxsize, eof int64)
 }
 
+// SeekHoleDataer is implemented by filesystems whose llseek finds
+// SEEK_DATA and SEEK_HOLE its own way (btrfs_file_llseek's
+// find_desired_extent). Without it the VFS uses the page-cache walk
+// (AddressSpace.SeekHoleData) after refusing a negative offset with ENXIO,
+// as shmem and ext4 do.
+type SeekHoleDataer interface {
+	// SeekHoleData returns the position lseek(fd, off, whence) moves a
+	// regular file's descriptor to, for whence SEEK_DATA or SEEK_HOLE.
+	//
+	// Errors: ENXIO.
+	SeekHoleData(i *Inode, off int64, whence int) (int64, error)
+}
+
+// Permissioner is the inode operation permission, for filesystems that
+// refuse more than the mode bits do (btrfs refuses writes in a read-only
+// snapshot with EROFS).
+type Permissioner interface {
+	// Permission checks mask (MAY_READ, MAY_WRITE, MAY_EXEC) on i for c,
+	// usually ending with GenericPermission. The VFS has already refused
+	// writes on a read-only superblock and to an immutable inode.
+	//
+	// Errors: EACCES, EROFS, EPERM.
+	Permission(c *Cred, i *Inode, mask int) error
+}
+
 // Setattrer is the inode operation setattr.
 type Setattrer interface {
 	// Setattr applies attr to the inode (a truncate when ATTR_SIZE is set).

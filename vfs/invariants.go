@@ -238,7 +238,7 @@ func (c *checker) checkNames(sb *Superblock) {
 		if !i.Mode.IsDir() && i.nlink != n {
 			c.add("V1", "inode %d of %s has nlink %d but %d names", i.Ino, sb.describe(), i.nlink, n)
 		}
-		if i.nlink > 0 && n == 0 && (sb.root == nil || i != sb.root.inode) {
+		if i.nlink > 0 && n == 0 && (sb.root == nil || i != sb.root.inode) && !i.IsDeadDir() {
 			c.add("V2", "inode %d of %s has nlink %d but no name reaches it", i.Ino, sb.describe(), i.nlink)
 		}
 	}

@@ -140,7 +140,7 @@ func (t *Task) mayLinkat(old Path) error {
 	}
 	m := inode.Mode
 	safe := m.IsRegular() && m&S_ISUID == 0 && m&(S_ISGID|0o010) != S_ISGID|0o010 &&
-		t.permission(inode, mayRead|mayWrite) == nil
+		t.permission(inode, MAY_READ|MAY_WRITE) == nil
 	if safe {
 		return nil
 	}

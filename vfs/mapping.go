@@ -29,10 +29,25 @@ type AddressSpace struct {
 	blockBits uint8
 }
 
-// page is one page of contents and which of its blocks hold data.
+// page is one page of contents and which of its blocks hold data. A
+// frozen page is shared by clones and never changed: writing to it copies
+// it first.
 type page struct {
 	data    [PageSize]byte
 	written uint8 // bit i: block i of the page was written
+	frozen  bool
+}
+
+// writable returns the page at idx, copied first if it is shared.
+func (a *AddressSpace) writable(idx int64) *page {
+	pg := a.pages[idx]
+	if pg != nil && pg.frozen {
+		cp := *pg
+		cp.frozen = false
+		pg = &cp
+		a.pages[idx] = pg
+	}
+	return pg
 }
 
 // Extent is a run of bytes [Off, Off+Len) backed by written blocks.
@@ -115,7 +130,7 @@ func (a *AddressSpace) WriteAt(p []byte, off int64) {
 		if chunk > len(p)-n {
 			chunk = len(p) - n
 		}
-		pg := a.pages[idx]
+		pg := a.writable(idx)
 		if pg == nil {
 			pg = new(page)
 			a.pages[idx] = pg
@@ -148,7 +163,7 @@ func (a *AddressSpace) Truncate(size int64) {
 		return
 	}
 	idx := size / PageSize
-	pg := a.pages[idx]
+	pg := a.writable(idx)
 	if pg == nil {
 		return
 	}
@@ -255,14 +270,16 @@ func (a *AddressSpace) SeekHoleData(start, end int64, whence int) (int64, error)
 // release frees every page (the inode is being evicted).
 func (a *AddressSpace) release() { a.pages = nil }
 
-// Clone returns an independent copy (for crash images and on-disk data).
+// Clone returns an independent copy (for crash images, snapshots and
+// on-disk data). Pages are shared copy-on-write: cloning costs a pointer
+// per page, and whichever side writes a shared page first copies it.
 func (a *AddressSpace) Clone() AddressSpace {
 	c := AddressSpace{blockBits: a.blockBits}
 	if len(a.pages) > 0 {
 		c.pages = make(map[int64]*page, len(a.pages))
 		for idx, pg := range a.pages {
-			cp := *pg
-			c.pages[idx] = &cp
+			pg.frozen = true
+			c.pages[idx] = pg
 		}
 	}
 	return c

@@ -124,7 +124,7 @@ func (nd *nameidata) linkPathWalk(name string) error {
 		return nil
 	}
 	for {
-		if err := nd.t.permission(nd.path.Dentry.inode, mayExec); err != nil {
+		if err := nd.t.permission(nd.path.Dentry.inode, MAY_EXEC); err != nil {
 			return err
 		}
 		comp, rest, slash := strings.Cut(name, "/")

@@ -67,17 +67,17 @@ func (t *Task) buildOpenFlags(flags int, mode FileMode) (openOp, error) {
 	}
 	switch flags & O_ACCMODE {
 	case O_RDONLY:
-		op.accMode = mayRead
+		op.accMode = MAY_READ
 	case O_WRONLY:
-		op.accMode = mayWrite
+		op.accMode = MAY_WRITE
 	default:
-		op.accMode = mayRead | mayWrite
+		op.accMode = MAY_READ | MAY_WRITE
 	}
 	if flags&o_TMPFILE_ != 0 {
 		if flags&(o_TMPFILE_|O_DIRECTORY|O_CREAT) != O_TMPFILE {
 			return op, EINVAL
 		}
-		if op.accMode&mayWrite == 0 {
+		if op.accMode&MAY_WRITE == 0 {
 			return op, EINVAL
 		}
 	}
@@ -86,7 +86,7 @@ func (t *Task) buildOpenFlags(flags int, mode FileMode) (openOp, error) {
 		op.accMode = 0
 	}
 	if flags&O_TRUNC != 0 {
-		op.accMode |= mayWrite
+		op.accMode |= MAY_WRITE
 	}
 	if flags&O_CREAT != 0 && flags&O_EXCL != 0 {
 		flags |= O_NOFOLLOW
@@ -231,7 +231,7 @@ func (t *Task) lookupOpen(nd *nameidata, op openOp, gotWrite bool) (*Dentry, boo
 	mode := op.mode &^ t.umask
 	var createErr error
 	if gotWrite {
-		createErr = t.permission(dir, mayWrite|mayExec)
+		createErr = t.permission(dir, MAY_WRITE|MAY_EXEC)
 	} else {
 		createErr = EROFS
 	}
@@ -320,7 +320,7 @@ func (t *Task) mayOpen(inode *Inode, accMode, flags int) error {
 	case S_IFLNK:
 		return ELOOP
 	case S_IFDIR:
-		if accMode&mayWrite != 0 {
+		if accMode&MAY_WRITE != 0 {
 			return EISDIR
 		}
 	case S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK:
@@ -397,7 +397,7 @@ func (t *Task) doTmpfile(dirfd int, path string, op openOp) (*File, error) {
 	}
 	defer mntDropWrite(dirPath.Mnt)
 	dir := dirPath.Dentry.inode
-	if err := t.permission(dir, mayWrite|mayExec); err != nil {
+	if err := t.permission(dir, MAY_WRITE|MAY_EXEC); err != nil {
 		return nil, err
 	}
 	tf, ok := dir.Ops.(Tmpfiler)

@@ -1,19 +1,20 @@
 package vfs
 
-// Access masks (MAY_EXEC, MAY_WRITE, MAY_READ).
+// Access masks for permission checks (include/linux/fs.h).
 const (
-	mayExec  = 1
-	mayWrite = 2
-	mayRead  = 4
+	MAY_EXEC  = 1
+	MAY_WRITE = 2
+	MAY_READ  = 4
 )
 
-// genericPermission models fs/namei.c:generic_permission: the owner, group
-// or other bits, then the capability overrides.
+// GenericPermission models fs/namei.c:generic_permission: the owner, group
+// or other bits, then the capability overrides. Filesystems with their own
+// permission operation (Permissioner) end with it.
 //
 // CAP_DAC_READ_SEARCH allows reading any file and searching (and reading)
 // any directory; CAP_DAC_OVERRIDE allows everything on directories, and on
 // files everything except executing a file with no execute bit at all.
-func genericPermission(c *Cred, i *Inode, mask int) error {
+func GenericPermission(c *Cred, i *Inode, mask int) error {
 	mode := int(i.Mode)
 	switch {
 	case c.UID == i.UID:
@@ -25,7 +26,7 @@ func genericPermission(c *Cred, i *Inode, mask int) error {
 		return nil
 	}
 	if i.Mode.IsDir() {
-		if mask&mayWrite == 0 && c.Capable(CAP_DAC_READ_SEARCH) {
+		if mask&MAY_WRITE == 0 && c.Capable(CAP_DAC_READ_SEARCH) {
 			return nil
 		}
 		if c.Capable(CAP_DAC_OVERRIDE) {
@@ -33,10 +34,10 @@ func genericPermission(c *Cred, i *Inode, mask int) error {
 		}
 		return EACCES
 	}
-	if mask == mayRead && c.Capable(CAP_DAC_READ_SEARCH) {
+	if mask == MAY_READ && c.Capable(CAP_DAC_READ_SEARCH) {
 		return nil
 	}
-	if (mask&mayExec == 0 || i.Mode&0o111 != 0) && c.Capable(CAP_DAC_OVERRIDE) {
+	if (mask&MAY_EXEC == 0 || i.Mode&0o111 != 0) && c.Capable(CAP_DAC_OVERRIDE) {
 		return nil
 	}
 	return EACCES
@@ -44,9 +45,10 @@ func genericPermission(c *Cred, i *Inode, mask int) error {
 
 // inodePermission models fs/namei.c:inode_permission: writing to an inode
 // of a read-only superblock gives EROFS (for files, directories and
-// symlinks), to an immutable inode EPERM, then generic_permission.
+// symlinks), to an immutable inode EPERM, then the filesystem's permission
+// operation or generic_permission.
 func inodePermission(c *Cred, i *Inode, mask int) error {
-	if mask&mayWrite != 0 {
+	if mask&MAY_WRITE != 0 {
 		if i.Sb.readonly && (i.Mode.IsRegular() || i.Mode.IsDir() || i.Mode.IsSymlink()) {
 			return EROFS
 		}
@@ -54,7 +56,10 @@ func inodePermission(c *Cred, i *Inode, mask int) error {
 			return EPERM
 		}
 	}
-	return genericPermission(c, i, mask)
+	if p, ok := i.Ops.(Permissioner); ok {
+		return p.Permission(c, i, mask)
+	}
+	return GenericPermission(c, i, mask)
 }
 
 // permission checks mask on i for the task's current credentials.
@@ -83,7 +88,7 @@ func (t *Task) mayCreate(dir *Inode, child *Dentry) error {
 	if dir.IsDeadDir() {
 		return ENOENT
 	}
-	return t.permission(dir, mayWrite|mayExec)
+	return t.permission(dir, MAY_WRITE|MAY_EXEC)
 }
 
 // mayDelete models fs/namei.c:may_delete for unlink, rmdir and the rename
@@ -95,7 +100,7 @@ func (t *Task) mayDelete(dir *Inode, victim *Dentry, isDir bool) error {
 	if victim.parent.inode != dir {
 		Bug("may_delete: %s is not in the directory", victim.describe())
 	}
-	if err := t.permission(dir, mayWrite|mayExec); err != nil {
+	if err := t.permission(dir, MAY_WRITE|MAY_EXEC); err != nil {
 		return err
 	}
 	inode := victim.inode

@@ -246,10 +246,14 @@ func (t *Task) doLseek(fd int, off int64, whence int) (int64, error) {
 	case whence == SEEK_DATA || whence == SEEK_HOLE:
 		// The filesystem's llseek (shmem_file_llseek, ext4_llseek) finds
 		// data and holes among the written blocks.
-		if off < 0 {
-			return -1, ENXIO
+		if s, ok := inode.Ops.(SeekHoleDataer); ok {
+			pos, err = s.SeekHoleData(inode, off, whence)
+		} else if off < 0 {
+			err = ENXIO
+		} else {
+			pos, err = inode.Mapping.SeekHoleData(off, inode.Size, whence)
 		}
-		if pos, err = inode.Mapping.SeekHoleData(off, inode.Size, whence); err != nil {
+		if err != nil {
 			return -1, err
 		}
 		if pos < 0 {
@@ -358,7 +362,7 @@ func (t *Task) doTruncatePath(path string, length int64) error {
 		return err
 	}
 	defer mntDropWrite(p.Mnt)
-	if err := t.permission(inode, mayWrite); err != nil {
+	if err := t.permission(inode, MAY_WRITE); err != nil {
 		return err
 	}
 	if inode.Flags&S_APPEND != 0 {

@@ -163,12 +163,12 @@ func (t *Task) vfsRename(oldDir *Inode, oldD *Dentry, newDir *Inode, newD *Dentr
 	// write permission on the directory itself.
 	if oldDir != newDir {
 		if isDir {
-			if err := t.permission(source, mayWrite); err != nil {
+			if err := t.permission(source, MAY_WRITE); err != nil {
 				return err
 			}
 		}
 		if flags&RENAME_EXCHANGE != 0 && newIsDir {
-			if err := t.permission(target, mayWrite); err != nil {
+			if err := t.permission(target, MAY_WRITE); err != nil {
 				return err
 			}
 		}

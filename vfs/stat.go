@@ -147,3 +147,17 @@ func (t *Task) doReadlinkat(dfd int, name string, buf []byte) (int, error) {
 	}
 	return copy(buf, text), nil
 }
+
+// SuperblockOf returns the superblock of the filesystem path is on (a final
+// symlink followed), for kernel-side users such as the op runner. Unlike
+// st_dev, which a filesystem may choose per inode (btrfs gives every
+// subvolume its own), this names the superblock itself.
+func (t *Task) SuperblockOf(path string) (*Superblock, error) {
+	t.enter()
+	p, err := t.lookupPath(AT_FDCWD, path, lookupFollow)
+	if err != nil {
+		return nil, pathErr("stat", path, err)
+	}
+	defer PathPut(p)
+	return p.Dentry.sb, nil
+}

@@ -192,6 +192,13 @@ func (k *Kernel) allocDev(bdev BlockDevice) uint32 {
 	return k.nextAnonDev
 }
 
+// GetAnonDev models fs/super.c:get_anon_bdev: a new anonymous device
+// number (major 0) for st_dev, as btrfs gives each subvolume.
+//
+// Divergence: Linux reuses the numbers of freed anonymous devices; the
+// simulator never frees one.
+func (k *Kernel) GetAnonDev() uint32 { return k.allocDev(nil) }
+
 // deactivateSuper drops an active reference (models fs/super.c:
 // deactivate_super); the last one kills the superblock.
 func deactivateSuper(sb *Superblock) {

@@ -267,7 +267,7 @@ func (t *Task) Chdir(path string) error {
 	t.enter()
 	p, err := t.lookupPath(AT_FDCWD, path, lookupFollow|lookupDirectory)
 	if err == nil {
-		if err = t.permission(p.Dentry.inode, mayExec); err != nil {
+		if err = t.permission(p.Dentry.inode, MAY_EXEC); err != nil {
 			PathPut(p)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/relinksim/relinksim/btrfssim"
 	"github.com/relinksim/relinksim/ext4sim"
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
@@ -17,7 +18,7 @@ func main() {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: relinksim run [-fs tmpfs|ext4] [-era ERA] SCRIPT")
+	fmt.Fprintln(w, "usage: relinksim run [-fs tmpfs|ext4|btrfs] [-era ERA] SCRIPT")
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -57,8 +58,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	case "tmpfs":
 	case "ext4":
 		setup = ext4sim.Setup(ext4sim.MkfsOptions{})
+	case "btrfs":
+		setup = btrfssim.Setup(btrfssim.MkfsOptions{})
 	default:
-		fmt.Fprintf(stderr, "relinksim: -fs %s is not available yet: tmpfs and ext4 are modelled so far (btrfssim is tracked in its own issue)\n", *fsName)
+		fmt.Fprintf(stderr, "relinksim: unknown filesystem %q (want tmpfs, ext4 or btrfs)\n", *fsName)
 		return 2
 	}
 	src, err := os.ReadFile(fs.Arg(0))

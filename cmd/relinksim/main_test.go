@@ -18,7 +18,7 @@ func TestRunMatchesKernelRecordings(t *testing.T) {
 	}
 	compared := 0
 	for _, s := range scripts {
-		for _, fs := range []string{"tmpfs", "ext4"} {
+		for _, fs := range []string{"tmpfs", "ext4", "btrfs"} {
 			want, err := os.ReadFile(strings.TrimSuffix(s, ".txt") + "." + fs + ".jsonl")
 			if err != nil {
 				continue // not recorded on this filesystem
@@ -49,7 +49,7 @@ func TestRunErrors(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"run", "-fs", "btrfs", good}, 2, "-fs btrfs is not available yet"},
+		{[]string{"run", "-fs", "xfs", good}, 2, `unknown filesystem "xfs"`},
 		{[]string{"run", "-era", "1999", good}, 2, `unknown kernel era "1999"`},
 		{[]string{"run", bad}, 1, "bad.txt: line 2, column 7: link: missing path2"},
 		{[]string{"run", filepath.Join(dir, "missing.txt")}, 1, "no such file"},

@@ -49,15 +49,22 @@ func MakeExt4Template(dir string, mkfsArgs ...string) (string, error) {
 	return img, nil
 }
 
-// Ext4 is a real ext4 filesystem on a loop device, mounted on Dir.
-type Ext4 struct {
+// LoopFS is a real filesystem (ext4 or btrfs) on a loop device, mounted on
+// Dir.
+type LoopFS struct {
 	Dir, Img, Dev string
 }
 
 // MountExt4 copies template into base, attaches it to a loop device and
 // mounts it.
-func MountExt4(base, template string) (*Ext4, error) {
-	dir, err := os.MkdirTemp(base, "relinksim-ext4-")
+func MountExt4(base, template string) (*LoopFS, error) {
+	return mountImageCopy(base, template, "ext4")
+}
+
+// mountImageCopy copies the image template into base, attaches the copy to
+// a loop device and mounts it as fstype.
+func mountImageCopy(base, template, fstype string) (*LoopFS, error) {
+	dir, err := os.MkdirTemp(base, "relinksim-"+fstype+"-")
 	if err != nil {
 		return nil, err
 	}
@@ -70,8 +77,8 @@ func MountExt4(base, template string) (*Ext4, error) {
 		os.Remove(img)
 		return nil, fmt.Errorf("losetup: %v: %s", err, out)
 	}
-	m := &Ext4{Dir: dir, Img: img, Dev: strings.TrimSpace(string(out))}
-	if err := unix.Mount(m.Dev, dir, "ext4", 0, ""); err != nil {
+	m := &LoopFS{Dir: dir, Img: img, Dev: strings.TrimSpace(string(out))}
+	if err := unix.Mount(m.Dev, dir, fstype, 0, ""); err != nil {
 		exec.Command("losetup", "-d", m.Dev).Run()
 		os.Remove(img)
 		return nil, fmt.Errorf("mount %s: %w", m.Dev, err)
@@ -81,7 +88,7 @@ func MountExt4(base, template string) (*Ext4, error) {
 
 // Close closes fds, unmounts, detaches the loop device and removes the
 // image.
-func (m *Ext4) Close(fds []int) error {
+func (m *LoopFS) Close(fds []int) error {
 	for _, fd := range fds {
 		unix.Close(fd)
 	}

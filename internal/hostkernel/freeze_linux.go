@@ -14,7 +14,7 @@ import (
 // (fsfreeze -f; cp; fsfreeze -u): a consistent image with everything
 // written home, as linux-semantics.md §0 describes. It returns the copy's
 // path.
-func (m *Ext4) FreezeCopy() (string, error) {
+func (m *LoopFS) FreezeCopy() (string, error) {
 	cp := m.Img + ".copy"
 	if out, err := exec.Command("fsfreeze", "-f", m.Dir).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("fsfreeze -f: %v: %s", err, out)
@@ -33,7 +33,7 @@ func (m *Ext4) FreezeCopy() (string, error) {
 // and mounts it on a new directory under base with flags; it returns the
 // mount and the kernel log lines ext4 wrote about that device while
 // mounting.
-func MountImage(base, img string, readOnlyDev bool, flags uintptr) (*Ext4, []string, error) {
+func MountImage(base, img string, readOnlyDev bool, flags uintptr) (*LoopFS, []string, error) {
 	dir, err := os.MkdirTemp(base, "relinksim-copy-")
 	if err != nil {
 		return nil, nil, err
@@ -46,7 +46,7 @@ func MountImage(base, img string, readOnlyDev bool, flags uintptr) (*Ext4, []str
 	if err != nil {
 		return nil, nil, fmt.Errorf("losetup: %v: %s", err, out)
 	}
-	m := &Ext4{Dir: dir, Img: img, Dev: strings.TrimSpace(string(out))}
+	m := &LoopFS{Dir: dir, Img: img, Dev: strings.TrimSpace(string(out))}
 	kmsg, err := openKmsgAtEnd()
 	if err != nil {
 		exec.Command("losetup", "-d", m.Dev).Run()

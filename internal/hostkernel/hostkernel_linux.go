@@ -14,19 +14,26 @@ import (
 )
 
 // Task performs system calls on the real kernel. Its methods mirror
-// *vfs.Task's. OrphanDev, when set, names the block device whose orphan
-// chain the op language's orphans op reads.
+// *vfs.Task's. OrphanDev, when set, names the block device whose orphans
+// the op language's orphans op reads, the way the oracle reads them for
+// filesystem OrphanFS ("ext4", the default, or "btrfs").
 type Task struct {
 	OrphanDev string
+	OrphanFS  string
 }
 
-// OnDiskOrphans reads the orphan chain of OrphanDev; ok is false when there
-// is none to read (tmpfs).
+// OnDiskOrphans reads the orphans of OrphanDev: ext4's orphan chain, or the
+// orphan items of btrfs's top subvolume; ok is false when there is nothing
+// to read (tmpfs).
 func (t Task) OnDiskOrphans() (inos []uint64, ok bool, err error) {
 	if t.OrphanDev == "" {
 		return nil, false, nil
 	}
-	inos, err = OnDiskOrphans(t.OrphanDev)
+	if t.OrphanFS == "btrfs" {
+		inos, err = BtrfsOrphanItems(t.OrphanDev, 5)
+	} else {
+		inos, err = OnDiskOrphans(t.OrphanDev)
+	}
 	return inos, true, err
 }
 

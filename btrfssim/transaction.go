@@ -1,0 +1,87 @@
+package btrfssim
+
+import "github.com/relinksim/relinksim/vfs"
+
+// Transactions, at the level the orphan story needs: every change joins the
+// running transaction (btrfs_start_transaction .. btrfs_end_transaction)
+// and becomes durable at the next commit, which happens on sync, when a
+// snapshot is made, and at unmount. A crash loses the running transaction
+// whole. The 30-second commit timer and fsync's log tree are not modelled.
+
+// trans is a transaction handle (struct btrfs_trans_handle).
+type trans struct {
+	fs *fsInfo
+	fn string
+}
+
+// startTransaction models fs/btrfs/transaction.c:btrfs_start_transaction:
+// a handle on the running transaction. It fails with ENOSPC when fault
+// injection says so (as when the metadata reservation cannot be made).
+func (fs *fsInfo) startTransaction(fn string) (*trans, error) {
+	if fs.faults.TransStartENOSPC > 0 {
+		fs.faults.TransStartENOSPC--
+		fs.trace("btrfs_start_transaction", "%s: ENOSPC (injected)", fn)
+		return nil, vfs.ENOSPC
+	}
+	fs.dirty = true
+	return &trans{fs: fs, fn: fn}, nil
+}
+
+// end models btrfs_end_transaction.
+func (t *trans) end() {}
+
+// commit models fs/btrfs/transaction.c:btrfs_commit_transaction: the data
+// of every in-core file goes to its extents, then the whole current state
+// becomes the device's committed image.
+func (fs *fsInfo) commit() {
+	for _, id := range fs.loadedRoots() {
+		r := fs.roots[id]
+		for _, ino := range r.cachedInodes() {
+			r.writeData(ino)
+		}
+	}
+	if !fs.dirty {
+		return
+	}
+	fs.cur.generation++
+	fs.dev.committed = fs.commitImage()
+	fs.dev.commits++
+	fs.dirty = false
+	fs.trace("btrfs_commit_transaction", "generation %d", fs.cur.generation)
+	if fs.dev.OnCommit != nil {
+		fs.dev.OnCommit(fs.dev)
+	}
+}
+
+// commitImage is the image a commit writes: every root item, with a copy
+// of each tree changed since the last commit and the last commit's copy of
+// every other (btrfs writes only the changed nodes; unchanged subtrees are
+// shared).
+func (fs *fsInfo) commitImage() *image {
+	old := fs.dev.committed
+	c := &image{generation: fs.cur.generation, roots: make(map[uint64]*rootItem, len(fs.cur.roots))}
+	for _, id := range fs.cur.sortedRoots() {
+		r := fs.cur.roots[id]
+		cp := *r
+		ri := fs.roots[id]
+		if o := old.roots[id]; o != nil && ri != nil && !ri.dirty && o.tree != nil {
+			cp.tree = o.tree
+			if verifyCommits && !treesEqual(o.tree, r.tree) {
+				vfs.Bug("btrfssim: tree %d changed without being marked dirty", id)
+			}
+		} else if o != nil && ri == nil {
+			cp.tree = o.tree // never read since the last commit
+		} else {
+			cp.tree = r.tree.clone()
+		}
+		c.roots[id] = &cp
+	}
+	for _, ri := range fs.roots {
+		ri.dirty = false
+	}
+	return c
+}
+
+// verifyCommits makes every commit check that the trees it shares are
+// really unchanged (tests set it).
+var verifyCommits = false
