@@ -128,3 +128,77 @@ func recoverAndCheck(era vfs.Era, dev *btrfssim.Device) string {
 	}
 	return ""
 }
+
+// Fact 22 (linux-semantics.md §7): a snapshot, read-write or read-only, of
+// a subvolume holding open-but-unlinked files contains neither those
+// inodes nor their orphan items; the source keeps both until the files are
+// closed. A file relinked before the snapshot survives in it.
+func TestSnapshotDropsOpenUnlinkedFiles(t *testing.T) {
+	m, err := script.NewMachine(vfs.Options{}, "btrfs", btrfssim.Setup(btrfssim.MkfsOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vfstest.Finish(t, m.K)
+	ops, err := script.Parse(`subvol s
+open s/keep creat,rdwr -> K
+open s/gone creat,rdwr -> G
+write G gone
+unlink s/gone
+open s rdwr,tmpfile -> T
+open s rdwr,tmpfile -> R
+write R relinked
+linkat-empty R s/relinked
+snapshot s rw
+snapshot-ro s ro`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range ops {
+		if st := m.Step(op); st.Errno != "" {
+			t.Fatalf("%s: %s", op, st.Errno)
+		}
+	}
+	fs := btrfssim.FS(m.Superblock())
+	ids := fs.Subvolumes()
+	if len(ids) != 4 {
+		t.Fatalf("subvolumes %v, want the top, s, rw and ro", ids)
+	}
+	src, rw, ro := ids[1], ids[2], ids[3]
+	gone, tmp := statIno(t, m, "G"), statIno(t, m, "T")
+	if got, _ := fs.Orphans(src); fmt.Sprint(got) != fmt.Sprint([]uint64{gone, tmp}) {
+		t.Errorf("source's orphan items %v, want [%d %d]", got, gone, tmp)
+	}
+	for _, id := range []uint64{rw, ro} {
+		if got, _ := fs.Orphans(id); len(got) != 0 {
+			t.Errorf("snapshot %d has orphan items %v", id, got)
+		}
+	}
+	for _, snap := range []string{"rw", "ro"} {
+		ls := m.Step(script.Op{Name: "ls", Path: snap}).Describe()
+		if want := "ls " + snap + ": [. .. keep relinked]"; ls != want {
+			t.Errorf("%s, want %s", ls, want)
+		}
+		if st := m.Step(script.Op{Name: "cat", Path: snap + "/relinked"}); st.Ret != "relinked" {
+			t.Errorf("%s/relinked reads %v", snap, st.Ret)
+		}
+	}
+	for _, fd := range []string{"G", "T"} {
+		m.Step(script.Op{Name: "close", FD: fd})
+	}
+	if got, _ := fs.Orphans(src); len(got) != 0 {
+		t.Errorf("source keeps orphan items %v after the files are closed", got)
+	}
+}
+
+func statIno(t *testing.T, m *script.Machine, fd string) uint64 {
+	t.Helper()
+	n, ok := m.FD(fd)
+	if !ok {
+		t.Fatalf("no fd %s", fd)
+	}
+	s, err := m.T.Fstat(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Ino
+}

@@ -4,6 +4,12 @@
 // mounted tmpfs and through a *vfs.Task on the simulated one must print the
 // same steps, byte for byte.
 //
+// Besides tmpfs it mounts copies of ext4 and btrfs images on loop devices
+// (made as the oracle makes them), reads their orphans the way the oracle
+// does (dumpe2fs and debugfs; btrfs inspect-internal dump-tree), makes
+// btrfs subvolumes and snapshots with the raw ioctls, and freezes a mounted
+// filesystem to copy its image.
+//
 // Errors are the kernel's own errnos, converted to vfs.Errno (the numbering
 // is Linux's in both). It only works on Linux, and mounting needs root;
 // tests skip otherwise with a message saying why.

@@ -246,8 +246,8 @@ func crossCheck(m *script.Machine) []string {
 		dev uint32
 		ino uint64
 	}
-	names := map[uint64]int{}
-	nlink := map[uint64]uint32{}
+	names := map[devIno]int{}
+	nlink := map[devIno]uint32{}
 	stats := map[devIno]vfs.Stat_t{}
 	var walk func(rel string)
 	walk = func(rel string) {
@@ -293,8 +293,8 @@ func crossCheck(m *script.Machine) []string {
 					walk(p)
 					continue
 				}
-				names[st.Ino]++
-				nlink[st.Ino] = st.Nlink
+				names[devIno{st.Dev, st.Ino}]++
+				nlink[devIno{st.Dev, st.Ino}] = st.Nlink
 				stats[devIno{st.Dev, st.Ino}] = st
 				if st.Mode.IsRegular() {
 					if fd, err := t.Open(m.Root+"/"+p, vfs.O_RDONLY, 0); err == nil {
@@ -309,14 +309,19 @@ func crossCheck(m *script.Machine) []string {
 		}
 	}
 	walk("")
-	inos := make([]uint64, 0, len(names))
-	for ino := range names {
-		inos = append(inos, ino)
+	keys := make([]devIno, 0, len(names))
+	for k := range names {
+		keys = append(keys, k)
 	}
-	sort.Slice(inos, func(i, j int) bool { return inos[i] < inos[j] })
-	for _, ino := range inos {
-		if uint32(names[ino]) != nlink[ino] {
-			problems = append(problems, fmt.Sprintf("inode %d has nlink %d but %d names", ino, nlink[ino], names[ino]))
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].dev != keys[j].dev {
+			return keys[i].dev < keys[j].dev
+		}
+		return keys[i].ino < keys[j].ino
+	})
+	for _, k := range keys {
+		if uint32(names[k]) != nlink[k] {
+			problems = append(problems, fmt.Sprintf("inode %d (st_dev %d) has nlink %d but %d names", k.ino, k.dev, nlink[k], names[k]))
 		}
 	}
 	// Every open descriptor agrees with the tree: a non-directory that a
