@@ -281,6 +281,7 @@ var (
 	_ vfs.FileattrSetter = fileOps{}
 	_ vfs.Permissioner   = fileOps{}
 	_ vfs.SeekHoleDataer = fileOps{}
+	_ vfs.TimeUpdater    = fileOps{}
 )
 
 // Getattr implements vfs.Getattrer.
@@ -300,6 +301,22 @@ func (fs *fsInfo) permission(c *vfs.Cred, vi *vfs.Inode, mask int) error {
 		}
 	}
 	return vfs.GenericPermission(c, vi, mask)
+}
+
+// UpdateTime implements vfs.TimeUpdater (models btrfs_update_time): no
+// times change in a read-only snapshot (EROFS).
+func (o fileOps) UpdateTime(vi *vfs.Inode) error {
+	if info(vi).root.item.readonly {
+		return vfs.EROFS
+	}
+	tr, err := o.fs.startTransaction("btrfs_update_time")
+	if err != nil {
+		return err
+	}
+	vi.Touch(true, true)
+	o.fs.updateInode(tr, info(vi))
+	tr.end()
+	return nil
 }
 
 // FileattrSet implements vfs.FileattrSetter (models btrfs_fileattr_set).

@@ -291,6 +291,15 @@ type SeekHoleDataer interface {
 	SeekHoleData(i *Inode, off int64, whence int) (int64, error)
 }
 
+// TimeUpdater is the inode operation update_time, run when a write changes
+// an inode's times (file_update_time; for now, writes to fifos).
+type TimeUpdater interface {
+	// UpdateTime sets i's mtime and ctime to now and records them.
+	//
+	// Errors: EROFS (btrfs in a read-only snapshot).
+	UpdateTime(i *Inode) error
+}
+
 // Permissioner is the inode operation permission, for filesystems that
 // refuse more than the mode bits do (btrfs refuses writes in a read-only
 // snapshot with EROFS).

@@ -150,5 +150,21 @@ func (t *Task) pipeWrite(f *File, src []byte) (int, error) {
 		written += n
 	}
 	t.k.stats.DataBytesWritten += uint64(written)
+	// file_update_time: the filesystem may refuse to record the new times
+	// (btrfs in a read-only snapshot: EROFS), and the write then reports
+	// that error although its data is in the pipe.
+	if err := updateTime(f.inode); err != nil {
+		return -1, err
+	}
 	return written, nil
+}
+
+// updateTime models fs/inode.c:inode_update_time for a change: the
+// filesystem's update_time, or new mtime and ctime.
+func updateTime(i *Inode) error {
+	if u, ok := i.Ops.(TimeUpdater); ok {
+		return u.UpdateTime(i)
+	}
+	i.Touch(true, true)
+	return nil
 }
