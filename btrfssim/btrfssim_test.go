@@ -202,3 +202,86 @@ func statIno(t *testing.T, m *script.Machine, fd string) uint64 {
 	}
 	return s.Ino
 }
+
+// Remounting read-only commits what was done (btrfs_reconfigure syncs
+// first); remounting read-write cleans the orphans of every subvolume read
+// so far, which a read-only mount leaves alone (measured on 6.18).
+func TestRemount(t *testing.T) {
+	k := vfstest.NewKernel(t, vfs.Options{})
+	tk := k.Init()
+	dev, err := btrfssim.Setup(btrfssim.MkfsOptions{})(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vfstest.Must(t, tk.Mkdir("/mnt", 0o755))
+	vfstest.Must(t, tk.Mount(dev, "/mnt", "btrfs", 0, ""))
+	sb, err := tk.SuperblockOf("/mnt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := btrfssim.FS(sb)
+
+	// Read-write to read-only: the write is committed, so a crash keeps it.
+	f := vfstest.Open(t, tk, "/mnt/f", vfs.O_CREAT|vfs.O_RDWR, 0o644)
+	if _, err := tk.Write(f, []byte("kept")); err != nil {
+		t.Fatal(err)
+	}
+	vfstest.Must(t, tk.Close(f))
+	vfstest.Must(t, tk.Mount("", "/mnt", "", vfs.MS_REMOUNT|vfs.MS_RDONLY, ""))
+	crashed := mountImage(t, fs.Device().Crash("/dev/loop1"), 0)
+	if st, err := crashed.Stat("/mnt/f"); err != nil || st.Size != 4 {
+		t.Errorf("f in the crash image after a read-only remount: %v %v", st, err)
+	}
+	vfstest.Must(t, tk.Mount("", "/mnt", "", vfs.MS_REMOUNT, ""))
+
+	// Orphans in the top subvolume and in s, committed.
+	dir := vfstest.Open(t, tk, "/mnt", vfs.O_RDONLY|vfs.O_DIRECTORY, 0)
+	if _, err := tk.Ioctl(dir, btrfssim.IOC_SUBVOL_CREATE, &btrfssim.VolArgs{Name: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	vfstest.Must(t, tk.Close(dir))
+	a := vfstest.Open(t, tk, "/mnt/a", vfs.O_CREAT|vfs.O_RDWR, 0o644)
+	b := vfstest.Open(t, tk, "/mnt/s/b", vfs.O_CREAT|vfs.O_RDWR, 0o644)
+	vfstest.Must(t, tk.Unlink("/mnt/a"))
+	vfstest.Must(t, tk.Unlink("/mnt/s/b"))
+	tk.Sync()
+	t2 := mountImage(t, fs.Device().Crash("/dev/loop2"), vfs.MS_RDONLY)
+	sb2, err := t2.SuperblockOf("/mnt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs2 := btrfssim.FS(sb2)
+	if _, err := t2.Stat("/mnt/s"); err != nil { // reads subvolume 256
+		t.Fatal(err)
+	}
+	orphans := func() string {
+		var out []string
+		for _, id := range fs2.Subvolumes() {
+			inos, _ := fs2.Orphans(id)
+			out = append(out, fmt.Sprint(id, inos))
+		}
+		return strings.Join(out, " ")
+	}
+	if got := orphans(); got != "5 [258] 256 [257]" {
+		t.Errorf("orphans on a read-only mount: %s, want both left", got)
+	}
+	vfstest.Must(t, t2.Mount("", "/mnt", "", vfs.MS_REMOUNT, ""))
+	if got := orphans(); got != "5 [] 256 []" {
+		t.Errorf("orphans after remounting read-write: %s, want none", got)
+	}
+	vfstest.Must(t, tk.Close(a))
+	vfstest.Must(t, tk.Close(b))
+}
+
+// mountImage mounts dev on /mnt of a new kernel (checked for leaks when the
+// test ends) and returns its init task.
+func mountImage(t *testing.T, dev *btrfssim.Device, flags vfs.MountFlags) *vfs.Task {
+	t.Helper()
+	k := vfstest.NewKernel(t, vfs.Options{})
+	tk := k.Init()
+	k.RegisterFilesystem(btrfssim.FilesystemType{})
+	k.AddBlockDevice(dev)
+	vfstest.Must(t, tk.Mkdir("/mnt", 0o755))
+	vfstest.Must(t, tk.Mount(dev.Name(), "/mnt", "btrfs", flags, ""))
+	return tk
+}

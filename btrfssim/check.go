@@ -138,9 +138,9 @@ func (fs *fsInfo) check() []vfs.Violation {
 				}
 				continue
 			}
-			if it.Nlink != vi.Nlink() || it.Size != vi.Size || it.Mode != vi.Mode {
-				add("B8", "subvolume %d: in-core inode %d (nlink %d size %d mode %o) differs from its item (nlink %d size %d mode %o)",
-					id, ino, vi.Nlink(), vi.Size, vi.Mode, it.Nlink, it.Size, it.Mode)
+			if it.Nlink != vi.Nlink() || it.Size != vi.Size || it.Mode != vi.Mode || it.Flags != vi.Flags&persistentFlags || it.UID != vi.UID || it.GID != vi.GID {
+				add("B8", "subvolume %d: in-core inode %d (nlink %d size %d mode %o flags %x uid %d gid %d) differs from its item (nlink %d size %d mode %o flags %x uid %d gid %d)",
+					id, ino, vi.Nlink(), vi.Size, vi.Mode, vi.Flags, vi.UID, vi.GID, it.Nlink, it.Size, it.Mode, it.Flags, it.UID, it.GID)
 			}
 			if ei := info(vi); vi.Mode.IsDir() {
 				if d := r.tree().dirs[ino]; d != nil {

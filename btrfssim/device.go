@@ -64,7 +64,7 @@ func (d *Device) Crash(name string) *Device {
 // copied): everything done so far, open-but-unlinked inodes with their
 // orphan items included.
 func (d *Device) Snapshot(name string) *Device {
-	if fs := d.mounted; fs != nil && !fs.sb.ReadOnly() {
+	if fs := d.mounted; fs != nil && !fs.readonly {
 		fs.commit()
 	}
 	return d.Crash(name)

@@ -123,8 +123,12 @@
 //     directory gave EMLINK early; every era here allows 65535.
 //   - A snapshot copies the source tree's items (copy-on-write only for file
 //     data), so its cost grows with the subvolume; Linux shares the tree.
-//   - Transactions commit only on sync, snapshot and unmount: no 30-second
-//     timer, no fsync log tree.
+//   - Transactions commit only on sync, snapshot, a read-only remount and
+//     unmount: no 30-second timer, no fsync log tree. Every commit writes
+//     back all dirty file data first (Linux's snapshot flushes only its
+//     source, so a crash after it loses other files' unsynced data).
+//   - An exchange involving the stand-in for a nested subvolume is refused
+//     with EPERM; Linux aborts the transaction.
 //   - Deleted subvolumes are dropped at the next mount, not by the cleaner
 //     thread.
 //   - st_dev numbers are distinct and stable, but not the numbers Linux

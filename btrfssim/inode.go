@@ -179,7 +179,7 @@ func (fs *fsInfo) updateInode(tr *trans, ei *inodeInfo) {
 	it.Mode, it.UID, it.GID = vi.Mode, vi.UID, vi.GID
 	it.Size, it.Nlink = vi.Size, vi.Nlink()
 	it.Atime, it.Mtime, it.Ctime = vi.Atime, vi.Mtime, vi.Ctime
-	it.Rdev, it.Flags, it.Symlink = vi.Rdev, vi.Flags, vi.Link
+	it.Rdev, it.Flags, it.Symlink = vi.Rdev, vi.Flags&persistentFlags, vi.Link
 }
 
 // writeData writes an in-core regular file's page cache back to its
@@ -203,6 +203,10 @@ func (r *rootInfo) writeData(ino uint64) {
 		delete(t.inline, ino)
 	}
 }
+
+// persistentFlags are the inode flags kept in the inode item (chattr's
+// append-only and immutable); the others are the VFS's own state.
+const persistentFlags = vfs.S_APPEND | vfs.S_IMMUTABLE
 
 // nbytes is the inode's byte count for st_blocks (inode_get_bytes plus
 // delalloc): whole sectors of file data (an inline extent counts as one
@@ -250,7 +254,7 @@ func (fs *fsInfo) EvictInode(vi *vfs.Inode) {
 		return
 	}
 	defer delete(r.icache, ei.ino)
-	if vi.Nlink() > 0 || fs.sb.ReadOnly() || r.dead() {
+	if vi.Nlink() > 0 || fs.readonly || r.dead() {
 		r.writeData(ei.ino)
 		return
 	}
@@ -342,11 +346,12 @@ func (fs *fsInfo) fileattrSet(vi *vfs.Inode) error {
 // the next commit. A write starting past an end that is not sector-aligned
 // also makes the old last sector data, as btrfs_cont_expand does.
 func (o fileOps) WriteEnd(vi *vfs.Inode, pos int64, n int, oldSize int64) error {
+	// The page cache holds the data now, whatever happens next.
+	info(vi).dataDirty = true
 	tr, err := o.fs.startTransaction("btrfs_write_end")
 	if err != nil {
 		return err
 	}
-	info(vi).dataDirty = true
 	if pos > oldSize && oldSize%sectorSize != 0 {
 		// btrfs_write_check: a write starting past the end expands the
 		// file first (btrfs_cont_expand), zeroing the rest of the old

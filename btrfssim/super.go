@@ -48,8 +48,11 @@ type fsInfo struct {
 	// through snapshots.
 	dummies map[dummyKey]*vfs.Inode
 	// dirty is set when the running transaction changed something.
-	dirty  bool
-	faults Faults
+	dirty bool
+	// readonly is the filesystem's own read-only state (SB_RDONLY as
+	// btrfs_reconfigure switches it, before the VFS's flag follows).
+	readonly bool
+	faults   Faults
 }
 
 // FS returns the mounted btrfs filesystem behind sb (for tests and the
@@ -123,7 +126,7 @@ func (FilesystemType) FillSuper(sb *vfs.Superblock, data string) error {
 	if dev.mounted != nil {
 		vfs.Bug("btrfssim: %s mounted twice without sharing its superblock", dev.name)
 	}
-	fs := &fsInfo{sb: sb, k: sb.Kernel(), dev: dev, roots: map[uint64]*rootInfo{}, dummies: map[dummyKey]*vfs.Inode{}}
+	fs := &fsInfo{sb: sb, k: sb.Kernel(), dev: dev, roots: map[uint64]*rootInfo{}, dummies: map[dummyKey]*vfs.Inode{}, readonly: sb.ReadOnly()}
 	fs.cur = dev.committed.clone()
 	// A subvolume deleted before the last commit is gone once the cleaner
 	// has dropped it; the simulator drops it at mount.
@@ -144,7 +147,7 @@ func (FilesystemType) FillSuper(sb *vfs.Superblock, data string) error {
 		return err
 	}
 	sb.SetRoot(vfs.MakeRoot(root))
-	if !sb.ReadOnly() {
+	if !fs.readonly {
 		fs.orphanCleanup(top)
 	}
 	return nil
@@ -153,7 +156,7 @@ func (FilesystemType) FillSuper(sb *vfs.Superblock, data string) error {
 // KillSuper implements vfs.SuperKiller (models btrfs_put_super with
 // close_ctree): the last transaction is committed.
 func (fs *fsInfo) KillSuper(sb *vfs.Superblock) {
-	if !sb.ReadOnly() {
+	if !fs.readonly {
 		fs.commit()
 	}
 	fs.dev.mounted = nil
@@ -166,8 +169,9 @@ func (fs *fsInfo) SyncFS(sb *vfs.Superblock) error {
 	return nil
 }
 
-// Remount implements vfs.Remounter (models btrfs_reconfigure): going from
-// read-only to read-write cleans the orphans of every subvolume read so far
+// Remount implements vfs.Remounter (models btrfs_reconfigure): going
+// read-only commits everything first; going from read-only to read-write
+// cleans the orphans of every subvolume read so far
 // (btrfs_cleanup_fs_roots). No option may change.
 func (fs *fsInfo) Remount(sb *vfs.Superblock, flags vfs.MountFlags, data string) error {
 	for _, opt := range strings.Split(data, ",") {
@@ -175,7 +179,13 @@ func (fs *fsInfo) Remount(sb *vfs.Superblock, flags vfs.MountFlags, data string)
 			return vfs.EINVAL
 		}
 	}
-	if sb.ReadOnly() && flags&vfs.MS_RDONLY == 0 {
+	ro := flags&vfs.MS_RDONLY != 0
+	switch {
+	case ro && !fs.readonly:
+		fs.commit()
+		fs.readonly = true
+	case !ro && fs.readonly:
+		fs.readonly = false
 		for _, id := range fs.loadedRoots() {
 			fs.orphanCleanup(fs.roots[id])
 		}

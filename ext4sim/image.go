@@ -99,7 +99,7 @@ type diskInode struct {
 	Mtime   int64
 	Ctime   int64
 	Dtime   uint32 // deletion time, or NEXT_ORPHAN while on the orphan chain
-	Flags   uint32
+	Flags   uint32 // i_flags: the append-only and immutable bits
 	Rdev    uint32
 	Symlink string // a fast symlink's target (kept in i_block)
 	Blocks  int64  // i_blocks in 512-byte sectors

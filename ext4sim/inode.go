@@ -63,6 +63,7 @@ func (fs *fsInfo) load(ino uint32, orphanFS bool) (*vfs.Inode, error) {
 	vi.SetNlink(di.Links)
 	vi.Atime, vi.Mtime, vi.Ctime = di.Atime, di.Mtime, di.Ctime
 	vi.Rdev = di.Rdev
+	vi.Flags = vfs.InodeFlags(di.Flags)
 	vi.Link = di.Symlink
 	if d := fs.cur.data[ino]; d != nil {
 		vi.Mapping = d.Clone()
@@ -114,7 +115,8 @@ func (fs *fsInfo) markInodeDirty(h *handle, ei *inodeInfo) {
 	*di = diskInode{
 		Mode: vi.Mode, UID: vi.UID, GID: vi.GID, Size: vi.Size, Links: vi.Nlink(),
 		Atime: vi.Atime, Mtime: vi.Mtime, Ctime: vi.Ctime, Dtime: ei.dtime,
-		Rdev: vi.Rdev, Symlink: vi.Link, Blocks: fs.iblocks(vi),
+		Flags: uint32(vi.Flags & (vfs.S_APPEND | vfs.S_IMMUTABLE)),
+		Rdev:  vi.Rdev, Symlink: vi.Link, Blocks: fs.iblocks(vi),
 	}
 }
 

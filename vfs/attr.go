@@ -159,10 +159,14 @@ func (t *Task) doSetInodeFlags(fd int, flags InodeFlags) error {
 	t.k.tick()
 	t.k.InodeLock(inode, "vfs_fileattr_set")
 	defer t.k.InodeUnlock(inode, "vfs_fileattr_set")
-	if err := fa.FileattrSet(inode, flags); err != nil {
-		return err
-	}
+	// As in the filesystems' fileattr_set, the new flags and ctime are in
+	// the inode when the filesystem records it; a refusal puts them back.
+	oldFlags, oldCtime := inode.Flags, inode.Ctime
 	inode.Flags = inode.Flags&^(S_APPEND|S_IMMUTABLE) | flags
 	inode.Touch(false, true)
+	if err := fa.FileattrSet(inode, flags); err != nil {
+		inode.Flags, inode.Ctime = oldFlags, oldCtime
+		return err
+	}
 	return nil
 }

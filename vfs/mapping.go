@@ -275,7 +275,7 @@ func (a *AddressSpace) release() { a.pages = nil }
 // per page, and whichever side writes a shared page first copies it.
 func (a *AddressSpace) Clone() AddressSpace {
 	c := AddressSpace{blockBits: a.blockBits}
-	if len(a.pages) > 0 {
+	if a.pages != nil {
 		c.pages = make(map[int64]*page, len(a.pages))
 		for idx, pg := range a.pages {
 			pg.frozen = true

@@ -160,7 +160,9 @@ func (t *Task) vfsWrite(f *File, p []byte, pos int64) (int, int64, error) {
 	if int64(len(p)) > inode.Sb.MaxBytes-pos {
 		p = p[:inode.Sb.MaxBytes-pos]
 	}
-	fileRemovePrivs(t.cred, inode)
+	if err := t.fileRemovePrivs(inode); err != nil {
+		return -1, pos, err
+	}
 	oldSize := inode.Size
 	inode.Mapping.WriteAt(p, pos)
 	end := pos + int64(len(p))
@@ -184,15 +186,27 @@ func (t *Task) vfsWrite(f *File, p []byte, pos int64) (int, int64, error) {
 }
 
 // fileRemovePrivs models fs/inode.c:file_remove_privs: a write by a caller
-// without CAP_FSETID clears setuid, and setgid on a group-executable file.
-func fileRemovePrivs(c *Cred, i *Inode) {
-	if c.Capable(CAP_FSETID) {
-		return
+// without CAP_FSETID clears setuid, and setgid on a group-executable file,
+// through notify_change — so the filesystem records it, or refuses and the
+// write fails before any data is copied.
+//
+// Preconditions: the inode's i_rwsem is held.
+func (t *Task) fileRemovePrivs(i *Inode) error {
+	if t.cred.Capable(CAP_FSETID) {
+		return nil
 	}
-	i.Mode &^= S_ISUID
-	if i.Mode&(S_ISGID|0o010) == S_ISGID|0o010 {
-		i.Mode &^= S_ISGID
+	m := i.Mode &^ S_ISUID
+	if m&(S_ISGID|0o010) == S_ISGID|0o010 {
+		m &^= S_ISGID
 	}
+	if m == i.Mode {
+		return nil
+	}
+	attr := &Iattr{Valid: ATTR_MODE, Mode: m}
+	if s, ok := i.Ops.(Setattrer); ok {
+		return s.Setattr(i, attr)
+	}
+	return SimpleSetattr(i, attr)
 }
 
 // Lseek models lseek(2).
