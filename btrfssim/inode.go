@@ -76,6 +76,9 @@ type inodeInfo struct {
 	// dataDirty is set when the page cache changed since the data was
 	// last written back.
 	dataDirty bool
+	// flushOnClose is BTRFS_INODE_FLUSH_ON_CLOSE: the file was truncated
+	// to zero, so the next release writes its data back.
+	flushOnClose bool
 	// dummy marks the in-memory stand-in for a nested subvolume seen
 	// through a snapshot (new_simple_dir): it has no item. dummyAt is
 	// where its entry is.
@@ -286,6 +289,7 @@ var (
 	_ vfs.Permissioner   = fileOps{}
 	_ vfs.SeekHoleDataer = fileOps{}
 	_ vfs.TimeUpdater    = fileOps{}
+	_ vfs.FileReleaser   = fileOps{}
 )
 
 // Getattr implements vfs.Getattrer.
@@ -476,6 +480,17 @@ func subtractRuns(a, b []vfs.Extent) []vfs.Extent {
 	return out
 }
 
+// Release implements vfs.FileReleaser (models btrfs_release_file): the last
+// close of any descriptor of a file truncated to zero writes its data back
+// (filemap_flush), turning delalloc into extents.
+func (o fileOps) Release(f *vfs.File) {
+	ei := info(f.Inode())
+	if ei.flushOnClose {
+		ei.flushOnClose = false
+		ei.root.writeData(ei.ino)
+	}
+}
+
 // Setattr implements vfs.Setattrer (models btrfs_setattr). Unlike ext4 a
 // shrinking truncate leaves no orphan item behind: btrfs_truncate logs the
 // new size in the same transaction as the removed extents.
@@ -500,6 +515,11 @@ func (fs *fsInfo) setattr(vi *vfs.Inode, attr *vfs.Iattr) error {
 		info(vi).dataDirty = true
 	}
 	shrink := attr.Valid&vfs.ATTR_SIZE != 0 && attr.Size < vi.Size
+	if attr.Valid&vfs.ATTR_SIZE != 0 && attr.Size == 0 && vi.Mode.IsRegular() {
+		// btrfs_setsize: "make sure any new writes to the file get on
+		// disk on close" — O_TRUNC of an empty file included.
+		info(vi).flushOnClose = true
+	}
 	vfs.SimpleSetattr(vi, attr)
 	if t, ino := info(vi).root.tree(), info(vi).ino; shrink {
 		info(vi).root.touch()

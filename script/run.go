@@ -98,6 +98,16 @@ func NewRunner(t Sys, root string) *Runner {
 	return &Runner{T: t, Root: root, fds: map[string]int{}}
 }
 
+// Fork returns a runner for t — typically a task forked from r's, whose
+// descriptor table is a copy of it — that knows r's descriptor names.
+func (r *Runner) Fork(t Sys) *Runner {
+	c := &Runner{T: t, Root: r.Root, fds: make(map[string]int, len(r.fds)), order: append([]string(nil), r.order...)}
+	for n, fd := range r.fds {
+		c.fds[n] = fd
+	}
+	return c
+}
+
 // FD returns the descriptor an fd name stands for.
 func (r *Runner) FD(name string) (int, bool) {
 	fd, ok := r.fds[name]

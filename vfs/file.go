@@ -116,6 +116,9 @@ func Fput(f *File) {
 	if f.pipeOpen {
 		fifoRelease(f)
 	}
+	if r, ok := f.inode.Ops.(FileReleaser); ok && f.flags&O_PATH == 0 {
+		r.Release(f)
+	}
 	if f.mntWrite {
 		mntDropWrite(f.path.Mnt)
 	}

@@ -291,6 +291,12 @@ type SeekHoleDataer interface {
 	SeekHoleData(i *Inode, off int64, whence int) (int64, error)
 }
 
+// FileReleaser is the file operation release: the last reference of an
+// open file is going (btrfs flushes a file truncated to zero here).
+type FileReleaser interface {
+	Release(f *File)
+}
+
 // TimeUpdater is the inode operation update_time, run when a write changes
 // an inode's times (file_update_time; for now, writes to fifos).
 type TimeUpdater interface {

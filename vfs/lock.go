@@ -17,14 +17,19 @@ type Scheduler interface {
 	// scheduler may switch to another task before returning.
 	Yield(t *Task, point string)
 
-	// Block is called when t must wait for l, which another task holds. It
-	// returns after the scheduler has run other tasks; the caller re-checks
-	// the lock.
-	Block(t *Task, l *Lock)
+	// Block is called when t must wait for l, which another task holds
+	// (shared: t wants it for reading). It returns after the scheduler has
+	// run other tasks; the caller re-checks the lock.
+	Block(t *Task, l *Lock, shared bool)
 }
 
 // SetScheduler installs a scheduler (nil removes it).
 func (k *Kernel) SetScheduler(s Scheduler) { k.scheduler = s }
+
+// SetCurrent makes t the task the kernel runs on behalf of ("current"). A
+// system call sets it on entry; a scheduler that switches tasks in the
+// middle of system calls sets it when it resumes one.
+func (k *Kernel) SetCurrent(t *Task) { k.current = t }
 
 // Lock is a sleeping lock of the simulated kernel: a mutex, or a
 // reader/writer semaphore when taken with LockShared. Name is the kernel's
@@ -38,6 +43,12 @@ type Lock struct {
 // Holder returns the task holding the lock for writing, or nil.
 func (l *Lock) Holder() *Task { return l.holder }
 
+// Available reports whether the lock could be taken now, for reading
+// (shared) or for writing.
+func (l *Lock) Available(shared bool) bool {
+	return l.holder == nil && (shared || l.readers == 0)
+}
+
 // Acquire takes l for writing on behalf of the current task (mutex_lock,
 // down_write).
 func (k *Kernel) Acquire(l *Lock, where string) {
@@ -46,7 +57,7 @@ func (k *Kernel) Acquire(l *Lock, where string) {
 		Bug("%s: %s taken outside a system call (no current task)", where, l.Name)
 	}
 	if k.scheduler != nil {
-		k.scheduler.Yield(t, "lock "+l.Name+" in "+where)
+		k.scheduler.Yield(t, "before lock "+l.Name+" in "+where)
 	}
 	for l.holder != nil || l.readers > 0 {
 		if l.holder == t {
@@ -55,7 +66,7 @@ func (k *Kernel) Acquire(l *Lock, where string) {
 		if k.scheduler == nil {
 			Bug("%s: %s contended with no scheduler installed", where, l.Name)
 		}
-		k.scheduler.Block(t, l)
+		k.scheduler.Block(t, l, false)
 	}
 	l.holder = t
 }
@@ -67,7 +78,7 @@ func (k *Kernel) AcquireShared(l *Lock, where string) {
 		Bug("%s: %s taken outside a system call (no current task)", where, l.Name)
 	}
 	if k.scheduler != nil {
-		k.scheduler.Yield(t, "lock "+l.Name+" (shared) in "+where)
+		k.scheduler.Yield(t, "before lock "+l.Name+" (shared) in "+where)
 	}
 	for l.holder != nil {
 		if l.holder == t {
@@ -76,7 +87,7 @@ func (k *Kernel) AcquireShared(l *Lock, where string) {
 		if k.scheduler == nil {
 			Bug("%s: %s contended with no scheduler installed", where, l.Name)
 		}
-		k.scheduler.Block(t, l)
+		k.scheduler.Block(t, l, true)
 	}
 	l.readers++
 }
@@ -88,7 +99,7 @@ func (k *Kernel) Release(l *Lock, where string) {
 	}
 	l.holder = nil
 	if k.scheduler != nil {
-		k.scheduler.Yield(k.current, "unlock "+l.Name+" in "+where)
+		k.scheduler.Yield(k.current, "after unlock "+l.Name+" in "+where)
 	}
 }
 
@@ -99,7 +110,7 @@ func (k *Kernel) ReleaseShared(l *Lock, where string) {
 	}
 	l.readers--
 	if k.scheduler != nil {
-		k.scheduler.Yield(k.current, "unlock "+l.Name+" (shared) in "+where)
+		k.scheduler.Yield(k.current, "after unlock "+l.Name+" (shared) in "+where)
 	}
 }
 

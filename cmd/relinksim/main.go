@@ -19,6 +19,7 @@ func main() {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: relinksim run [-fs tmpfs|ext4|btrfs] [-era ERA] SCRIPT")
+	fmt.Fprintln(w, "       relinksim explore [-fs ext4] [-variant ERA] [-strategy rapid|pct|exhaustive|replay] [-seed N] [-budget N] SCENARIO")
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -29,6 +30,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return cmdRun(args[1:], stdout, stderr)
+	case "explore":
+		return cmdExplore(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "relinksim: unknown command %q\n", args[0])
 		usage(stderr)

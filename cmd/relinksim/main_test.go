@@ -67,3 +67,30 @@ func TestRunErrors(t *testing.T) {
 		t.Errorf("-era pre2007: exit %d, %q %q", code, out.String(), errOut.String())
 	}
 }
+
+// relinksim explore finds the 2007 race in 2.6.18 (exit 1, with the
+// timeline) and none in the eras that fixed it (exit 0).
+func TestExplore(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"explore", "-fs", "ext4", "-variant", "pre2007", "link-unlink-2007"}, 1, "E10: inode 12 is an orphan but has nlink 1"},
+		{[]string{"explore", "-variant", "upstream", "link-unlink-2007"}, 0, "every schedule with at most 2 preemptions): no check failed"},
+		{[]string{"explore", "-variant", "enoent2007", "link-unlink-2007"}, 0, "no check failed"},
+		{[]string{"explore", "-variant", "relink2011", "link-unlink-2007"}, 0, "no check failed"},
+		{[]string{"explore", "-variant", "pre2007", "-strategy", "pct", "-depth", "2", "link-unlink-2007"}, 1, "FAILED"},
+		{[]string{"explore", "-variant", "pre2007", "-strategy", "rapid", "link-unlink-2007"}, 1, "FAILED"},
+		{[]string{"explore", "-variant", "pre2007", "-strategy", "replay", "-schedule", "AABBBBBBBBBAAAAAAA", "link-unlink-2007"}, 1, "! 18 done"},
+		{[]string{"explore", "-variant", "sandeen-rfc", "amir-add-entry"}, 1, "E6:"},
+		{[]string{"explore", "rename-link-2022"}, 1, "ENOENT although target existed throughout"},
+		{[]string{"explore", "no-such-race"}, 2, ""},
+	} {
+		var out, errOut strings.Builder
+		code := run(c.args, &out, &errOut)
+		if code != c.code || !strings.Contains(out.String(), c.want) {
+			t.Errorf("relinksim %s: exit %d, want %d; output:\n%s%s", strings.Join(c.args, " "), code, c.code, out.String(), errOut.String())
+		}
+	}
+}

@@ -1,0 +1,63 @@
+// Package race explores the interleavings of concurrent system calls in
+// the simulated kernel, deterministically: it finds orphan-list races,
+// shrinks them to their minimal interleaving and prints them as timelines,
+// and proves the fixes hold within a bound.
+//
+// # How a run works
+//
+// A Scenario prepares a filesystem (Setup, run alone by the init task) and
+// gives each task a list of ops in the op language of package script. Each
+// task runs its ops in a coroutine (iter.Pull): the kernel code stays
+// straight-line, and wherever the kernel's locking would let another task
+// in, it calls its vfs.Scheduler — before taking a lock (an inode's
+// i_rwsem, the orphan lock, s_vfs_rename_mutex), after releasing one, at
+// the preemption points the code marks (between linkat's lookup of its
+// source and the link, at a journal handle's start and stop), and between
+// ops. There the running task stops, and a Chooser picks which runnable
+// task goes on; a task waiting for a lock is runnable again once the lock
+// is free. One task runs at a time and every choice is the Chooser's, so a
+// run is a function of its decisions: Outcome.Schedule prints them (one task
+// letter each) and Replay runs them again.
+//
+// After every step at which no task is inside a system call, the kernel's
+// and the filesystem's invariants are checked (ext4sim's E1–E10, btrfssim's
+// B1–B9, the VFS's V1–V15); at the end, the scenario's Property, a crash and
+// recovery when the scenario asks (Crash), the kernel log ("kernel BUG")
+// and the leak check. The first failure is the Outcome's; Timeline shows
+// the run as a two-column lab notebook, the failing step marked.
+//
+// # Choosers and strategies
+//
+//	Sequential  no preemptions
+//	Rapid       every decision drawn from a *rapid.T, so rapid shrinks the
+//	            ops and the interleaving together (towards fewer tasks, ops
+//	            and preemptions); Check wraps it as a property test
+//	PCT         probabilistic concurrency testing: random task priorities
+//	            and d−1 random priority change points
+//	DFS         every schedule with at most Bound preemptions, depth first
+//	            (CHESS-style context bounding; no partial-order reduction)
+//	Replay      a printed schedule
+//
+// Explore runs one strategy against a scenario within a budget and reports
+// the schedules and scheduler steps it explored; `relinksim explore` is its
+// command line.
+//
+// # The bug library
+//
+// Library holds the races the project is about: link-unlink-2007 (the
+// 2.6.18 ext3 race that put a linked inode on the orphan list),
+// amir-add-entry (Sandeen's RFC ordering with a failing add_entry: a leak
+// after a crash) and rename-link-2022 (the spurious ENOENT still in 6.18).
+// Each names the eras that have its bug; every other era is clean for it
+// within the exhaustive search's bound (TestLibraryExhaustive).
+//
+// # Divergences and limits
+//
+//   - Yield points are where the model's code marks them; the kernel's
+//     spinlocks, RCU walks and per-CPU state are not modelled, so races
+//     that need them cannot be found.
+//   - A task is one thread; there are no signals and no timeouts, and a
+//     run in which every task waits for a lock is reported as a deadlock.
+//   - Invariants are checked only between system calls: a transient state
+//     inside one (nlink raised before the entry is added) is not a failure.
+package race

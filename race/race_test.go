@@ -1,0 +1,175 @@
+package race_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/relinksim/relinksim/race"
+	"github.com/relinksim/relinksim/vfs"
+)
+
+// rewriting reports whether -rewrite (datadriven's flag, which the
+// transcripts use too) asks for testdata to be rewritten.
+func rewriting() bool {
+	f := flag.Lookup("rewrite")
+	return f != nil && f.Value.String() == "true"
+}
+
+// Every scenario of the bug library, in every era, explored exhaustively
+// up to two preemptions: the bug is found exactly in the eras that have it,
+// and every other era is proved clean for the scenario (every schedule
+// within the bound run).
+func TestLibraryExhaustive(t *testing.T) {
+	for _, name := range race.Names() {
+		sc := race.Library[name]
+		for _, era := range vfs.Eras {
+			t.Run(name+"/"+era.String(), func(t *testing.T) {
+				rep, err := race.Explore(sc, race.Config{Era: era}, race.Options{Strategy: "exhaustive", Bound: 2})
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch {
+				case sc.BuggyIn(era) && rep.Failure == nil:
+					t.Errorf("not found in %d schedules", rep.Schedules)
+				case !sc.BuggyIn(era) && rep.Failure != nil:
+					t.Errorf("a fixed era fails:\n%s", rep.Failure.Timeline())
+				case !sc.BuggyIn(era) && !rep.Complete:
+					t.Errorf("search incomplete after %d schedules", rep.Schedules)
+				}
+				t.Logf("%d schedules, %d steps, complete %v", rep.Schedules, rep.Steps, rep.Complete)
+			})
+		}
+	}
+}
+
+// A failing schedule replays: the same decisions give the same run.
+func TestReplay(t *testing.T) {
+	sc := race.Library["link-unlink-2007"]
+	cfg := race.Config{Era: vfs.Pre2007}
+	rep, err := race.Explore(sc, cfg, race.Options{Strategy: "exhaustive"})
+	if err != nil || rep.Failure == nil {
+		t.Fatalf("%v %v", rep, err)
+	}
+	again, err := race.Run(sc, cfg, &race.Replay{Schedule: rep.Failure.Schedule})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := rep.Failure.Timeline(), again.Timeline(); a != b {
+		t.Errorf("replay differs:\n%s\n---\n%s", a, b)
+	}
+}
+
+// The committed timeline of the 2007 race, as the explorer prints it.
+func TestTimeline2007(t *testing.T) {
+	sc := race.Library["link-unlink-2007"]
+	rep, err := race.Explore(sc, race.Config{Era: vfs.Pre2007}, race.Options{Strategy: "exhaustive"})
+	if err != nil || rep.Failure == nil {
+		t.Fatalf("%v %v", rep, err)
+	}
+	got := rep.Failure.Timeline()
+	const path = "testdata/link-unlink-2007.timeline"
+	if rewriting() {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("timeline differs from %s (rewrite with -rewrite):\n%s", path, got)
+	}
+}
+
+// PCT finds the 2007 race within 1,000 runs for each of a fixed set of
+// seeds.
+func TestPCTFinds2007(t *testing.T) {
+	sc := race.Library["link-unlink-2007"]
+	for seed := uint64(1); seed <= 10; seed++ {
+		rep, err := race.Explore(sc, race.Config{Era: vfs.Pre2007}, race.Options{Strategy: "pct", Budget: 1000, Seed: seed, Depth: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Failure == nil {
+			t.Errorf("seed %d: not found in %d runs", seed, rep.Schedules)
+			continue
+		}
+		t.Logf("seed %d: found after %d runs", seed, rep.Schedules)
+	}
+}
+
+// ops is the pool the generated tasks draw from, the ops of the 2007 race
+// first, so that shrinking prefers them.
+var ops = []string{"link a b", "unlink a", "unlink b", "link b a", "rename b a", "open a rdonly -> X"}
+
+// linkUnlinkProperty generates one to three tasks of one to three ops on a
+// file a, and a schedule, and fails on any broken check.
+func linkUnlinkProperty(era vfs.Era, last **race.Outcome) func(*rapid.T) {
+	return func(t *rapid.T) {
+		n := rapid.IntRange(1, 3).Draw(t, "tasks")
+		sc := &race.Scenario{Name: "generated", Setup: "open a creat,rdwr -> F\nwrite F data\nclose F"}
+		for i := 0; i < n; i++ {
+			k := rapid.IntRange(1, 3).Draw(t, "ops")
+			var lines []string
+			for j := 0; j < k; j++ {
+				lines = append(lines, ops[rapid.IntRange(0, len(ops)-1).Draw(t, "op")])
+			}
+			sc.Tasks = append(sc.Tasks, strings.Join(lines, "\n"))
+		}
+		o, err := race.Run(sc, race.Config{Era: era}, race.Rapid{T: t})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Failed() {
+			*last = o
+			t.Fatalf("%s", o.Timeline())
+		}
+	}
+}
+
+// rapid finds the 2007 race from random tasks and schedules under pre2007
+// and shrinks it to its minimal form: two tasks, link a b and unlink a (in
+// either order), the unlink running between the link's lookup and its
+// link.
+func TestRapidFindsAndShrinks2007(t *testing.T) {
+	var last *race.Outcome
+	race.CheckRapid(300, 1, linkUnlinkProperty(vfs.Pre2007, &last))
+	if last == nil {
+		t.Fatal("rapid did not find the race")
+	}
+	t.Logf("shrunk:\n%s", last.Timeline())
+	tasks := append([]string(nil), last.Scenario.Tasks...)
+	slices.Sort(tasks)
+	if got := fmt.Sprint(tasks); got != "[link a b unlink a]" {
+		t.Errorf("shrunk to tasks %q, want link a b and unlink a", last.Scenario.Tasks)
+	}
+	if !strings.Contains(last.Failure, "E10") {
+		t.Errorf("shrunk failure %q, want E10", last.Failure)
+	}
+}
+
+// The same property holds in the eras that fixed the race. CI runs 10,000
+// schedules per era:
+//
+//	RAPID_CHECKS=10000 go test ./race -run TestRapidFixedEras
+func TestRapidFixedEras(t *testing.T) {
+	for _, era := range []vfs.Era{vfs.SandeenRFC, vfs.ENOENT2007, vfs.Relink2011, vfs.Upstream} {
+		t.Run(era.String(), func(t *testing.T) {
+			var last *race.Outcome
+			rapid.Check(t, linkUnlinkProperty(era, &last))
+		})
+	}
+}
+
+// Check is the explorer as a property test; under the fixed eras the 2007
+// scenario passes.
+func TestCheck(t *testing.T) {
+	race.Check(t, race.Library["link-unlink-2007"], race.Config{Era: vfs.Upstream})
+}

@@ -1,0 +1,325 @@
+package race
+
+import (
+	"fmt"
+	"iter"
+	"strings"
+
+	"github.com/relinksim/relinksim/btrfssim"
+	"github.com/relinksim/relinksim/ext4sim"
+	"github.com/relinksim/relinksim/script"
+	"github.com/relinksim/relinksim/vfs"
+)
+
+// Config says how to run a scenario: the kernel era and what the
+// filesystem is made with. The zero value is upstream ext4.
+type Config struct {
+	Era vfs.Era
+	// FS is "ext4" (default), "btrfs" or "tmpfs", made fresh for each run
+	// with the oracle's defaults.
+	FS string
+	// MountOptions are the filesystem's mount options.
+	MountOptions string
+}
+
+// Event is one step of a run: task Task ran from where it had stopped to
+// Point, the yield point it stopped at ("before lock i_rwsem in vfs_link",
+// a preemption point the kernel code marks, "between ops, next: OP", or
+// "done").
+type Event struct {
+	Task  int
+	Op    int // the op the task was in (index into its ops), -1 before the first
+	Point string
+}
+
+// Outcome is what one run of a scenario under one schedule did.
+type Outcome struct {
+	Scenario *Scenario
+	Config   Config
+	// Schedule holds the decisions, one task letter per decision; Replay
+	// runs it again.
+	Schedule string
+	Events   []Event
+	// Results are each task's op results, in op order.
+	Results [][]script.Step
+	// Failure says what broke ("" when every check passed); FailedAt is
+	// the number of events that had run when it was found.
+	Failure  string
+	FailedAt int
+	// Steps counts the scheduler steps (task resumptions) of the run.
+	Steps int
+}
+
+// Failed reports whether a check failed.
+func (o *Outcome) Failed() bool { return o.Failure != "" }
+
+// task is one simulated task of a run, its ops running in a coroutine.
+type task struct {
+	vt      *vfs.Task
+	runner  *script.Runner
+	ops     []script.Op
+	next    func() (string, bool)
+	stop    func()
+	yield   func(string) bool
+	op      int
+	inCall  bool
+	done    bool
+	waitOn  *vfs.Lock
+	shared  bool
+	results []script.Step
+}
+
+// errAborted unwinds a task whose run was abandoned (a deadlock).
+type errAborted struct{}
+
+// scheduler implements vfs.Scheduler for one run.
+type scheduler struct {
+	tasks  map[*vfs.Task]*task
+	failed string
+}
+
+// Yield implements vfs.Scheduler: the task stops here and the run's loop
+// chooses who goes on.
+func (s *scheduler) Yield(t *vfs.Task, point string) {
+	ts := s.tasks[t]
+	if ts == nil {
+		return // the init task, between runs
+	}
+	if !ts.yield(point) {
+		panic(errAborted{})
+	}
+}
+
+// Block implements vfs.Scheduler: the task waits until l is free.
+func (s *scheduler) Block(t *vfs.Task, l *vfs.Lock, shared bool) {
+	ts := s.tasks[t]
+	if ts == nil {
+		vfs.Bug("race: %v blocks on %s outside a run", t, l.Name)
+	}
+	ts.waitOn, ts.shared = l, shared
+	if !ts.yield("wait for " + l.Name) {
+		panic(errAborted{})
+	}
+}
+
+// Run runs sc once under cfg, every scheduling decision taken by ch, and
+// checks it: the kernel's and the filesystem's invariants whenever no task
+// is inside a system call, and at the end the invariants, the scenario's
+// property, a crash and recovery if the scenario asks for one, the kernel
+// log (no "kernel BUG") and the leak check.
+func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
+	fsName := cfg.FS
+	if fsName == "" {
+		fsName = "ext4"
+	}
+	setupOps, err := script.Parse(sc.Setup)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: setup: %w", sc.Name, err)
+	}
+	finalOps, err := script.Parse(sc.Final)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: final: %w", sc.Name, err)
+	}
+	var setup func(k *vfs.Kernel) (string, error)
+	switch fsName {
+	case "ext4":
+		setup = ext4sim.Setup(ext4sim.MkfsOptions{})
+	case "btrfs":
+		setup = btrfssim.Setup(btrfssim.MkfsOptions{})
+	case "tmpfs":
+	default:
+		return nil, fmt.Errorf("unknown filesystem %q (want ext4, btrfs or tmpfs)", fsName)
+	}
+	m, err := script.NewMachineWithOptions(vfs.Options{Era: cfg.Era}, fsName, cfg.MountOptions, setup)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+	}
+	o := &Outcome{Scenario: sc, Config: cfg}
+	for _, op := range setupOps {
+		m.Step(op)
+	}
+	k := m.K
+	init := m.Runner.T.(*vfs.Task)
+	sched := &scheduler{tasks: map[*vfs.Task]*task{}}
+	var tasks []*task
+	for i, src := range sc.Tasks {
+		ops, err := script.Parse(src)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: task %s: %w", sc.Name, taskName(i), err)
+		}
+		vt := init.Fork()
+		ts := &task{vt: vt, runner: m.Runner.Fork(vt), ops: ops, op: -1}
+		ts.next, ts.stop = iter.Pull(func(yield func(string) bool) {
+			ts.yield = yield
+			defer func() {
+				if r := recover(); r != nil {
+					if _, ok := r.(errAborted); !ok {
+						panic(r)
+					}
+				}
+			}()
+			for j, op := range ts.ops {
+				// Between two ops another task may run (the first op
+				// starts when the task is first chosen).
+				if j > 0 && !yield("between ops, next: "+op.String()) {
+					return
+				}
+				ts.op = j
+				k.SetCurrent(vt)
+				ts.inCall = true
+				st := ts.runner.Step(op)
+				ts.inCall = false
+				ts.results = append(ts.results, st)
+			}
+		})
+		sched.tasks[vt] = ts
+		tasks = append(tasks, ts)
+	}
+	k.SetScheduler(sched)
+	var schedule strings.Builder
+	last := -1
+	for {
+		var runnable []int
+		alive := 0
+		for i, ts := range tasks {
+			if ts.done {
+				continue
+			}
+			alive++
+			if ts.waitOn == nil || ts.waitOn.Available(ts.shared) {
+				runnable = append(runnable, i)
+			}
+		}
+		if alive == 0 {
+			break
+		}
+		if len(runnable) == 0 {
+			o.fail(fmt.Sprintf("deadlock: every task waits for a lock (%s)", waiting(tasks)), len(o.Events))
+			for _, ts := range tasks {
+				if !ts.done {
+					ts.stop()
+				}
+			}
+			break
+		}
+		choice := last
+		if o.Failure == "" {
+			choice = ch.Choose(Decision{Runnable: runnable, Last: last, Step: o.Steps})
+			if !contains(runnable, choice) {
+				vfs.Bug("race: chooser picked task %d, not one of %v", choice, runnable)
+			}
+			schedule.WriteString(taskName(choice))
+		} else if !contains(runnable, choice) {
+			// After a failure the run is only finished, cheaply.
+			choice = runnable[0]
+		}
+		ts := tasks[choice]
+		ts.waitOn = nil
+		k.SetCurrent(ts.vt)
+		point, ok := ts.next()
+		o.Steps++
+		if !ok {
+			ts.done = true
+			point = "done"
+		}
+		o.Events = append(o.Events, Event{Task: choice, Op: ts.op, Point: point})
+		last = choice
+		if o.Failure == "" && quiescent(tasks) {
+			if vs := k.CheckInvariants(); len(vs) > 0 {
+				o.fail(vfs.InvariantError(vs).Error(), len(o.Events))
+			}
+		}
+	}
+	k.SetScheduler(nil)
+	o.Schedule = schedule.String()
+	for _, ts := range tasks {
+		o.Results = append(o.Results, ts.results)
+	}
+	if o.Failure != "" && strings.HasPrefix(o.Failure, "deadlock") {
+		return o, nil // the kernel is stuck mid-call: nothing more to check
+	}
+	o.finish(m, finalOps, tasks)
+	return o, nil
+}
+
+// finish runs the scenario's final ops and the end-of-run checks.
+func (o *Outcome) finish(m *script.Machine, finalOps []script.Op, tasks []*task) {
+	for _, ts := range tasks {
+		ts.vt.Exit()
+	}
+	for _, op := range finalOps {
+		m.Step(op)
+	}
+	end := len(o.Events)
+	if vs := m.Check(); len(vs) > 0 {
+		o.fail(vfs.InvariantError(vs).Error(), end)
+	}
+	if p := o.Scenario.Property; p != nil {
+		if err := p(o); err != nil {
+			o.fail(err.Error(), end)
+		}
+	}
+	if o.Scenario.Crash {
+		log, err := m.Crash()
+		if err != nil {
+			o.fail("recovery after the crash: "+err.Error(), end)
+		}
+		if vs := m.Check(); len(vs) > 0 {
+			o.fail("after the crash and recovery: "+vfs.InvariantError(vs).Error(), end)
+		}
+		o.checkLog(log, end)
+	}
+	if err := m.K.Shutdown(); err != nil {
+		o.fail("leak check: "+err.Error(), end)
+	}
+	o.checkLog(m.K.Dmesg(), end)
+}
+
+// checkLog fails the run on a kernel BUG in the log.
+func (o *Outcome) checkLog(lines []string, at int) {
+	for _, l := range lines {
+		if strings.Contains(l, "kernel BUG") {
+			o.fail(l, at)
+			return
+		}
+	}
+}
+
+// fail records the first failure.
+func (o *Outcome) fail(msg string, at int) {
+	if o.Failure == "" {
+		o.Failure, o.FailedAt = msg, at
+	}
+}
+
+// quiescent reports whether no task is inside a system call.
+func quiescent(tasks []*task) bool {
+	for _, ts := range tasks {
+		if ts.inCall && !ts.done {
+			return false
+		}
+	}
+	return true
+}
+
+func waiting(tasks []*task) string {
+	var out []string
+	for i, ts := range tasks {
+		if !ts.done && ts.waitOn != nil {
+			out = append(out, taskName(i)+" on "+ts.waitOn.Name)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func contains(list []int, x int) bool {
+	for _, v := range list {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// taskName is the letter a task goes by: A, B, C, ...
+func taskName(i int) string { return string(rune('A' + i)) }
