@@ -447,6 +447,11 @@ func (o dirOps) Rename(oldDirVI *vfs.Inode, oldD *vfs.Dentry, newDirVI *vfs.Inod
 	if src.Mode.IsDir() && tgt != nil && tgt.Size > 0 {
 		return vfs.ENOTEMPTY
 	}
+	if tgt != nil && src.Mode.IsRegular() && tgt.Size > 0 {
+		// "we're using rename to replace one file with another. Start
+		// IO on it now": the source's data is written back.
+		srcEI.root.writeData(srcEI.ino)
+	}
 	var whiteoutIno uint64
 	if flags&vfs.RENAME_WHITEOUT != 0 {
 		// btrfs_new_inode_prepare takes the whiteout's number before the

@@ -144,6 +144,12 @@ func (fs *fsInfo) snapCreate(t *vfs.Task, f *vfs.File, name string, srcFd *int, 
 			return vfs.EINVAL
 		}
 		src = info(si).root
+		// btrfs_mksnapshot: the source's delalloc is written back before
+		// the name is even looked up, so a snapshot that then fails
+		// (EEXIST, EACCES) has still flushed it.
+		for _, ino := range src.cachedInodes() {
+			src.writeData(ino)
+		}
 	}
 	return t.CreateNamed(f.Path(), name, func(dirVI *vfs.Inode, d *vfs.Dentry) error {
 		if info(dirVI).root.dead() {
