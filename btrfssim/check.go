@@ -138,11 +138,19 @@ func (fs *fsInfo) check() []vfs.Violation {
 				}
 				continue
 			}
-			if it.Nlink != vi.Nlink() || it.Size != vi.Size || it.Mode != vi.Mode || it.Flags != vi.Flags&persistentFlags || it.UID != vi.UID || it.GID != vi.GID {
+			ei := info(vi)
+			wantSize := vi.Size
+			if vi.Mode.IsRegular() {
+				wantSize = ei.diskSize
+				if ei.diskSize > vi.Size || !ei.dataDirty && ei.diskSize != vi.Size {
+					add("B8", "subvolume %d: inode %d has disk_i_size %d, i_size %d (data dirty %v)", id, ino, ei.diskSize, vi.Size, ei.dataDirty)
+				}
+			}
+			if it.Nlink != vi.Nlink() || it.Size != wantSize || it.Mode != vi.Mode || it.Flags != vi.Flags&persistentFlags || it.UID != vi.UID || it.GID != vi.GID {
 				add("B8", "subvolume %d: in-core inode %d (nlink %d size %d mode %o flags %x uid %d gid %d) differs from its item (nlink %d size %d mode %o flags %x uid %d gid %d)",
 					id, ino, vi.Nlink(), vi.Size, vi.Mode, vi.Flags, vi.UID, vi.GID, it.Nlink, it.Size, it.Mode, it.Flags, it.UID, it.GID)
 			}
-			if ei := info(vi); vi.Mode.IsDir() {
+			if vi.Mode.IsDir() {
 				if d := r.tree().dirs[ino]; d != nil {
 					for idx := range d.byIndex {
 						if idx >= ei.indexCnt {

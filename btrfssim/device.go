@@ -65,7 +65,7 @@ func (d *Device) Crash(name string) *Device {
 // orphan items included.
 func (d *Device) Snapshot(name string) *Device {
 	if fs := d.mounted; fs != nil && !fs.readonly {
-		fs.commit()
+		fs.syncFS()
 	}
 	return d.Crash(name)
 }

@@ -110,7 +110,9 @@
 //	B6  every entry names an inode that refers back to it, with the right
 //	    type, and DIR_ITEMs match DIR_INDEXes
 //	B7  a linked subvolume's entry is where its ROOT_BACKREF says
-//	B8  in-core inodes agree with their items
+//	B8  in-core inodes agree with their items; a regular file's item holds
+//	    its disk_i_size, which is never above i_size and equals it once
+//	    the data is written back
 //	B9  the inode, index and subvolume-id counters are above every number
 //	    in use
 //
@@ -124,9 +126,12 @@
 //   - A snapshot copies the source tree's items (copy-on-write only for file
 //     data), so its cost grows with the subvolume; Linux shares the tree.
 //   - Transactions commit only on sync, snapshot, a read-only remount and
-//     unmount: no 30-second timer, no fsync log tree. Every commit writes
-//     back all dirty file data first (Linux's snapshot flushes only its
-//     source, so a crash after it loses other files' unsynced data).
+//     unmount: no 30-second timer, no fsync log tree. File data is written
+//     back only by sync, freeze, unmount, a read-only remount, a snapshot
+//     of its subvolume, a close after truncation to zero, a rename over a
+//     non-empty file, and eviction: no flusher thread, so a commit from a
+//     snapshot of another subvolume never carries it (on Linux it might,
+//     if the flusher ran in between).
 //   - An exchange involving the stand-in for a nested subvolume is refused
 //     with EPERM; Linux aborts the transaction.
 //   - Deleted subvolumes are dropped at the next mount, not by the cleaner

@@ -76,6 +76,12 @@ type inodeInfo struct {
 	// dataDirty is set when the page cache changed since the data was
 	// last written back.
 	dataDirty bool
+	// diskSize is a regular file's disk_i_size, the size its inode item
+	// records: a write past the end grows only the in-core size until
+	// writeback; a truncate sets both (with the no-holes feature, a
+	// default since btrfs-progs 5.15, btrfs_inode_safe_disk_i_size_write
+	// takes i_size as it is).
+	diskSize int64
 	// flushOnClose is BTRFS_INODE_FLUSH_ON_CLOSE: the file was truncated
 	// to zero, so the next release writes its data back.
 	flushOnClose bool
@@ -111,7 +117,7 @@ func (fs *fsInfo) iget(r *rootInfo, ino uint64) (*vfs.Inode, error) {
 	if d := r.tree().data[ino]; d != nil {
 		vi.Mapping = d.Clone()
 	}
-	ei := &inodeInfo{root: r, ino: ino}
+	ei := &inodeInfo{root: r, ino: ino, diskSize: it.Size}
 	if it.Mode.IsDir() {
 		ei.indexCnt = firstIndex
 		if d := r.tree().dirs[ino]; d != nil {
@@ -181,6 +187,9 @@ func (fs *fsInfo) updateInode(tr *trans, ei *inodeInfo) {
 	ei.root.touch()
 	it.Mode, it.UID, it.GID = vi.Mode, vi.UID, vi.GID
 	it.Size, it.Nlink = vi.Size, vi.Nlink()
+	if vi.Mode.IsRegular() {
+		it.Size = ei.diskSize
+	}
 	it.Atime, it.Mtime, it.Ctime = vi.Atime, vi.Mtime, vi.Ctime
 	it.Rdev, it.Flags, it.Symlink = vi.Rdev, vi.Flags&persistentFlags, vi.Link
 }
@@ -196,7 +205,9 @@ func (r *rootInfo) writeData(ino uint64) {
 		return
 	}
 	info(vi).dataDirty = false
+	info(vi).diskSize = vi.Size
 	r.touch()
+	t.inodes[ino].Size = vi.Size
 	d := vi.Mapping.Clone()
 	t.data[ino] = &d
 	ext := d.Extents(math.MaxInt64)
@@ -521,6 +532,9 @@ func (fs *fsInfo) setattr(vi *vfs.Inode, attr *vfs.Iattr) error {
 		info(vi).flushOnClose = true
 	}
 	vfs.SimpleSetattr(vi, attr)
+	if attr.Valid&vfs.ATTR_SIZE != 0 {
+		info(vi).diskSize = attr.Size
+	}
 	if t, ino := info(vi).root.tree(), info(vi).ino; shrink {
 		info(vi).root.touch()
 		// btrfs_truncate_inode_items drops the extents past the new

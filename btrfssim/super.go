@@ -99,8 +99,9 @@ func (m *Mounted) Subvolumes() []uint64 {
 	return out
 }
 
-// Commit commits the running transaction (what sync does).
-func (m *Mounted) Commit() { m.fs.commit() }
+// Commit writes back all file data and commits the running transaction
+// (what sync does).
+func (m *Mounted) Commit() { m.fs.syncFS() }
 
 func (fs *fsInfo) trace(fn, format string, args ...any) {
 	if fs.k.Tracing() {
@@ -154,18 +155,19 @@ func (FilesystemType) FillSuper(sb *vfs.Superblock, data string) error {
 }
 
 // KillSuper implements vfs.SuperKiller (models btrfs_put_super with
-// close_ctree): the last transaction is committed.
+// close_ctree, after generic_shutdown_super's sync_filesystem): the data is
+// written back and the last transaction committed.
 func (fs *fsInfo) KillSuper(sb *vfs.Superblock) {
 	if !fs.readonly {
-		fs.commit()
+		fs.syncFS()
 	}
 	fs.dev.mounted = nil
 }
 
-// SyncFS implements vfs.Syncer (models btrfs_sync_fs): commit the running
-// transaction.
+// SyncFS implements vfs.Syncer (models btrfs_sync_fs): write back the data,
+// commit the running transaction.
 func (fs *fsInfo) SyncFS(sb *vfs.Superblock) error {
-	fs.commit()
+	fs.syncFS()
 	return nil
 }
 
@@ -182,7 +184,7 @@ func (fs *fsInfo) Remount(sb *vfs.Superblock, flags vfs.MountFlags, data string)
 	ro := flags&vfs.MS_RDONLY != 0
 	switch {
 	case ro && !fs.readonly:
-		fs.commit()
+		fs.syncFS()
 		fs.readonly = true
 	case !ro && fs.readonly:
 		fs.readonly = false

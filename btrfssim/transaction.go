@@ -30,16 +30,27 @@ func (fs *fsInfo) startTransaction(fn string) (*trans, error) {
 // end models btrfs_end_transaction.
 func (t *trans) end() {}
 
-// commit models fs/btrfs/transaction.c:btrfs_commit_transaction: the data
-// of every in-core file goes to its extents, then the whole current state
-// becomes the device's committed image.
-func (fs *fsInfo) commit() {
+// syncFS models fs/btrfs/super.c:btrfs_sync_fs as sync_filesystem drives
+// it: the data of every in-core file goes to its extents
+// (btrfs_start_delalloc_roots and the wait for ordered extents), then the
+// running transaction commits. Sync, freeze, unmount and a read-only
+// remount take this path.
+func (fs *fsInfo) syncFS() {
 	for _, id := range fs.loadedRoots() {
 		r := fs.roots[id]
 		for _, ino := range r.cachedInodes() {
 			r.writeData(ino)
 		}
 	}
+	fs.commit()
+}
+
+// commit models fs/btrfs/transaction.c:btrfs_commit_transaction: the whole
+// current metadata becomes the device's committed image. Unwritten file
+// data is not part of it (Linux commits flush delalloc only with the
+// flushoncommit mount option): a crash after a commit loses the data and
+// the size growth of files not written back, as on Linux.
+func (fs *fsInfo) commit() {
 	if !fs.dirty {
 		return
 	}
