@@ -17,7 +17,7 @@ func BenchmarkExhaustive(b *testing.B) {
 	sc := race.Library["link-unlink-2007"]
 	schedules, steps := 0, 0
 	for b.Loop() {
-		rep, err := race.Explore(sc, race.Config{Era: vfs.Upstream}, race.Options{Strategy: "exhaustive"})
+		rep, err := race.Explore(sc, race.Config{Era: vfs.Upstream}, race.Options{Strategy: "exhaustive", Bound: 2})
 		if err != nil || rep.Failure != nil || !rep.Complete {
 			b.Fatalf("%+v %v", rep, err)
 		}

@@ -40,7 +40,12 @@
 //
 // Explore runs one strategy against a scenario within a budget and reports
 // the schedules and scheduler steps it explored; `relinksim explore` is its
-// command line.
+// command line. A failure it finds goes through Minimize before it is
+// reported: a search of every schedule with fewer preemptions (0, then 1,
+// ...) finds the fewest with which the same invariants break, then local
+// edits shorten the schedule. rapid's shrinker alone keeps needless
+// preemptions, because a schedule's simpler form usually needs several
+// decisions changed at once; the ops and tasks rapid shrinks well.
 //
 // # The bug library
 //

@@ -9,7 +9,8 @@ import (
 )
 
 // A race scenario of your own: two links of the same file race an unlink
-// of it. The explorer runs every schedule with at most two preemptions,
+// of it. The explorer runs every schedule with at most two preemptions
+// (and reports a failure minimized to its fewest preemptions),
 // checking the kernel's and ext4's invariants whenever no task is inside a
 // system call, your property at the end, and the leak check. With the 2007
 // fix the scenario is clean; in 2.6.18 it is the orphan race again, with
@@ -36,8 +37,10 @@ func Example() {
 			continue
 		}
 		fmt.Printf("%s: %s\n", era, strings.Split(rep.Failure.Timeline(), "\n")[0])
+		fmt.Printf("minimized to %d preemption, schedule %s\n", rep.Failure.Preemptions, rep.Failure.Schedule)
 	}
 	// Output:
 	// enoent2007: clean (complete: true)
 	// pre2007: race two-links-and-an-unlink on ext4, era pre2007: FAILED
+	// minimized to 1 preemption, schedule AACCCCCCCCCAAAAAAA
 }

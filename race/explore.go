@@ -21,7 +21,8 @@ type Options struct {
 	// Seed seeds rapid and PCT.
 	Seed uint64
 	// Depth is PCT's bug depth d (default 3); Bound the exhaustive
-	// search's preemption bound (default 2).
+	// search's preemption bound (0 allows none; two suffice for every
+	// scenario of the library, and the CLI's default is 2).
 	Depth, Bound int
 	// Progress, when set, is called every 1,000 schedules.
 	Progress func(schedules int)
@@ -32,24 +33,33 @@ type Report struct {
 	Strategy string
 	// Schedules and Steps count the runs and scheduler steps explored.
 	Schedules, Steps int
-	// Failure is the first failing run (for rapid, the shrunk one), or nil.
-	Failure *Outcome
+	// Failure is the failing run found, made as simple as it gets by
+	// Minimize, or nil; Found is that run as the strategy found it (for
+	// rapid, after rapid's own shrinking).
+	Failure, Found *Outcome
 	// Complete is set when the exhaustive search ran every schedule within
 	// its bound.
 	Complete bool
 }
 
 // Explore runs sc under cfg with the strategy opt asks for, until a run
-// fails or the budget is spent.
+// fails or the budget is spent. A failure is reported minimized.
 func Explore(sc *Scenario, cfg Config, opt Options) (*Report, error) {
+	r, err := explore(sc, cfg, opt)
+	if err != nil || r.Failure == nil {
+		return r, err
+	}
+	r.Found = r.Failure
+	r.Failure, err = Minimize(r.Found)
+	return r, err
+}
+
+func explore(sc *Scenario, cfg Config, opt Options) (*Report, error) {
 	if opt.Budget == 0 && opt.Strategy != "exhaustive" {
 		opt.Budget = 1000
 	}
 	if opt.Depth == 0 {
 		opt.Depth = 3
-	}
-	if opt.Bound == 0 {
-		opt.Bound = 2
 	}
 	r := &Report{Strategy: opt.Strategy}
 	record := func(o *Outcome) {

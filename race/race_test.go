@@ -52,7 +52,7 @@ func TestLibraryExhaustive(t *testing.T) {
 func TestReplay(t *testing.T) {
 	sc := race.Library["link-unlink-2007"]
 	cfg := race.Config{Era: vfs.Pre2007}
-	rep, err := race.Explore(sc, cfg, race.Options{Strategy: "exhaustive"})
+	rep, err := race.Explore(sc, cfg, race.Options{Strategy: "exhaustive", Bound: 2})
 	if err != nil || rep.Failure == nil {
 		t.Fatalf("%v %v", rep, err)
 	}
@@ -68,7 +68,7 @@ func TestReplay(t *testing.T) {
 // The committed timeline of the 2007 race, as the explorer prints it.
 func TestTimeline2007(t *testing.T) {
 	sc := race.Library["link-unlink-2007"]
-	rep, err := race.Explore(sc, race.Config{Era: vfs.Pre2007}, race.Options{Strategy: "exhaustive"})
+	rep, err := race.Explore(sc, race.Config{Era: vfs.Pre2007}, race.Options{Strategy: "exhaustive", Bound: 2})
 	if err != nil || rep.Failure == nil {
 		t.Fatalf("%v %v", rep, err)
 	}
@@ -135,23 +135,43 @@ func linkUnlinkProperty(era vfs.Era, last **race.Outcome) func(*rapid.T) {
 }
 
 // rapid finds the 2007 race from random tasks and schedules under pre2007
-// and shrinks it to its minimal form: two tasks, link a b and unlink a (in
-// either order), the unlink running between the link's lookup and its
-// link.
+// and shrinks it to two tasks, link a b and unlink a (in either order);
+// Minimize then takes the needless preemptions out of rapid's schedule,
+// leaving a minimal interleaving: one preemption (the link preempted
+// between its lookup and its link while the unlink runs, or the unlink
+// preempted between the name's removal and d_delete while the link looks
+// the name up). One is the minimum: no schedule without preemptions fails.
 func TestRapidFindsAndShrinks2007(t *testing.T) {
-	var last *race.Outcome
-	race.CheckRapid(300, 1, linkUnlinkProperty(vfs.Pre2007, &last))
-	if last == nil {
-		t.Fatal("rapid did not find the race")
-	}
-	t.Logf("shrunk:\n%s", last.Timeline())
-	tasks := append([]string(nil), last.Scenario.Tasks...)
-	slices.Sort(tasks)
-	if got := fmt.Sprint(tasks); got != "[link a b unlink a]" {
-		t.Errorf("shrunk to tasks %q, want link a b and unlink a", last.Scenario.Tasks)
-	}
-	if !strings.Contains(last.Failure, "E10") {
-		t.Errorf("shrunk failure %q, want E10", last.Failure)
+	for _, seed := range []uint64{1, 2, 3, 4, 5} {
+		var last *race.Outcome
+		race.CheckRapid(300, seed, linkUnlinkProperty(vfs.Pre2007, &last))
+		if last == nil {
+			t.Fatalf("seed %d: rapid did not find the race", seed)
+		}
+		tasks := append([]string(nil), last.Scenario.Tasks...)
+		slices.Sort(tasks)
+		if got := fmt.Sprint(tasks); got != "[link a b unlink a]" {
+			t.Errorf("seed %d: shrunk to tasks %q, want link a b and unlink a", seed, last.Scenario.Tasks)
+			continue
+		}
+		min, err := race.Minimize(last)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("seed %d: rapid's schedule %s (%d preemptions), minimized %s", seed, last.Schedule, last.Preemptions, min.Schedule)
+		if !strings.Contains(min.Failure, "E10") {
+			t.Errorf("seed %d: minimized failure %q, want E10", seed, min.Failure)
+		}
+		if min.Preemptions != 1 {
+			t.Errorf("seed %d: minimized to %d preemptions, want 1:\n%s", seed, min.Preemptions, min.Timeline())
+		}
+		rep, err := race.Explore(min.Scenario, min.Config, race.Options{Strategy: "exhaustive", Bound: 0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Failure != nil || !rep.Complete {
+			t.Errorf("seed %d: a schedule without preemptions fails (or the search is incomplete):\n%v", seed, rep.Failure)
+		}
 	}
 }
 

@@ -48,6 +48,9 @@ type Outcome struct {
 	FailedAt int
 	// Steps counts the scheduler steps (task resumptions) of the run.
 	Steps int
+	// Preemptions counts the decisions that switched away from a task
+	// that could have gone on running.
+	Preemptions int
 }
 
 // Failed reports whether a check failed.
@@ -204,9 +207,13 @@ func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
 		}
 		choice := last
 		if o.Failure == "" {
-			choice = ch.Choose(Decision{Runnable: runnable, Last: last, Step: o.Steps})
+			d := Decision{Runnable: runnable, Last: last, Step: o.Steps}
+			choice = ch.Choose(d)
 			if !contains(runnable, choice) {
 				vfs.Bug("race: chooser picked task %d, not one of %v", choice, runnable)
+			}
+			if d.preempts(choice) {
+				o.Preemptions++
 			}
 			schedule.WriteString(taskName(choice))
 		} else if !contains(runnable, choice) {

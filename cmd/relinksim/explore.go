@@ -74,7 +74,23 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	fmt.Fprintln(stdout, ": a check failed")
+	if f := rep.Found; f != nil {
+		how := rep.Strategy
+		if rep.Strategy == "rapid" || rep.Strategy == "pct" {
+			how = fmt.Sprintf("%s with -seed %d", rep.Strategy, *seed)
+		}
+		fmt.Fprintf(stdout, "found by %s as schedule %s (%s); minimized to %s\n",
+			how, f.Schedule, preemptions(f.Preemptions), preemptions(rep.Failure.Preemptions))
+	}
 	fmt.Fprintln(stdout)
 	fmt.Fprint(stdout, rep.Failure.Timeline())
 	return 1
+}
+
+// preemptions says "1 preemption", "2 preemptions".
+func preemptions(n int) string {
+	if n == 1 {
+		return "1 preemption"
+	}
+	return fmt.Sprintf("%d preemptions", n)
 }
