@@ -3,6 +3,7 @@ package script
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"sort"
 	"strings"
 
@@ -178,7 +179,7 @@ func openPath(t *rapid.T, s state, types ...string) string {
 	if len(pool) == 0 {
 		return pickPath(t, s, "")
 	}
-	return rapid.SampledFrom(pool).Draw(t, "openpath")
+	return pick(t, "openpath", pool)
 }
 
 var names = []string{"a", "b", "c", "d", "e"}
@@ -196,7 +197,7 @@ func weighted(t *rapid.T, label string, ws map[string]int) string {
 	for _, k := range keys {
 		total += ws[k]
 	}
-	n := rapid.IntRange(0, total-1).Draw(t, label)
+	n := uniformIndex(t, label, total)
 	for _, k := range keys {
 		if n < ws[k] {
 			return k
@@ -206,11 +207,42 @@ func weighted(t *rapid.T, label string, ws map[string]int) string {
 	panic("unreachable")
 }
 
+// uniformIndex draws a number in [0, n) with every value about equally
+// likely. rapid's integer generators favour small values (they draw a
+// geometric bit length first), which would starve the alternatives that
+// sort late — unlink, rename, symlink — of the weight they are given; a
+// single bit is drawn without that bias, so the number is built from bits.
+// It still shrinks towards 0 bit by bit.
+func uniformIndex(t *rapid.T, label string, n int) int {
+	if n <= 1 {
+		return 0
+	}
+	v := 0
+	for range bits.Len(uint(n-1)) + 3 {
+		v <<= 1
+		if rapid.Bool().Draw(t, label) {
+			v |= 1
+		}
+	}
+	return v % n
+}
+
+// pick draws one of xs, each about equally likely (rapid.SampledFrom
+// favours the first).
+func pick[T any](t *rapid.T, label string, xs []T) T {
+	return xs[uniformIndex(t, label, len(xs))]
+}
+
+// oneIn draws true with probability about 1/n.
+func oneIn(t *rapid.T, label string, n int) bool {
+	return uniformIndex(t, label, n) == 0
+}
+
 // freshName returns a name in an existing directory that may or may not
 // exist: reusing names is the point.
 func freshName(t *rapid.T, s state) string {
-	dir := rapid.SampledFrom(s.dirs).Draw(t, "dir")
-	name := rapid.SampledFrom(names).Draw(t, "name")
+	dir := pick(t, "dir", s.dirs)
+	name := pick(t, "name", names)
 	if dir == "" {
 		return name
 	}
@@ -234,11 +266,11 @@ func pickPath(t *rapid.T, s state, want string) string {
 	})
 	switch kind {
 	case "existing":
-		return rapid.SampledFrom(pool).Draw(t, "path")
+		return pick(t, "path", pool)
 	case "slash":
 		return pickPath(t, s, want) + "/"
 	case "missing":
-		return "missing/" + rapid.SampledFrom(names).Draw(t, "name")
+		return "missing/" + pick(t, "name", names)
 	}
 	return freshName(t, s)
 }
@@ -250,13 +282,13 @@ func (g *Gen) fd(t *rapid.T, s state, kinds ...string) string {
 			pool = append(pool, n)
 		}
 	}
-	if len(pool) == 0 || rapid.IntRange(0, 19).Draw(t, "closedfd") == 0 {
+	if len(pool) == 0 || oneIn(t, "closedfd", 20) {
 		if len(g.used) > 0 && rapid.Bool().Draw(t, "reuse") {
-			return rapid.SampledFrom(g.used).Draw(t, "fd")
+			return pick(t, "fd", g.used)
 		}
 		return "NOFD"
 	}
-	return rapid.SampledFrom(pool).Draw(t, "fd")
+	return pick(t, "fd", pool)
 }
 
 func contains(list []string, s string) bool {
@@ -355,9 +387,9 @@ func (g *Gen) draw(t *rapid.T) Op {
 	switch kind {
 	case "open":
 		op.Path = pickPath(t, s, "file")
-		op.Flags = []string{rapid.SampledFrom([]string{"rdonly", "wronly", "rdwr"}).Draw(t, "acc")}
+		op.Flags = []string{pick(t, "acc", []string{"rdonly", "wronly", "rdwr"})}
 		for _, f := range []string{"trunc", "append", "creat"} {
-			if rapid.IntRange(0, 5).Draw(t, f) == 0 {
+			if oneIn(t, f, 6) {
 				op.Flags = append(op.Flags, f)
 			}
 		}
@@ -365,11 +397,11 @@ func (g *Gen) draw(t *rapid.T) Op {
 	case "open-new":
 		op.Name = "open"
 		op.Path = freshName(t, s)
-		if rapid.IntRange(0, 9).Draw(t, "slash") == 0 {
+		if oneIn(t, "slash", 10) {
 			op.Path += "/"
 		}
-		op.Flags = []string{"creat", rapid.SampledFrom([]string{"rdwr", "wronly"}).Draw(t, "acc")}
-		if rapid.IntRange(0, 3).Draw(t, "excl") == 0 {
+		op.Flags = []string{"creat", pick(t, "acc", []string{"rdwr", "wronly"})}
+		if oneIn(t, "excl", 4) {
 			op.Flags = append(op.Flags, "excl")
 		}
 		op.Out = g.newFD()
@@ -382,17 +414,17 @@ func (g *Gen) draw(t *rapid.T) Op {
 		op.Name = "open"
 		op.Path = "."
 		if len(s.dirs) > 1 && rapid.Bool().Draw(t, "subdir") {
-			op.Path = rapid.SampledFrom(s.dirs[1:]).Draw(t, "dir")
+			op.Path = pick(t, "dir", s.dirs[1:])
 		}
-		op.Flags = []string{rapid.SampledFrom([]string{"rdwr", "wronly", "rdonly"}).Draw(t, "acc"), "tmpfile"}
-		if rapid.IntRange(0, 4).Draw(t, "excl") == 0 {
+		op.Flags = []string{pick(t, "acc", []string{"rdwr", "wronly", "rdonly"}), "tmpfile"}
+		if oneIn(t, "excl", 5) {
 			op.Flags = append(op.Flags, "excl")
 		}
 		op.Out = g.newFD()
 	case "open-fifo":
 		op.Name = "open"
 		op.Path = pickPath(t, s, "fifo")
-		op.Flags = []string{rapid.SampledFrom([]string{"rdonly", "wronly", "rdwr"}).Draw(t, "acc")}
+		op.Flags = []string{pick(t, "acc", []string{"rdonly", "wronly", "rdwr"})}
 		op.Out = g.newFD()
 	case "dup":
 		op.FD = g.fd(t, s)
@@ -401,27 +433,27 @@ func (g *Gen) draw(t *rapid.T) Op {
 		op.FD = g.fd(t, s)
 	case "write", "pwrite":
 		op.FD = g.fd(t, s, "file", "fifo")
-		op.Text = rapid.SampledFrom(texts).Draw(t, "text")
+		op.Text = pick(t, "text", texts)
 		if kind == "pwrite" {
-			op.Off = rapid.SampledFrom(offsets).Draw(t, "off")
+			op.Off = pick(t, "off", offsets)
 		}
 	case "read", "pread":
 		op.FD = g.fd(t, s, "file", "fifo", "dir")
-		op.N = int64(rapid.SampledFrom([]int{0, 1, 5, 100}).Draw(t, "n"))
+		op.N = int64(pick(t, "n", []int{0, 1, 5, 100}))
 		if kind == "pread" {
-			op.Off = rapid.SampledFrom(offsets).Draw(t, "off")
+			op.Off = pick(t, "off", offsets)
 		}
 	case "ftruncate":
 		op.FD = g.fd(t, s)
-		op.N = rapid.SampledFrom(offsets).Draw(t, "len")
+		op.N = pick(t, "len", offsets)
 	case "lseek":
 		op.FD = g.fd(t, s, "file", "dir", "fifo")
-		op.Off = rapid.SampledFrom(append(offsets, -1, -100)).Draw(t, "off")
-		op.N = int64(rapid.IntRange(0, 5).Draw(t, "whence"))
+		op.Off = pick(t, "off", append(offsets, -1, -100))
+		op.N = int64(uniformIndex(t, "whence", 6))
 	case "link", "rename", "rename-noreplace", "rename-exchange":
 		op.Path = pickPath(t, s, "")
 		op.Path2 = pickPath(t, s, "")
-		if rapid.IntRange(0, 2).Draw(t, "newname") == 0 {
+		if oneIn(t, "newname", 3) {
 			op.Path2 = freshName(t, s)
 		}
 	case "linkat-empty", "linkat-proc", "linkat-proc-nofollow":
@@ -443,7 +475,7 @@ func (g *Gen) draw(t *rapid.T) Op {
 		op.Path = pickPath(t, s, "dir")
 	case "mkdir", "mkfifo":
 		op.Path = freshName(t, s)
-		if rapid.IntRange(0, 9).Draw(t, "slash") == 0 {
+		if oneIn(t, "slash", 10) {
 			op.Path += "/"
 		}
 	case "symlink":
@@ -460,14 +492,14 @@ func (g *Gen) draw(t *rapid.T) Op {
 		op.Path = freshName(t, s)
 	case "snapshot", "snapshot-ro":
 		// Mostly a subvolume, sometimes any directory (EINVAL) or path.
-		op.Path = rapid.SampledFrom(s.subvols).Draw(t, "src")
-		if rapid.IntRange(0, 4).Draw(t, "anysrc") == 0 {
+		op.Path = pick(t, "src", s.subvols)
+		if oneIn(t, "anysrc", 5) {
 			op.Path = pickPath(t, s, "")
 		}
 		op.Path2 = freshName(t, s)
 	case "subvol-orphans":
-		op.Path = rapid.SampledFrom(s.subvols).Draw(t, "subvol")
-		if rapid.IntRange(0, 4).Draw(t, "anypath") == 0 {
+		op.Path = pick(t, "subvol", s.subvols)
+		if oneIn(t, "anypath", 5) {
 			op.Path = pickPath(t, s, "")
 		}
 	case "tree", "orphans":
@@ -484,8 +516,8 @@ func (g *Gen) preferUnlinked(t *rapid.T, s state) string {
 			pool = append(pool, n)
 		}
 	}
-	if len(pool) > 0 && rapid.IntRange(0, 2).Draw(t, "unlinked") > 0 {
-		return rapid.SampledFrom(pool).Draw(t, "fd")
+	if len(pool) > 0 && !oneIn(t, "unlinked", 3) {
+		return pick(t, "fd", pool)
 	}
 	return g.fd(t, s)
 }
@@ -507,7 +539,7 @@ func symlinkTarget(t *rapid.T, s state, link string) string {
 		}
 	}
 	if len(below) > 0 && rapid.Bool().Draw(t, "existing") {
-		return rapid.SampledFrom(below).Draw(t, "target")
+		return pick(t, "target", below)
 	}
-	return rapid.SampledFrom(names).Draw(t, "target")
+	return pick(t, "target", names)
 }

@@ -1,0 +1,45 @@
+package script_test
+
+import (
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/relinksim/relinksim/script"
+)
+
+// The generator draws ops in proportion to their weights. rapid's own
+// integer and SampledFrom generators favour small values, which once gave
+// cat (weight 2, sorting early) 20% of all ops and symlink (weight 2,
+// sorting late) 0.7%: ops with equal weights that every state allows must
+// come out about equally often, and link (weight 5) more often than each.
+func TestGeneratorFollowsWeights(t *testing.T) {
+	counts := map[string]int{}
+	total := 0
+	rapid.Check(t, func(rt *rapid.T) {
+		for _, op := range script.Ops(script.DefaultGenConfig).Draw(rt, "ops") {
+			counts[op.Name]++
+			total++
+		}
+	})
+	even := []string{"cat", "stat", "lstat", "symlink"}
+	lo, hi := counts[even[0]], counts[even[0]]
+	for _, name := range even {
+		lo, hi = min(lo, counts[name]), max(hi, counts[name])
+	}
+	t.Logf("%d ops: %v", total, counts)
+	if lo == 0 || hi > 2*lo {
+		t.Errorf("ops of equal weight drawn unevenly: %v of %d ops", pickCounts(counts, even), total)
+	}
+	if counts["link"] < hi {
+		t.Errorf("link (weight 5) drawn %d times, less than an op of weight 2 (%d)", counts["link"], hi)
+	}
+}
+
+func pickCounts(counts map[string]int, names []string) map[string]int {
+	out := map[string]int{}
+	for _, n := range names {
+		out[n] = counts[n]
+	}
+	return out
+}
