@@ -152,7 +152,7 @@ func (fs *fsInfo) check() []vfs.Violation {
 			}
 			if vi.Mode.IsDir() {
 				if d := r.tree().dirs[ino]; d != nil {
-					for idx := range d.byIndex {
+					for _, idx := range d.entries() {
 						if idx >= ei.indexCnt {
 							add("B9", "subvolume %d: directory %d holds index %d, its counter is %d", id, ino, idx, ei.indexCnt)
 						}

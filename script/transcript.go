@@ -2,6 +2,7 @@ package script
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -33,10 +34,13 @@ type MachineFactory func(opts vfs.Options, args []datadriven.CmdArg) (*Machine, 
 //	    each op, the result per era.
 //	invariants
 //	    Print the invariant violations, or "ok".
+//
+// Transcripts are the files under dir whose names have no extension; the
+// others (references, rapid's failfiles) are left alone.
 func RunTranscripts(t *testing.T, dir string, factory MachineFactory) {
 	datadriven.Walk(t, dir, func(t *testing.T, path string) {
-		if strings.Contains(path, "/rapid/") {
-			return // rapid's failfiles, not transcripts
+		if strings.Contains(path, "/rapid/") || filepath.Ext(path) != "" {
+			return
 		}
 		h := &transcript{t: t, factory: factory}
 		defer h.finish(t)

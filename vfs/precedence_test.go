@@ -1,6 +1,6 @@
 package vfs_test
 
-// Errno-precedence tests against /work/notes/errno-order.md, the reference of
+// Errno-precedence tests against testdata/errno/errno-order.md, the reference of
 // what Linux 6.18 answers on tmpfs. Every row is a case tagged [V] (observed
 // on the live kernel) in sections 1-11 of the notes; its name is the call as
 // the notes write it and sec cites the section ("§4b" is section 4, table

@@ -1,0 +1,86 @@
+#include "h.h"
+int main(){
+ std();
+ mkdir("bsrc",0755); mkf("bsrc/in",NULL); mkdir("bdst",0755); mkdir("rodst",0755);
+ T("bind mount bsrc -> bdst", mount("bsrc","bdst",NULL,MS_BIND,NULL));
+ T("link(f, bdst/x) across bind", link("f","bdst/x"));
+ T("link(bdst/in, bsrc/x) across bind", link("bdst/in","bsrc/x"));
+ T("link(bsrc/in, bsrc/x2) same mount", link("bsrc/in","bsrc/x2"));
+ T("rename(f, bdst/x) across bind", rename("f","bdst/x"));
+ T("rename(bdst/in, bdst/in2) within bind", rename("bdst/in","bdst/in2"));
+ T("rename(bdst/in2, bsrc/in) bind->orig", rename("bdst/in2","bsrc/in"));
+ T("rename(missing, bdst/x) across bind (EXDEV vs ENOENT)", rename("missing","bdst/x"));
+ T("rename(f, bdst/missingdir/x)", rename("f","bdst/missingdir/x"));
+ T("link(missing, bdst/x) (ENOENT first)", link("missing","bdst/x"));
+ T("link(f, bdst/in) existing across (EEXIST vs EXDEV)", link("f","bdst/in"));
+ T("link(d, bdst/x) dir across (EPERM vs EXDEV)", link("d","bdst/x"));
+ T("renameat2(NOREPLACE f, bdst/in) across existing", syscall(SYS_renameat2,AT_FDCWD,"f",AT_FDCWD,"bdst/in",1));
+ T("rename(bdst, x) rename a mountpoint", rename("bdst","x"));
+ // read-only bind
+ T("bind mount bsrc -> rodst", mount("bsrc","rodst",NULL,MS_BIND,NULL));
+ T("remount rodst ro", mount("none","rodst",NULL,MS_REMOUNT|MS_BIND|MS_RDONLY,NULL));
+ T("link(f, rodst/x) (EROFS vs EXDEV)", link("f","rodst/x"));
+ T("link(rodst/in, rodst/x) same ro mount", link("rodst/in","rodst/x"));
+ T("link(rodst/in, rodst/in) existing on ro", link("rodst/in","rodst/in"));
+ T("link(rodst/in, rodst/missing/x) on ro", link("rodst/in","rodst/missing/x"));
+ T("link(missing, rodst/x)", link("missing","rodst/x"));
+ T("rename(f, rodst/x) (EXDEV vs EROFS)", rename("f","rodst/x"));
+ T("rename(rodst/in, rodst/y) ro", rename("rodst/in","rodst/y"));
+ T("rename(rodst/missing, rodst/y) ro", rename("rodst/missing","rodst/y"));
+ T("rename(rodst/., rodst/y) ro", rename("rodst/.","rodst/y"));
+ T("mkdir(rodst/in) existing on ro", mkdir("rodst/in",0755));
+ T("mkdir(rodst/new) on ro", mkdir("rodst/new",0755));
+ T("mkdir(rodst/missing/new) on ro", mkdir("rodst/missing/new",0755));
+ T("mkdir(rodst/.) on ro", mkdir("rodst/.",0755));
+ T("unlink(rodst/in) ro", unlink("rodst/in"));
+ T("unlink(rodst/missing) ro", unlink("rodst/missing"));
+ T("unlink(rodst/.) ro", unlink("rodst/."));
+ T("rmdir(rodst/missing) ro", rmdir("rodst/missing"));
+ T("rmdir(rodst/.) ro", rmdir("rodst/."));
+ T("open(rodst/in,O_RDWR) ro", open("rodst/in",O_RDWR));
+ T("open(rodst/in,O_RDONLY|O_TRUNC) ro", open("rodst/in",O_RDONLY|O_TRUNC));
+ T("open(rodst/new,O_CREAT) ro", open("rodst/new",O_CREAT|O_RDWR,0644));
+ T("open(rodst/new,O_CREAT|O_RDONLY) ro", open("rodst/new",O_CREAT|O_RDONLY,0644));
+ T("open(rodst/in,O_CREAT|O_EXCL) ro existing", open("rodst/in",O_CREAT|O_EXCL|O_RDWR,0644));
+ T("open(rodst/in,O_CREAT|O_RDONLY) ro existing", ({int r=open("rodst/in",O_CREAT|O_RDONLY,0644); if(r>=0) close(r); r;}));
+ T("open(rodst/in,O_CREAT|O_RDWR) ro existing", open("rodst/in",O_CREAT|O_RDWR,0644));
+ T("open(rodst,O_TMPFILE) ro", open("rodst",O_TMPFILE|O_RDWR,0600));
+ T("symlink(t, rodst/in) existing on ro", symlink("t","rodst/in"));
+ T("symlink(t, rodst/new) on ro", symlink("t","rodst/new"));
+ T("truncate(rodst/in) ro", truncate("rodst/in",0));
+ T("mkfifo(rodst/in) existing ro", mkfifo("rodst/in",0644));
+ umount2("rodst",0); umount2("bdst",0);
+ // remount tmpfs ro while open-unlinked file
+ mkdir("t2",0755); mount("none","t2","tmpfs",0,NULL);
+ int fd=open("t2/x",O_CREAT|O_RDWR,0644); unlink("t2/x");
+ T("remount t2 ro with open-unlinked(rw) file", mount("none","t2",NULL,MS_REMOUNT|MS_RDONLY,NULL));
+ close(fd);
+ fd=open("t2/y",O_CREAT|O_RDWR,0644);
+ T("remount t2 ro with file open O_RDWR (linked)", mount("none","t2",NULL,MS_REMOUNT|MS_RDONLY,NULL));
+ T("remount t2 rw again", mount("none","t2",NULL,MS_REMOUNT,NULL));
+ close(fd);
+ fd=open("t2/z",O_CREAT|O_RDONLY,0644); unlink("t2/z");
+ T("remount t2 ro with open-unlinked O_RDONLY file", mount("none","t2",NULL,MS_REMOUNT|MS_RDONLY,NULL));
+ mount("none","t2",NULL,MS_REMOUNT,NULL);
+ close(fd);
+ // umount busy
+ fd=open("t2/busy",O_CREAT|O_RDWR,0644);
+ T("umount(t2) with open file", umount2("t2",0));
+ chdir("t2");
+ T("umount(/tmp/probe/mnt/t2) while cwd inside", umount2("/tmp/probe/mnt/t2",0));
+ chdir(M);
+ T("umount2(t2, MNT_DETACH)", umount2("t2",MNT_DETACH));
+ T("  write to fd after detach", write(fd,"x",1));
+ close(fd);
+ T("umount(t2) not mounted now", umount2("t2",0));
+ T("umount(f) not a mountpoint", umount2("f",0));
+ T("umount(missing)", umount2("missing",0));
+ T("umount2(t2, bad flags 0x80)", umount2("t2",0x80));
+ T("umount2(t2, MNT_EXPIRE|MNT_FORCE)", umount2("t2",MNT_EXPIRE|MNT_FORCE));
+ // rmdir mountpoint
+ mount("none","t2","tmpfs",0,NULL);
+ T("rmdir(t2) mountpoint", rmdir("t2"));
+ T("rmdir(t2) mountpoint via absolute", rmdir("/tmp/probe/mnt/t2"));
+ umount2("t2",0);
+ return 0;
+}

@@ -1,0 +1,48 @@
+#include "h.h"
+int main(){
+ std();
+ mkdir("bsrc",0755); mkf("bsrc/in","data"); mkdir("bsrc/sub",0755); mkdir("rodst",0755);
+ mount("bsrc","rodst",NULL,MS_BIND,NULL);
+ T("remount rodst ro", mount("none","rodst",NULL,MS_REMOUNT|MS_BIND|MS_RDONLY,NULL));
+ T("link(rodst/in, rodst/x) same ro mount", link("rodst/in","rodst/x"));
+ T("link(rodst/in, rodst/in) existing on ro", link("rodst/in","rodst/in"));
+ T("link(rodst/in, rodst/in/) ", link("rodst/in","rodst/in/"));
+ T("link(rodst/in, rodst/sub/.) ", link("rodst/in","rodst/sub/."));
+ T("link(rodst/sub, rodst/x) dir on ro", link("rodst/sub","rodst/x"));
+ T("link(f, rodst/in) (EEXIST vs EROFS vs EXDEV)", link("f","rodst/in"));
+ T("link(f, rodst/x) (EROFS vs EXDEV)", link("f","rodst/x"));
+ T("link(rodst/in, x) from ro to rw mount", link("rodst/in","x"));
+ T("rename(rodst/in, rodst/y) ro", rename("rodst/in","rodst/y"));
+ T("rename(rodst/in, f) ro->rw", rename("rodst/in","f"));
+ T("renameat2(NOREPLACE rodst/in, rodst/sub) ro", syscall(SYS_renameat2,AT_FDCWD,"rodst/in",AT_FDCWD,"rodst/sub",1));
+ T("rename(rodst/in, rodst/.) ro", rename("rodst/in","rodst/."));
+ T("mkdir(rodst/in) existing on ro", mkdir("rodst/in",0755));
+ T("mkdir(rodst/sub/) existing on ro", mkdir("rodst/sub/",0755));
+ T("mkdir(rodst/new) on ro", mkdir("rodst/new",0755));
+ T("mknod fifo(rodst/in) existing on ro", mkfifo("rodst/in",0644));
+ T("symlink(t, rodst/in) existing on ro", symlink("t","rodst/in"));
+ T("unlink(rodst/in) ro", unlink("rodst/in"));
+ T("unlink(rodst/sub) ro (dir)", unlink("rodst/sub"));
+ T("rmdir(rodst/in) ro (file)", rmdir("rodst/in"));
+ T("rmdir(rodst/sub) ro", rmdir("rodst/sub"));
+ T("open(rodst/in,O_RDWR) ro", open("rodst/in",O_RDWR));
+ T("open(rodst/in,O_WRONLY) ro", open("rodst/in",O_WRONLY));
+ T("open(rodst/in,O_RDONLY) ro", ({int r=open("rodst/in",O_RDONLY); if(r>=0)close(r); r;}));
+ T("open(rodst/in,O_RDONLY|O_TRUNC) ro", open("rodst/in",O_RDONLY|O_TRUNC));
+ T("open(rodst/sub,O_RDWR) ro dir", open("rodst/sub",O_RDWR));
+ T("open(rodst/in,O_CREAT|O_EXCL) ro existing", open("rodst/in",O_CREAT|O_EXCL|O_RDWR,0644));
+ T("open(rodst/in,O_CREAT|O_RDONLY) ro existing", ({int r=open("rodst/in",O_CREAT|O_RDONLY,0644); if(r>=0) close(r); r;}));
+ T("open(rodst/in,O_CREAT|O_RDWR) ro existing", open("rodst/in",O_CREAT|O_RDWR,0644));
+ T("open(rodst/sub,O_CREAT|O_RDONLY) ro existing dir", open("rodst/sub",O_CREAT|O_RDONLY,0644));
+ T("open(rodst/new,O_CREAT|O_RDONLY) ro", open("rodst/new",O_CREAT|O_RDONLY,0644));
+ T("open(rodst/new,O_RDONLY) ro", open("rodst/new",O_RDONLY));
+ T("truncate(rodst/in) ro", truncate("rodst/in",0));
+ T("truncate(rodst/sub) ro", truncate("rodst/sub",0));
+ T("ftruncate(O_RDONLY fd) ro", ({int r=open("rodst/in",O_RDONLY); int x=ftruncate(r,0); close(r); x;}));
+ T("chmod(rodst/in) ro", chmod("rodst/in",0600));
+ T("utimes(rodst/in) ro", utimes("rodst/in",NULL));
+ T("access(rodst/in, W_OK) ro", access("rodst/in",W_OK));
+ T("access(rodst/sub, W_OK) ro", access("rodst/sub",W_OK));
+ umount2("rodst",0);
+ return 0;
+}
