@@ -155,7 +155,9 @@ func TestCrashAtEveryCommit(t *testing.T) {
 					step = i + 1
 					m.Step(op)
 				}
-				m.K.Shutdown()
+				if err := m.K.Shutdown(); err != nil {
+					rt.Fatalf("leak check: %v", err)
+				}
 				for i, c := range crashes {
 					if msg := recoverAndCheck(era, c); msg != "" {
 						rt.Fatalf("crash after commit %d (during op %d, %q): %s", i+1, at[i], ops[at[i]-1].String(), msg)

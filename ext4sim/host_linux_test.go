@@ -120,8 +120,11 @@ func TestOrphanCleanupMatchesKernel(t *testing.T) {
 				t.Errorf("orphans left (-kernel +simulator):\n%s", diff)
 			}
 			t.Logf("kernel: %q, orphans %v", realLog, realOrphans)
-			k.Shutdown()
-			k2.Shutdown()
+			for _, k := range []*vfs.Kernel{k, k2} {
+				if err := k.Shutdown(); err != nil {
+					t.Errorf("leak check: %v", err)
+				}
+			}
 		})
 	}
 }

@@ -57,7 +57,10 @@ func TestFilesystem(t *testing.T, cfg FSConfig) {
 			if err != nil {
 				rt.Fatalf("mount %s: %v", cfg.Type, err)
 			}
-			ops := script.Ops(script.GenConfig{MinOps: 10, MaxOps: 40}).Draw(rt, "ops")
+			// The generator tracks state on a shadow of the filesystem under
+			// test, so its ops fit that filesystem (its inode numbers, its
+			// rules).
+			ops := script.Ops(script.GenConfig{MinOps: 10, MaxOps: 40, FS: cfg.Type, Setup: cfg.Setup}).Draw(rt, "ops")
 			for _, op := range ops {
 				m.Step(op)
 				for _, p := range crossCheck(m) {
