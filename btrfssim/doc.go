@@ -116,6 +116,9 @@
 //	B9  the inode, index and subvolume-id counters are above every number
 //	    in use
 //
+// After a transaction abort nothing is checked: the in-memory trees hold
+// what the failed operation left half-done, which is never written.
+//
 // # Divergences from Linux
 //
 //   - No space accounting: nothing runs out of space unless injected, and
@@ -132,8 +135,14 @@
 //     non-empty file, and eviction: no flusher thread, so a commit from a
 //     snapshot of another subvolume never carries it (on Linux it might,
 //     if the flusher ran in between).
-//   - An exchange involving the stand-in for a nested subvolume is refused
-//     with EPERM; Linux aborts the transaction.
+//   - RENAME_EXCHANGE of two stand-ins for nested subvolumes is refused
+//     with EPERM. Linux 6.18 lets it through and corrupts the directory:
+//     both names then lead to inode 2, which has no item (lookups ENOENT),
+//     and the listing shows each name twice. The generator never draws it.
+//     (With one stand-in Linux fails with ENOENT and aborts the
+//     transaction, which the model does too.)
+//   - After a transaction abort the kernel log lines carry no source line
+//     numbers.
 //   - Deleted subvolumes are dropped at the next mount, not by the cleaner
 //     thread.
 //   - st_dev numbers are distinct and stable, but not the numbers Linux

@@ -296,6 +296,7 @@ var (
 	_ vfs.Setattrer      = fileOps{}
 	_ vfs.Getattrer      = fileOps{}
 	_ vfs.WriteEnder     = fileOps{}
+	_ vfs.WriteChecker   = fileOps{}
 	_ vfs.FileattrSetter = fileOps{}
 	_ vfs.Permissioner   = fileOps{}
 	_ vfs.SeekHoleDataer = fileOps{}
@@ -353,6 +354,16 @@ func (fs *fsInfo) fileattrSet(vi *vfs.Inode) error {
 	}
 	fs.updateInode(tr, info(vi))
 	tr.end()
+	return nil
+}
+
+// CheckWrite implements vfs.WriteChecker (the start of
+// btrfs_do_write_iter): once the filesystem has hit an error, writes
+// through descriptors opened before it fail with EROFS.
+func (o fileOps) CheckWrite(f *vfs.File) error {
+	if o.fs.aborted {
+		return vfs.EROFS
+	}
 	return nil
 }
 

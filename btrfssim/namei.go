@@ -413,9 +413,12 @@ func (o dirOps) Rename(oldDirVI *vfs.Inode, oldD *vfs.Dentry, newDirVI *vfs.Inod
 		if oldDir.root != newDir.root && (srcEI.ino != firstFreeObjectid || tgtEI.ino != firstFreeObjectid) {
 			return vfs.EXDEV
 		}
-		if srcEI.dummy || tgtEI.dummy || oldDir.dummy || newDir.dummy {
-			// Divergence: Linux aborts the transaction here (a stand-in
-			// has no inode item to unlink); the model refuses.
+		if srcEI.dummy && tgtEI.dummy || oldDir.dummy || newDir.dummy {
+			// Divergence: exchanging two stand-ins succeeds on Linux and
+			// corrupts the directory (both names then lead to inode 2,
+			// which has no item, and each is listed twice); the model
+			// refuses, and the generator does not draw it. (A stand-in
+			// holds no names, so the other case cannot happen.)
 			return vfs.EPERM
 		}
 		tr, err := fs.startTransaction("btrfs_rename_exchange")
@@ -425,6 +428,10 @@ func (o dirOps) Rename(oldDirVI *vfs.Inode, oldD *vfs.Dentry, newDirVI *vfs.Inod
 		defer tr.end()
 		oldIdx := setInodeIndex(newDir)
 		newIdx := setInodeIndex(oldDir)
+		if srcEI.dummy || tgtEI.dummy {
+			fs.exchangeStandIn(tr, oldDirVI, oldD, newDirVI, newD)
+			return vfs.ENOENT
+		}
 		fs.unlinkEntry(tr, oldDirVI, oldD.Name())
 		fs.unlinkEntry(tr, newDirVI, newD.Name())
 		fs.relinkEntry(tr, newDirVI, newD.Name(), src, oldIdx)
@@ -492,6 +499,42 @@ func (o dirOps) Rename(oldDirVI *vfs.Inode, oldD *vfs.Dentry, newDirVI *vfs.Inod
 		vfs.Iput(wvi) // the name holds it now; the VFS knows nothing of it
 	}
 	return nil
+}
+
+// exchangeStandIn is btrfs_rename_exchange when one of the two names is
+// the stand-in for a nested subvolume (inode 2, which has no items). Each
+// side first gets an inode ref under its new name (btrfs_insert_inode_ref
+// does not care that inode 2 has no inode item), then the old names are
+// unlinked in turn by __btrfs_unlink_inode: the DIR_ITEM goes, then the
+// inode ref, then the DIR_INDEX (a delayed item), then the directory's
+// size shrinks. A real inode's old name goes that way. For the stand-in
+// the DIR_ITEM goes, but its inode ref is not there to delete (inode 2's
+// only ref is the one just inserted, under the other name): ENOENT, and
+// the transaction is aborted. The transaction kthread then cleans up the
+// aborted transaction, dropping the delayed items, so the DIR_INDEX
+// deletions never happen: in memory both names stay listed, and lookups
+// find neither (a cached dentry still answers). The refs are not
+// modelled; none of it is ever written.
+func (fs *fsInfo) exchangeStandIn(tr *trans, oldDirVI *vfs.Inode, oldD *vfs.Dentry, newDirVI *vfs.Inode, newD *vfs.Dentry) {
+	standInDir, standInName := oldDirVI, oldD.Name()
+	if info(newD.Inode()).dummy {
+		fs.dropDirItem(oldDirVI, oldD.Name())
+		oldDirVI.Size -= 2 * int64(len(oldD.Name()))
+		oldDirVI.Touch(true, true)
+		standInDir, standInName = newDirVI, newD.Name()
+	}
+	fs.dropDirItem(standInDir, standInName)
+	fs.k.Printk("BTRFS critical (device %s): failed to delete reference to %s, root %d inode %d parent %d",
+		devShort(fs.dev.name), standInName, info(standInDir).root.id, emptySubvolDirIno, info(standInDir).ino)
+	tr.abort("__btrfs_unlink_inode", vfs.ENOENT)
+}
+
+// dropDirItem deletes name's DIR_ITEM from dirVI and keeps its DIR_INDEX:
+// the name is still listed, but lookups no longer find it.
+func (fs *fsInfo) dropDirItem(dirVI *vfs.Inode, name string) {
+	dir := info(dirVI)
+	dir.root.touch()
+	delete(fs.dirItemsOf(dir).byName, name)
 }
 
 // relinkEntry is addLink for a name being moved (which fault injection

@@ -52,8 +52,23 @@ type fsInfo struct {
 	// readonly is the filesystem's own read-only state (SB_RDONLY as
 	// btrfs_reconfigure switches it, before the VFS's flag follows).
 	readonly bool
-	faults   Faults
+	// aborted is BTRFS_FS_STATE_TRANS_ABORTED: a transaction was aborted,
+	// the filesystem forced itself read-only, and nothing is committed
+	// again in this mount.
+	aborted bool
+	faults  Faults
 }
+
+// DeleteDentry implements vfs.DentryDeleter (models btrfs_dentry_delete):
+// the dentry of a stand-in for a nested subvolume, and any dentry of a
+// deleted subvolume, is freed at its last dput, so the next lookup reads
+// the tree again.
+func (fs *fsInfo) DeleteDentry(d *vfs.Dentry) bool {
+	ei := info(d.Inode())
+	return ei.dummy || ei.root.dead()
+}
+
+var _ vfs.DentryDeleter = (*fsInfo)(nil)
 
 // FS returns the mounted btrfs filesystem behind sb (for tests and the
 // checkpoint code), or nil.
@@ -182,6 +197,10 @@ func (fs *fsInfo) Remount(sb *vfs.Superblock, flags vfs.MountFlags, data string)
 		}
 	}
 	ro := flags&vfs.MS_RDONLY != 0
+	if !ro && fs.aborted {
+		fs.k.Printk("BTRFS error (device %s state EA): remounting read-write after error is not allowed", devShort(fs.dev.name))
+		return vfs.EINVAL
+	}
 	switch {
 	case ro && !fs.readonly:
 		fs.syncFS()

@@ -18,6 +18,9 @@ type trans struct {
 // a handle on the running transaction. It fails with ENOSPC when fault
 // injection says so (as when the metadata reservation cannot be made).
 func (fs *fsInfo) startTransaction(fn string) (*trans, error) {
+	if fs.aborted {
+		return nil, vfs.EROFS // start_transaction on an errored filesystem
+	}
 	if fs.faults.TransStartENOSPC > 0 {
 		fs.faults.TransStartENOSPC--
 		fs.trace("btrfs_start_transaction", "%s: ENOSPC (injected)", fn)
@@ -30,12 +33,47 @@ func (fs *fsInfo) startTransaction(fn string) (*trans, error) {
 // end models btrfs_end_transaction.
 func (t *trans) end() {}
 
+// abort models fs/btrfs/transaction.c:__btrfs_abort_transaction with
+// btrfs_handle_fs_error: the running transaction is abandoned (the model
+// never commits again in this mount, so the device keeps the last commit),
+// and the filesystem forces itself read-only. fn is where the error was
+// hit; the kernel's messages follow (without its source line numbers).
+func (t *trans) abort(fn string, err vfs.Errno) {
+	fs := t.fs
+	dev := devShort(fs.dev.name)
+	fs.k.Printk("BTRFS: Transaction aborted (error -%d)", int(err))
+	fs.k.Printk("BTRFS: error (device %s state A) in %s: errno=-%d %s", dev, fn, int(err), errnoText(err))
+	fs.k.Printk("BTRFS info (device %s state EA): forced readonly", dev)
+	fs.k.Printk("BTRFS: error (device %s state EA) in %s: errno=-%d %s", dev, t.fn, int(err), errnoText(err))
+	fs.aborted = true
+	fs.readonly = true
+	fs.sb.ForceReadOnly()
+}
+
+// errnoText is btrfs_decode_error's wording.
+func errnoText(err vfs.Errno) string {
+	switch err {
+	case vfs.ENOENT:
+		return "No such entry"
+	case vfs.ENOSPC:
+		return "No space left"
+	case vfs.EEXIST:
+		return "Object already exists"
+	case vfs.EROFS:
+		return "Readonly filesystem"
+	}
+	return "unknown"
+}
+
 // syncFS models fs/btrfs/super.c:btrfs_sync_fs as sync_filesystem drives
 // it: the data of every in-core file goes to its extents
 // (btrfs_start_delalloc_roots and the wait for ordered extents), then the
 // running transaction commits. Sync, freeze, unmount and a read-only
 // remount take this path.
 func (fs *fsInfo) syncFS() {
+	if fs.aborted {
+		return
+	}
 	for _, id := range fs.loadedRoots() {
 		r := fs.roots[id]
 		for _, ino := range r.cachedInodes() {
@@ -51,7 +89,7 @@ func (fs *fsInfo) syncFS() {
 // flushoncommit mount option): a crash after a commit loses the data and
 // the size growth of files not written back, as on Linux.
 func (fs *fsInfo) commit() {
-	if !fs.dirty {
+	if fs.aborted || !fs.dirty {
 		return
 	}
 	fs.cur.generation++

@@ -111,11 +111,17 @@ func Dput(d *Dentry) {
 			Bug("dput: dentry %s has d_count 0", d.describe())
 		}
 		d.refs--
-		if d.refs > 0 || (d.hashed && d.inode != nil && !d.sb.DropUnused) {
+		if d.refs > 0 || (d.hashed && d.inode != nil && !d.sb.DropUnused && !deleteOnDput(d)) {
 			return
 		}
 		d = dentryKill(d)
 	}
+}
+
+// deleteOnDput asks the filesystem's d_delete, if it has one.
+func deleteOnDput(d *Dentry) bool {
+	dd, ok := d.sb.Ops.(DentryDeleter)
+	return ok && dd.DeleteDentry(d)
 }
 
 // dentryKill models fs/dcache.c:__dentry_kill: it frees an unused dentry and

@@ -381,6 +381,26 @@ type WriteEnder interface {
 	WriteEnd(i *Inode, pos int64, n int, oldSize int64) error
 }
 
+// WriteChecker is the start of a filesystem's own write_iter: checks it
+// makes before the generic write copies anything, even for a zero-length
+// write.
+type WriteChecker interface {
+	// CheckWrite decides whether a write through f may go ahead.
+	//
+	// Errors: EROFS (btrfs_do_write_iter once the filesystem has hit an
+	// error).
+	CheckWrite(f *File) error
+}
+
+// DentryDeleter is the dentry operation d_delete: asked at a dentry's last
+// dput whether to free it at once rather than keep it in the dcache
+// (fs/dcache.c:retain_dentry). A filesystem whose names can change under a
+// cached dentry's feet uses it so the next lookup asks the filesystem.
+type DentryDeleter interface {
+	// DeleteDentry reports whether the unused dentry d is freed now.
+	DeleteDentry(d *Dentry) bool
+}
+
 // Syncer is the super operation sync_fs.
 type Syncer interface {
 	// SyncFS makes everything done so far durable: ext4sim commits its

@@ -18,7 +18,7 @@ func (v Violation) String() string { return v.Name + ": " + v.Detail }
 // DirentWalker is an optional super operation that lets the invariant
 // checker see every directory entry of a superblock with the inode it names.
 // Without it the name-counting invariants (V1–V3) are skipped for that
-// superblock.
+// superblock, as they are once the filesystem failed (ForceReadOnly).
 type DirentWalker interface {
 	WalkDirents(sb *Superblock, fn func(dir *Inode, name string, child *Inode))
 }
@@ -220,7 +220,7 @@ func (c *checker) checkInodes() {
 // directory entries.
 func (c *checker) checkNames(sb *Superblock) {
 	w, ok := sb.Ops.(DirentWalker)
-	if !ok {
+	if !ok || sb.failed {
 		return
 	}
 	names := map[*Inode]uint32{}

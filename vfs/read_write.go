@@ -143,6 +143,11 @@ func (t *Task) vfsWrite(f *File, p []byte, pos int64) (int, int64, error) {
 	if pos+int64(len(p)) < pos {
 		return -1, pos, EINVAL // rw_verify_area: pos + count overflows loff_t
 	}
+	if wc, ok := inode.Ops.(WriteChecker); ok {
+		if err := wc.CheckWrite(f); err != nil {
+			return -1, pos, err
+		}
+	}
 	k := t.k
 	k.InodeLock(inode, "generic_file_write_iter")
 	defer k.InodeUnlock(inode, "generic_file_write_iter")

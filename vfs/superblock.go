@@ -56,6 +56,7 @@ type Superblock struct {
 	KeepInodes bool
 
 	readonly    bool
+	failed      bool // forced read-only after an error
 	dying       bool
 	mounts      []*Mount          // every live Mount of the superblock
 	inodes      map[uint64]*Inode // in-core inodes by object id (s_inodes)
@@ -100,6 +101,22 @@ func (sb *Superblock) Options() string { return sb.options }
 
 // ReadOnly reports whether the superblock is mounted read-only (SB_RDONLY).
 func (sb *Superblock) ReadOnly() bool { return sb.readonly }
+
+// ForceReadOnly is what a filesystem does when it hits an error it cannot
+// recover from in flight: it sets SB_RDONLY on itself (btrfs_handle_fs_error's
+// "forced readonly", ext4's errors=remount-ro), so every mnt_want_write of
+// its mounts fails with EROFS from then on. The superblock counts as having
+// failed: its in-memory state is whatever the failed operation left, which
+// Linux never writes back, so the name-counting invariants (V1–V3) are no
+// longer checked on it; the reference counts still are.
+func (sb *Superblock) ForceReadOnly() {
+	sb.readonly = true
+	sb.failed = true
+}
+
+// Failed reports whether the filesystem forced itself read-only after an
+// error (ForceReadOnly).
+func (sb *Superblock) Failed() bool { return sb.failed }
 
 // RemoveCount returns s_remove_count: in-core inodes whose nlink is 0.
 func (sb *Superblock) RemoveCount() int64 { return sb.removeCount }
