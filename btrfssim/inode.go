@@ -396,6 +396,7 @@ func (o fileOps) WriteEnd(vi *vfs.Inode, pos int64, n int, oldSize int64) error 
 // only in the holes between them. Like Linux it starts a negative offset at
 // 0 but then compares it as unsigned: SEEK_DATA from a negative offset
 // finds delalloc at 0, yet fails with ENXIO once that data is an extent.
+// And SEEK_HOLE past an extent that ends at 2^63 returns -2^63.
 func (o fileOps) SeekHoleData(vi *vfs.Inode, off int64, whence int) (int64, error) {
 	size := vi.Size
 	if size == 0 || off >= size {
@@ -441,42 +442,48 @@ func (o fileOps) SeekHoleData(vi *vfs.Inode, off int64, whence int) (int64, erro
 		}
 		return s, whence == vfs.SEEK_HOLE
 	}
-	start := max(off, 0)
+	// The search runs in u64, as Linux's does: an extent ending at 2^63
+	// does not wrap, and the offset compares as unsigned.
+	uoff, usize := uint64(off), uint64(size)
+	start := uint64(max(off, 0))
 	lastEnd := start / sectorSize * sectorSize
 	found := false
 	for _, r := range ext {
-		ks, ke := r.Off, r.Off+r.Len
+		// Extents are whole sectors; Extents clips the last one at
+		// 2^63-1, where the real one ends at 2^63.
+		ks, ke := uint64(r.Off), (uint64(r.Off)+uint64(r.Len)+sectorSize-1)/sectorSize*sectorSize
 		if ke <= start {
 			continue
 		}
 		if lastEnd < ks {
 			ss := lastEnd
-			if start == off {
-				ss = off
+			if start == uoff {
+				ss = uoff
 			}
-			if fs, ok := inHole(ss, ks-1); ok {
-				start, found = fs, true
+			if fs, ok := inHole(int64(ss), int64(ks)-1); ok {
+				start, found = uint64(fs), true
 				break
 			}
 		}
 		if whence == vfs.SEEK_DATA {
-			// max_t(u64, key.offset, offset)
-			start, found = int64(max(uint64(ks), uint64(off))), true
+			start, found = max(ks, uoff), true
 			break
 		}
 		start, lastEnd = ke, ke
 	}
-	if !found && start < size {
-		if fs, ok := inHole(start, size-1); ok {
-			start = fs
+	if !found && start < usize {
+		if fs, ok := inHole(int64(start), size-1); ok {
+			start = uint64(fs)
 		} else {
-			start = size
+			start = usize
 		}
 	}
-	if whence == vfs.SEEK_DATA && uint64(start) >= uint64(size) {
+	if whence == vfs.SEEK_DATA && start >= usize {
 		return -1, vfs.ENXIO
 	}
-	return min(start, size), nil
+	// min_t(loff_t, start, i_size): a search that ended at 2^63 gives a
+	// negative result, which llseek hands back as it is.
+	return min(int64(start), size), nil
 }
 
 // subtractRuns returns the parts of the sorted runs a not covered by the
