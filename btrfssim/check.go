@@ -76,6 +76,16 @@ func (fs *fsInfo) check() []vfs.Violation {
 		}
 		// B6: every entry names an inode that points back at it, and
 		// the name index matches the index items.
+		type backRef struct {
+			ino uint64
+			inodeRef
+		}
+		backRefs := map[backRef]bool{}
+		for ino, it := range t.inodes {
+			for _, r := range it.Refs {
+				backRefs[backRef{ino, r}] = true
+			}
+		}
 		for _, dino := range slices.Sorted(maps.Keys(t.dirs)) {
 			d := t.dirs[dino]
 			if t.inodes[dino] == nil {
@@ -98,7 +108,7 @@ func (fs *fsInfo) check() []vfs.Violation {
 					add("B6", "subvolume %d: directory %d: %q names inode %d, which has no inode item", id, dino, e.Name, e.Target)
 					continue
 				}
-				if !slices.Contains(it.Refs, inodeRef{Dir: dino, Index: idx, Name: e.Name}) {
+				if !backRefs[backRef{e.Target, inodeRef{Dir: dino, Index: idx, Name: e.Name}}] {
 					add("B6", "subvolume %d: directory %d: %q names inode %d, which has no back reference to it", id, dino, e.Name, e.Target)
 				}
 				if e.Type != it.Mode.Type() {
