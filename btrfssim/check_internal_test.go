@@ -14,16 +14,16 @@ import (
 func TestCheckerCatchesCorruption(t *testing.T) {
 	for _, c := range []struct {
 		want    string
-		corrupt func(t *fsTree, f, dir uint64)
+		corrupt func(fs *fsInfo, t *fsTree, f, dir uint64)
 	}{
-		{"B1", func(t *fsTree, f, dir uint64) { t.orphans[f] = true }},
-		{"B2", func(t *fsTree, f, dir uint64) { t.inodes[f].Nlink = 3 }},
-		{"B3", func(t *fsTree, f, dir uint64) {
+		{"B1", func(_ *fsInfo, t *fsTree, f, dir uint64) { t.orphans[f] = true }},
+		{"B2", func(_ *fsInfo, t *fsTree, f, dir uint64) { t.inodes[f].Nlink = 3 }},
+		{"B3", func(_ *fsInfo, t *fsTree, f, dir uint64) {
 			t.inodes[f].Refs = append(t.inodes[f].Refs, inodeRef{Dir: dir, Index: 99, Name: "ghost"})
 			t.inodes[f].Nlink++
 		}},
-		{"B4", func(t *fsTree, f, dir uint64) { t.inodes[dir].Size += 2 }},
-		{"B5", func(t *fsTree, f, dir uint64) {
+		{"B4", func(_ *fsInfo, t *fsTree, f, dir uint64) { t.inodes[dir].Size += 2 }},
+		{"B5", func(_ *fsInfo, t *fsTree, f, dir uint64) {
 			t.inodes[f].Nlink = 0
 			t.inodes[f].Refs = nil
 			for _, d := range t.dirs {
@@ -35,9 +35,13 @@ func TestCheckerCatchesCorruption(t *testing.T) {
 				}
 			}
 		}},
-		{"B6", func(t *fsTree, f, dir uint64) { t.inodes[f].Refs[0].Index++ }},
-		{"B8", func(t *fsTree, f, dir uint64) { t.inodes[f].UID = 1000 }},
-		{"B9", func(t *fsTree, f, dir uint64) {
+		{"B6", func(_ *fsInfo, t *fsTree, f, dir uint64) { t.inodes[f].Refs[0].Index++ }},
+		{"B8", func(_ *fsInfo, t *fsTree, f, dir uint64) { t.inodes[f].UID = 1000 }},
+		{"B8", func(fs *fsInfo, t *fsTree, f, dir uint64) {
+			// A clean file whose disk_i_size is behind its size.
+			info(fs.roots[fsTreeObjectid].icache[f]).diskSize--
+		}},
+		{"B9", func(_ *fsInfo, t *fsTree, f, dir uint64) {
 			t.inodes[f+100] = &inodeItem{Mode: vfs.S_IFREG | 0o644, Nlink: 0}
 			t.orphans[f+100] = true
 		}},
@@ -80,7 +84,7 @@ func TestCheckerCatchesCorruption(t *testing.T) {
 				t.Fatal(err)
 			}
 			top := fs.cur.roots[fsTreeObjectid].tree
-			c.corrupt(top, st.Ino, dst.Ino)
+			c.corrupt(fs, top, st.Ino, dst.Ino)
 			var got []string
 			for _, v := range fs.check() {
 				got = append(got, v.String())

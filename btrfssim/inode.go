@@ -31,7 +31,10 @@ type rootInfo struct {
 func (r *rootInfo) tree() *fsTree { return r.item.tree }
 
 // touch records that the tree is being changed.
-func (r *rootInfo) touch() { r.dirty = true }
+func (r *rootInfo) touch() {
+	r.dirty = true
+	r.fs.dirty = true // the running transaction has something to commit
+}
 
 // dead reports whether the subvolume was deleted.
 func (r *rootInfo) dead() bool { return r.item.refs == 0 }

@@ -50,8 +50,12 @@ func Explore(sc *Scenario, cfg Config, opt Options) (*Report, error) {
 		return r, err
 	}
 	r.Found = r.Failure
-	r.Failure, err = Minimize(r.Found)
-	return r, err
+	if min, err := Minimize(r.Found); err == nil {
+		r.Failure = min
+	} else {
+		return r, err // Failure stays the run as found
+	}
+	return r, nil
 }
 
 func explore(sc *Scenario, cfg Config, opt Options) (*Report, error) {

@@ -55,8 +55,8 @@ func Minimize(o *Outcome) (*Outcome, error) {
 		}
 	}
 	// Local edits, for runs too big to search and to shorten the schedule.
-	for {
-		next, err := improve(best, kind)
+	for runs < 2*minimizeBudget {
+		next, err := improve(best, kind, &runs)
 		if err != nil {
 			return nil, err
 		}
@@ -65,14 +65,16 @@ func Minimize(o *Outcome) (*Outcome, error) {
 		}
 		best = next
 	}
+	return best, nil
 }
 
-// minimizeBudget bounds the runs Minimize's bounded searches make.
+// minimizeBudget bounds the runs of Minimize's bounded searches; the local
+// edits get as many again.
 const minimizeBudget = 20000
 
 // improve returns the first variation of best's schedule that fails the
 // same way and is simpler, or nil.
-func improve(best *Outcome, kind string) (*Outcome, error) {
+func improve(best *Outcome, kind string, runs *int) (*Outcome, error) {
 	s := best.Schedule
 	tried := map[string]bool{s: true}
 	for i := range len(s) {
@@ -90,6 +92,7 @@ func improve(best *Outcome, kind string) (*Outcome, error) {
 			if err != nil {
 				return nil, err
 			}
+			*runs++
 			if r.Failed() && failureKind(r.Failure) == kind && simpler(r, best) {
 				return r, nil
 			}
@@ -107,8 +110,8 @@ func simpler(a, b *Outcome) bool {
 }
 
 // checkCode matches the names of the numbered invariants (ext4sim's E1..,
-// btrfssim's B1.., the vfs's V1..) in a failure.
-var checkCode = regexp.MustCompile(`\b[A-Z]\d+\b`)
+// btrfssim's B1.., the vfs's V1..) in a failure, not descriptor names.
+var checkCode = regexp.MustCompile(`\b[EBV]\d+:`)
 
 // failureKind is what two failures must share to count as the same bug:
 // the invariants they break, or, for a failure that names none (a leak, a

@@ -233,7 +233,7 @@ func (g *Gen) standIn(path string) bool {
 	if g.cfg.FS != "btrfs" {
 		return false
 	}
-	st, err := g.m.T.Lstat(path)
+	st, err := g.m.T.Lstat(g.m.p(path))
 	return err == nil && st.Ino == 2 && st.Mode.IsDir()
 }
 

@@ -150,9 +150,14 @@ func (t *Task) pipeWrite(f *File, src []byte) (int, error) {
 		written += n
 	}
 	t.k.stats.DataBytesWritten += uint64(written)
-	// file_update_time: the filesystem may refuse to record the new times
-	// (btrfs in a read-only snapshot: EROFS), and the write then reports
-	// that error although its data is in the pipe.
+	// file_update_time: skipped when the mount cannot be written (its
+	// __mnt_want_write_file fails: a read-only mount, or a filesystem
+	// forced read-only); otherwise the filesystem may refuse to record
+	// the new times (btrfs in a read-only snapshot: EROFS), and the write
+	// then reports that error although its data is in the pipe.
+	if f.path.Mnt.ReadOnly() {
+		return written, nil
+	}
 	if err := updateTime(f.inode); err != nil {
 		return -1, err
 	}

@@ -76,7 +76,10 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, ": a check failed")
 	if f := rep.Found; f != nil {
 		how := rep.Strategy
-		if rep.Strategy == "rapid" || rep.Strategy == "pct" {
+		switch {
+		case rep.Strategy == "rapid" && *seed == 0:
+			how = "rapid with a seed of its own (pass -seed to replay)"
+		case rep.Strategy == "rapid" || rep.Strategy == "pct":
 			how = fmt.Sprintf("%s with -seed %d", rep.Strategy, *seed)
 		}
 		fmt.Fprintf(stdout, "found by %s as schedule %s (%s); minimized to %s\n",
