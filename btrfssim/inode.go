@@ -221,6 +221,45 @@ func (r *rootInfo) writeData(ino uint64) {
 	}
 }
 
+// writeDataFrom is writeback of the range from start (sector-aligned) to
+// the end of the file, as btrfs_wait_ordered_range does for a truncate: the
+// extents before start stay as they were (data written there since stays
+// delalloc), those from start on become the page cache's.
+func (r *rootInfo) writeDataFrom(ino uint64, start int64) {
+	if start == 0 {
+		r.writeData(ino)
+		return
+	}
+	vi := r.icache[ino]
+	t := r.tree()
+	if vi == nil || !vi.Mode.IsRegular() || t.inodes[ino] == nil || !info(vi).dataDirty {
+		return
+	}
+	r.touch()
+	var d vfs.AddressSpace
+	d.SetBlockSize(sectorSize)
+	if old := t.data[ino]; old != nil {
+		copyData(&d, old, 0, start)
+	}
+	copyData(&d, &vi.Mapping, start, vi.Size)
+	t.data[ino] = &d
+	delete(t.inline, ino) // past the first sector: never inline
+}
+
+// copyData copies the written blocks of src within [from, to) into dst.
+func copyData(dst, src *vfs.AddressSpace, from, to int64) {
+	const chunk = 1 << 20
+	buf := make([]byte, chunk)
+	for _, e := range src.Extents(to) {
+		off, end := max(e.Off, from), min(e.Off+e.Len, to)
+		for off < end {
+			n := src.ReadAt(buf[:min(chunk, end-off)], off, to)
+			dst.WriteAt(buf[:n], off)
+			off += int64(n)
+		}
+	}
+}
+
 // persistentFlags are the inode flags kept in the inode item (chattr's
 // append-only and immutable); the others are the VFS's own state.
 const persistentFlags = vfs.S_APPEND | vfs.S_IMMUTABLE
@@ -570,6 +609,10 @@ func (fs *fsInfo) setattr(vi *vfs.Inode, attr *vfs.Iattr) error {
 				t.inline[ino] = min(n, attr.Size)
 			}
 		}
+		// btrfs_truncate first waits for writeback of everything from
+		// the sector holding the new end (btrfs_wait_ordered_range), so
+		// delalloc there becomes extents.
+		info(vi).root.writeDataFrom(ino, attr.Size/sectorSize*sectorSize)
 	}
 	fs.updateInode(tr, info(vi))
 	tr.end()
