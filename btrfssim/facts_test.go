@@ -1,13 +1,13 @@
 package btrfssim_test
 
 import (
-	"errors"
 	"fmt"
 	"testing"
 
 	"github.com/relinksim/relinksim/btrfssim"
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
+	"github.com/relinksim/relinksim/vfs/vfstest"
 )
 
 func newMachine(t *testing.T) *script.Machine {
@@ -54,12 +54,7 @@ close T`)
 			t.Errorf("%s: errno %q, want %q", st.Op, st.Errno, want[st.Op])
 		}
 	}
-	if vs := m.Check(); len(vs) > 0 {
-		t.Error(vfs.InvariantError(vs))
-	}
-	if err := m.K.Shutdown(); err != nil {
-		t.Error(err)
-	}
+	vfstest.Finish(t, m.K)
 }
 
 // Reference: linux-semantics.md §7 fact 12, the btrfs half
@@ -68,39 +63,13 @@ close T`)
 func TestFact12EMLINKAt65535(t *testing.T) {
 	m := newMachine(t)
 	tk := m.T.(*vfs.Task)
-	fd, err := tk.Open("/mnt/f", vfs.O_CREAT|vfs.O_RDWR, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fd := vfstest.Open(t, tk, "/mnt/f", vfs.O_CREAT|vfs.O_RDWR, 0o644)
 	for i := 1; i < 65535; i++ {
 		if err := tk.Link("/mnt/f", fmt.Sprintf("/mnt/l%d", i)); err != nil {
 			t.Fatalf("link %d: %v", i, err)
 		}
 	}
-	err = tk.Link("/mnt/f", "/mnt/past")
-	if !errors.Is(err, vfs.EMLINK) {
-		t.Fatalf("link 65535: %v, want EMLINK", err)
-	}
-	st, err := tk.Fstat(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Nlink != 65535 {
-		t.Errorf("nlink after EMLINK %d, want 65535", st.Nlink)
-	}
-	if err := tk.Unlink("/mnt/l1"); err != nil {
-		t.Fatal(err)
-	}
-	if err := tk.Link("/mnt/f", "/mnt/past"); err != nil {
-		t.Errorf("link after an unlink: %v", err)
-	}
-	if vs := m.Check(); len(vs) > 0 {
-		t.Error(vfs.InvariantError(vs))
-	}
-	if err := tk.Close(fd); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.K.Shutdown(); err != nil {
-		t.Error(err)
-	}
+	vfstest.WantLinkLimit(t, tk, fd, "/mnt/f", 65535, "/mnt/l1")
+	vfstest.Must(t, tk.Close(fd))
+	vfstest.Finish(t, m.K)
 }

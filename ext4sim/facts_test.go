@@ -1,11 +1,11 @@
 package ext4sim_test
 
 import (
-	"errors"
 	"fmt"
 	"testing"
 
 	"github.com/relinksim/relinksim/vfs"
+	"github.com/relinksim/relinksim/vfs/vfstest"
 )
 
 // Reference: linux-semantics.md §7 fact 12, the ext4 half (EXT4_LINK_MAX):
@@ -15,10 +15,7 @@ import (
 func TestFact12EMLINKAt65000(t *testing.T) {
 	m := machine(t, vfs.Upstream, "")
 	tk := m.T.(*vfs.Task)
-	fd, err := tk.Open("/mnt/f", vfs.O_CREAT|vfs.O_RDWR, 0o644)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fd := vfstest.Open(t, tk, "/mnt/f", vfs.O_CREAT|vfs.O_RDWR, 0o644)
 	// Spread the names over directories: one directory of 65000 names
 	// would be a test of the directory code instead.
 	for i := 0; i < 65; i++ {
@@ -31,34 +28,7 @@ func TestFact12EMLINKAt65000(t *testing.T) {
 			t.Fatalf("link %d: %v", i, err)
 		}
 	}
-	err = tk.Link("/mnt/f", "/mnt/past")
-	if !errors.Is(err, vfs.EMLINK) {
-		t.Fatalf("link 65000: %v, want EMLINK", err)
-	}
-	var le *vfs.LinkError
-	if !errors.As(err, &le) {
-		t.Errorf("link 65000: %T, want *vfs.LinkError", err)
-	}
-	st, err := tk.Fstat(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Nlink != 65000 {
-		t.Errorf("nlink after EMLINK %d, want 65000", st.Nlink)
-	}
-	if err := tk.Unlink("/mnt/d1/l1"); err != nil {
-		t.Fatal(err)
-	}
-	if err := tk.Link("/mnt/f", "/mnt/past"); err != nil {
-		t.Errorf("link after an unlink: %v", err)
-	}
-	if vs := m.Check(); len(vs) > 0 {
-		t.Error(vfs.InvariantError(vs))
-	}
-	if err := tk.Close(fd); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.K.Shutdown(); err != nil {
-		t.Error(err)
-	}
+	vfstest.WantLinkLimit(t, tk, fd, "/mnt/f", 65000, "/mnt/d1/l1")
+	vfstest.Must(t, tk.Close(fd))
+	vfstest.Finish(t, m.K)
 }

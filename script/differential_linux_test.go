@@ -92,7 +92,7 @@ func btrfsBackend(template string) backend {
 // The default run is short (rapid's 100 sequences). CI runs a campaign of
 // 2,000; run a longer one with, for example,
 //
-//	sudo RAPID_CHECKS=100000 go test ./script -run TestKernelDifferential
+//	RAPID_CHECKS=100000 go test ./script -run TestKernelDifferential
 //
 // On a divergence the test prints rapid's seed and failfile, and a minimal
 // script (shrunk by rapid, then reduced op by op) that still diverges, with
@@ -110,18 +110,12 @@ func TestKernelDifferential(t *testing.T) {
 // The test's thread is pinned to one CPU, because ext4's per-CPU counters
 // decide where top-level directories go. CI runs 2,000 sequences:
 //
-//	sudo RAPID_CHECKS=2000 go test ./script -run TestKernelDifferentialExt4
+//	RAPID_CHECKS=2000 go test ./script -run TestKernelDifferentialExt4
 func TestKernelDifferentialExt4(t *testing.T) {
 	if why := hostkernel.Ext4Available(); why != "" {
 		t.Skip("ext4 kernel-differential test skipped: " + why)
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	unpin, err := hostkernel.PinToOneCPU(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unpin()
+	defer pinToOneCPU(t)()
 	template, err := hostkernel.MakeExt4Template(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +130,7 @@ func TestKernelDifferentialExt4(t *testing.T) {
 // oracle reads them and any subvolume's with subvol-orphans. CI runs
 // 2,000 sequences:
 //
-//	sudo RAPID_CHECKS=2000 go test ./script -run TestKernelDifferentialBtrfs
+//	RAPID_CHECKS=2000 go test ./script -run TestKernelDifferentialBtrfs
 func TestKernelDifferentialBtrfs(t *testing.T) {
 	if why := hostkernel.BtrfsAvailable(); why != "" {
 		t.Skip("btrfs kernel-differential test skipped: " + why)
@@ -258,6 +252,23 @@ func differ(base string, b backend, ops []script.Op) (*divergence, error) {
 	return nil, nil
 }
 
+// pinToOneCPU locks the test's goroutine to its thread and the thread to
+// CPU 0 (ext4's per-CPU counters steer where top-level directories go); the
+// function it returns undoes both.
+func pinToOneCPU(t *testing.T) func() {
+	t.Helper()
+	runtime.LockOSThread()
+	unpin, err := hostkernel.PinToOneCPU(0)
+	if err != nil {
+		runtime.UnlockOSThread()
+		t.Fatal(err)
+	}
+	return func() {
+		unpin()
+		runtime.UnlockOSThread()
+	}
+}
+
 // runHost runs ops on a fresh real filesystem.
 func runHost(base string, b backend, ops []script.Op) ([]string, error) {
 	task, root, done, err := b.host(base)
@@ -325,13 +336,7 @@ func recordHost(t *testing.T, ops []script.Op, name string) {
 	}
 	old := unix.Umask(0o022)
 	defer unix.Umask(old)
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	unpin, err := hostkernel.PinToOneCPU(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unpin()
+	defer pinToOneCPU(t)()
 	template, err := hostkernel.MakeExt4Template(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -101,8 +101,9 @@
 //	V14  no i_rwsem is held between system calls
 //	V15  each mount namespace's count equals the tasks using it
 //
-// V1–V3 need the filesystem's DirentWalker; filesystems add their own
-// (tmpfs: T1–T3) through SuperChecker.
+// V1–V3 need the filesystem's DirentWalker, and are not checked on a
+// superblock that forced itself read-only after an error (ForceReadOnly);
+// filesystems add their own (tmpfs: T1–T3) through SuperChecker.
 //
 // # Lock order
 //

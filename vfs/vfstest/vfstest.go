@@ -1,6 +1,7 @@
 package vfstest
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/relinksim/relinksim/vfs"
@@ -83,4 +84,29 @@ func errStr(e vfs.Errno) string {
 		return "success"
 	}
 	return e.Name()
+}
+
+// WantLinkLimit checks a file that has just reached its filesystem's link
+// limit (linux-semantics.md §7 fact 12): one more link of path fails with
+// EMLINK, wrapped as a *vfs.LinkError, and leaves nlink at limit (seen
+// through fd); after spare, one of its names, is unlinked, the link
+// succeeds.
+func WantLinkLimit(tb testing.TB, t *vfs.Task, fd int, path string, limit uint32, spare string) {
+	tb.Helper()
+	past := path + "-past-the-limit"
+	err := t.Link(path, past)
+	WantErrno(tb, "the link past the limit", err, vfs.EMLINK)
+	var le *vfs.LinkError
+	if err != nil && !errors.As(err, &le) {
+		tb.Errorf("the link past the limit: %T, want *vfs.LinkError", err)
+	}
+	st, err := t.Fstat(fd)
+	Must(tb, err)
+	if st.Nlink != limit {
+		tb.Errorf("nlink after EMLINK %d, want %d", st.Nlink, limit)
+	}
+	Must(tb, t.Unlink(spare))
+	if err := t.Link(path, past); err != nil {
+		tb.Errorf("link after an unlink: %v", err)
+	}
 }
