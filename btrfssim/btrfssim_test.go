@@ -9,6 +9,7 @@ import (
 
 	"github.com/relinksim/relinksim/btrfssim"
 	"github.com/relinksim/relinksim/script"
+	"github.com/relinksim/relinksim/script/scriptgen"
 	"github.com/relinksim/relinksim/vfs"
 	"github.com/relinksim/relinksim/vfs/vfstest"
 )
@@ -27,8 +28,8 @@ func TestCrashAtEveryCommit(t *testing.T) {
 		t.Run(era.String(), func(t *testing.T) {
 			rapid.Check(t, func(rt *rapid.T) {
 				setup := btrfssim.Setup(btrfssim.MkfsOptions{})
-				gen := script.GenConfig{MinOps: 10, MaxOps: 50, Era: era, FS: "btrfs", Setup: setup, Btrfs: true}
-				ops := script.Ops(gen).Draw(rt, "ops")
+				gen := scriptgen.GenConfig{MinOps: 10, MaxOps: 50, Era: era, FS: "btrfs", Setup: setup, Btrfs: true}
+				ops := scriptgen.Ops(gen).Draw(rt, "ops")
 				m, err := script.NewMachine(vfs.Options{Era: era}, "btrfs", setup)
 				if err != nil {
 					rt.Fatal(err)

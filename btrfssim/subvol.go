@@ -264,3 +264,61 @@ func SubvolumeOf(i *vfs.Inode) (uint64, bool) {
 	}
 	return ei.root.id, true
 }
+
+// SubvolCreate implements vfs.Subvolumer: BTRFS_IOC_SUBVOL_CREATE.
+func (fs *fsInfo) SubvolCreate(t *vfs.Task, dir *vfs.File, name string) error {
+	return fs.snapCreate(t, dir, name, nil, false)
+}
+
+// SnapshotCreate implements vfs.Subvolumer: BTRFS_IOC_SNAP_CREATE_V2.
+func (fs *fsInfo) SnapshotCreate(t *vfs.Task, dir *vfs.File, name string, srcfd int, readonly bool) error {
+	return fs.snapCreate(t, dir, name, &srcfd, readonly)
+}
+
+// SubvolOrphans implements vfs.Subvolumer: the orphan items of the
+// subvolume f is in, found through the unprivileged BTRFS_IOC_INO_LOOKUP
+// as `btrfs inspect-internal dump-tree -t ID` would after a sync.
+func (fs *fsInfo) SubvolOrphans(t *vfs.Task, f *vfs.File) ([]uint64, error) {
+	a := &InoLookupArgs{Objectid: firstFreeObjectid}
+	if err := fs.inoLookup(t, f, a); err != nil {
+		return nil, err
+	}
+	inos, _ := (&Mounted{fs}).Orphans(a.TreeID)
+	return inos, nil
+}
+
+// SubvolCreate implements vfs.Subvolumer for directories.
+func (o dirOps) SubvolCreate(t *vfs.Task, dir *vfs.File, name string) error {
+	return o.fs.SubvolCreate(t, dir, name)
+}
+
+// SnapshotCreate implements vfs.Subvolumer for directories.
+func (o dirOps) SnapshotCreate(t *vfs.Task, dir *vfs.File, name string, srcfd int, readonly bool) error {
+	return o.fs.SnapshotCreate(t, dir, name, srcfd, readonly)
+}
+
+// SubvolOrphans implements vfs.Subvolumer for directories.
+func (o dirOps) SubvolOrphans(t *vfs.Task, f *vfs.File) ([]uint64, error) {
+	return o.fs.SubvolOrphans(t, f)
+}
+
+// SubvolCreate implements vfs.Subvolumer: ENOTDIR, as the ioctl on a file.
+func (o fileOps) SubvolCreate(t *vfs.Task, dir *vfs.File, name string) error {
+	return o.fs.SubvolCreate(t, dir, name)
+}
+
+// SnapshotCreate implements vfs.Subvolumer: ENOTDIR, as the ioctl on a
+// file.
+func (o fileOps) SnapshotCreate(t *vfs.Task, dir *vfs.File, name string, srcfd int, readonly bool) error {
+	return o.fs.SnapshotCreate(t, dir, name, srcfd, readonly)
+}
+
+// SubvolOrphans implements vfs.Subvolumer for files.
+func (o fileOps) SubvolOrphans(t *vfs.Task, f *vfs.File) ([]uint64, error) {
+	return o.fs.SubvolOrphans(t, f)
+}
+
+var (
+	_ vfs.Subvolumer = dirOps{}
+	_ vfs.Subvolumer = fileOps{}
+)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/relinksim/relinksim/ext4sim"
 	"github.com/relinksim/relinksim/script"
+	"github.com/relinksim/relinksim/script/scriptgen"
 	"github.com/relinksim/relinksim/vfs"
 	"github.com/relinksim/relinksim/vfs/vfstest"
 )
@@ -136,9 +137,9 @@ func TestCrashAtEveryCommit(t *testing.T) {
 	for _, era := range []vfs.Era{vfs.ENOENT2007, vfs.Relink2011, vfs.Upstream} {
 		t.Run(era.String(), func(t *testing.T) {
 			rapid.Check(t, func(rt *rapid.T) {
-				gen := script.GenConfig{MinOps: 10, MaxOps: 40, Era: era, NoListing: true,
+				gen := scriptgen.GenConfig{MinOps: 10, MaxOps: 40, Era: era, NoListing: true,
 					FS: "ext4", Setup: ext4sim.Setup(ext4sim.MkfsOptions{})}
-				ops := script.Ops(gen).Draw(rt, "ops")
+				ops := scriptgen.Ops(gen).Draw(rt, "ops")
 				m, err := script.NewMachineWithOptions(vfs.Options{Era: era}, "ext4", "sim_commit=handle", ext4sim.Setup(ext4sim.MkfsOptions{}))
 				if err != nil {
 					rt.Fatal(err)

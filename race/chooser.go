@@ -3,8 +3,6 @@ package race
 import (
 	"math/rand/v2"
 	"slices"
-
-	"pgregory.net/rapid"
 )
 
 // Decision is one scheduling choice: which of the runnable tasks runs next.
@@ -18,9 +16,9 @@ type Decision struct {
 	Step int
 }
 
-// lastFirst returns the runnable tasks with Last first: the order in which
+// LastFirst returns the runnable tasks with Last first: the order in which
 // choices cost no preemption first.
-func (d Decision) lastFirst() []int {
+func (d Decision) LastFirst() []int {
 	out := make([]int, 0, len(d.Runnable))
 	if slices.Contains(d.Runnable, d.Last) {
 		out = append(out, d.Last)
@@ -51,21 +49,7 @@ type Chooser interface {
 type Sequential struct{}
 
 // Choose implements Chooser.
-func (Sequential) Choose(d Decision) int { return d.lastFirst()[0] }
-
-// Rapid draws every decision from a *rapid.T, so that rapid shrinks a
-// failing schedule together with the ops: towards fewer preemptions (0,
-// continuing the last task, is its simplest value) and earlier tasks.
-type Rapid struct{ T *rapid.T }
-
-// Choose implements Chooser.
-func (r Rapid) Choose(d Decision) int {
-	order := d.lastFirst()
-	if len(order) == 1 {
-		return order[0]
-	}
-	return order[rapid.IntRange(0, len(order)-1).Draw(r.T, "task")]
-}
+func (Sequential) Choose(d Decision) int { return d.LastFirst()[0] }
 
 // Replay replays a schedule string (one task letter per decision, as
 // Outcome.Schedule prints it). Past its end, or where its task cannot run,
@@ -84,7 +68,7 @@ func (r *Replay) Choose(d Decision) int {
 			return c
 		}
 	}
-	return d.lastFirst()[0]
+	return d.LastFirst()[0]
 }
 
 // PCT is the probabilistic concurrency testing scheduler (Burckhardt et
@@ -166,7 +150,7 @@ func (e *DFS) Choose(d Decision) int {
 			pre++
 		}
 	}
-	f := frame{order: d.lastFirst(), tried: 1, preemptions: pre, last: d.Last}
+	f := frame{order: d.LastFirst(), tried: 1, preemptions: pre, last: d.Last}
 	e.stack = append(e.stack, f)
 	e.depth++
 	return f.order[0]

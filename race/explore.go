@@ -1,21 +1,17 @@
 package race
 
 import (
-	"flag"
 	"fmt"
 	"math/rand/v2"
-	"runtime"
-	"sync"
-	"testing"
-
-	"pgregory.net/rapid"
 )
 
 // Options configure Explore.
 type Options struct {
-	// Strategy is "rapid", "pct" or "exhaustive".
+	// Strategy is "pct" or "exhaustive". (rapid's strategy is
+	// racecheck.Explore: it needs package testing, which race does not
+	// import.)
 	Strategy string
-	// Budget bounds the schedules run (rapid's checks, PCT's runs, the
+	// Budget bounds the schedules run (PCT's runs, the
 	// exhaustive search's cap; 0: 1,000, and no cap for exhaustive).
 	Budget int
 	// Seed seeds rapid and PCT.
@@ -115,111 +111,8 @@ func explore(sc *Scenario, cfg Config, opt Options) (*Report, error) {
 				return r, nil
 			}
 		}
-	case "rapid":
-		var runErr error
-		prop := func(t *rapid.T) {
-			o, err := Run(sc, cfg, Rapid{t})
-			if err != nil {
-				runErr = err
-				return
-			}
-			record(o)
-			if o.Failed() {
-				r.Failure = o // the last failing run rapid makes is the shrunk one
-				t.Fatalf("%s", o.Failure)
-			}
-		}
-		CheckRapid(opt.Budget, opt.Seed, prop)
-		if runErr != nil {
-			return nil, runErr
-		}
 	default:
-		return nil, fmt.Errorf("unknown strategy %q (want rapid, pct or exhaustive)", opt.Strategy)
+		return nil, fmt.Errorf("unknown strategy %q (want pct or exhaustive; rapid's is racecheck.Explore, in package race/racecheck, which imports testing)", opt.Strategy)
 	}
 	return r, nil
-}
-
-// CheckRapid runs prop under rapid outside a test: checks runs, seed
-// (0: rapid's own) the randomness. rapid shrinks a failure and runs the
-// minimal case last; prop sees it like any other.
-func CheckRapid(checks int, seed uint64, prop func(*rapid.T)) {
-	if !testing.Testing() {
-		// rapid asks testing for -short, which needs testing's flags
-		// registered and parsed even outside a test binary (the CLI).
-		testingInit.Do(func() {
-			testing.Init()
-			if !flag.Parsed() {
-				flag.CommandLine.Parse(nil)
-			}
-		})
-	}
-	done := make(chan struct{})
-	tb := &quietTB{}
-	go func() {
-		defer close(done)
-		withRapidFlags(checks, seed, func() { rapid.Check(tb, prop) })
-	}()
-	<-done
-}
-
-var testingInit sync.Once
-
-// quietTB is a rapid.TB that only records whether the check failed.
-type quietTB struct{ failed bool }
-
-func (*quietTB) Helper()                             {}
-func (*quietTB) Name() string                        { return "relinksim-explore" }
-func (*quietTB) Logf(format string, args ...any)     {}
-func (*quietTB) Log(args ...any)                     {}
-func (*quietTB) Skipf(format string, args ...any)    { runtime.Goexit() }
-func (*quietTB) Skip(args ...any)                    { runtime.Goexit() }
-func (*quietTB) SkipNow()                            { runtime.Goexit() }
-func (t *quietTB) Errorf(format string, args ...any) { t.failed = true }
-func (t *quietTB) Error(args ...any)                 { t.failed = true }
-func (t *quietTB) Fatalf(format string, args ...any) { t.failed = true; runtime.Goexit() }
-func (t *quietTB) Fatal(args ...any)                 { t.failed = true; runtime.Goexit() }
-func (t *quietTB) FailNow()                          { t.failed = true; runtime.Goexit() }
-func (t *quietTB) Fail()                             { t.failed = true }
-func (t *quietTB) Failed() bool                      { return t.failed }
-
-// withRapidFlags runs fn with rapid's settings (which rapid reads from the
-// command-line flags it registers) set to checks and seed, and no
-// failfiles written, then restores them.
-func withRapidFlags(checks int, seed uint64, fn func()) {
-	set := map[string]string{"rapid.checks": fmt.Sprint(checks), "rapid.seed": fmt.Sprint(seed), "rapid.nofailfile": "true"}
-	old := map[string]string{}
-	for name, v := range set {
-		f := flag.Lookup(name)
-		if f == nil {
-			continue
-		}
-		old[name] = f.Value.String()
-		f.Value.Set(v)
-	}
-	defer func() {
-		for name, v := range old {
-			flag.Lookup(name).Value.Set(v)
-		}
-	}()
-	fn()
-}
-
-// Check is the explorer as a property test: rapid draws the schedules of
-// sc (as many as -rapid.checks asks), and a failing one fails t with the
-// shrunk run's timeline. The failfile rapid writes replays it.
-//
-//	func TestMyRace(t *testing.T) {
-//		race.Check(t, &race.Scenario{Setup: "...", Tasks: []string{"...", "..."}}, race.Config{})
-//	}
-func Check(t *testing.T, sc *Scenario, cfg Config) {
-	t.Helper()
-	rapid.Check(t, func(rt *rapid.T) {
-		o, err := Run(sc, cfg, Rapid{rt})
-		if err != nil {
-			rt.Fatal(err)
-		}
-		if o.Failed() {
-			rt.Fatalf("%s", o.Timeline())
-		}
-	})
 }

@@ -5,8 +5,9 @@ import (
 	"iter"
 	"strings"
 
-	"github.com/relinksim/relinksim/btrfssim"
-	"github.com/relinksim/relinksim/ext4sim"
+	// The filesystems the bug library runs on register themselves.
+	_ "github.com/relinksim/relinksim/btrfssim"
+	_ "github.com/relinksim/relinksim/ext4sim"
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
 )
@@ -15,9 +16,12 @@ import (
 // filesystem is made with. The zero value is upstream ext4.
 type Config struct {
 	Era vfs.Era
-	// FS is "ext4" (default), "btrfs" or "tmpfs", made fresh for each run
-	// with the oracle's defaults.
+	// FS names a registered filesystem (vfs.LookupFS): "ext4" (default),
+	// "btrfs", "tmpfs" or one of your own, made fresh for each run with
+	// the oracle's defaults (or Mkfs).
 	FS string
+	// Mkfs are mkfs options for FS ("orphan_file").
+	Mkfs string
 	// MountOptions are the filesystem's mount options.
 	MountOptions string
 }
@@ -70,6 +74,7 @@ type task struct {
 	waitOn  *vfs.Lock
 	shared  bool
 	results []script.Step
+	err     error // the op the task could not run at all
 }
 
 // errAborted unwinds a task whose run was abandoned (a deadlock).
@@ -123,26 +128,21 @@ func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: final: %w", sc.Name, err)
 	}
-	var setup func(k *vfs.Kernel) (string, error)
-	switch fsName {
-	case "ext4":
-		setup = ext4sim.Setup(ext4sim.MkfsOptions{})
-	case "btrfs":
-		setup = btrfssim.Setup(btrfssim.MkfsOptions{})
-	case "tmpfs":
-	default:
-		return nil, fmt.Errorf("unknown filesystem %q (want ext4, btrfs or tmpfs)", fsName)
-	}
-	m, err := script.NewMachineWithOptions(vfs.Options{Era: cfg.Era}, fsName, cfg.MountOptions, setup)
+	m, err := script.Boot(script.Config{Options: vfs.Options{Era: cfg.Era}, FS: fsName, Mkfs: cfg.Mkfs, MountOptions: cfg.MountOptions})
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
 	o := &Outcome{Scenario: sc, Config: cfg}
+	// A setup that does not do what it says leaves nothing worth
+	// exploring: every op of it must succeed.
 	for _, op := range setupOps {
-		m.Step(op)
+		if err := mustSucceed(m.Step(op)); err != nil {
+			m.K.Shutdown()
+			return nil, fmt.Errorf("scenario %s: setup: %w", sc.Name, err)
+		}
 	}
 	k := m.K
-	init := m.Runner.T.(*vfs.Task)
+	init := m.Init()
 	sched := &scheduler{tasks: map[*vfs.Task]*task{}}
 	var tasks []*task
 	for i, src := range sc.Tasks {
@@ -172,6 +172,12 @@ func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
 				ts.inCall = true
 				st := ts.runner.Step(op)
 				ts.inCall = false
+				if st.Err != nil {
+					// The op cannot run in a task at all (crash, check,
+					// fault: ops of the machine): the scenario is wrong.
+					ts.err = st.Err
+					return
+				}
 				ts.results = append(ts.results, st)
 			}
 		})
@@ -238,6 +244,11 @@ func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
 		}
 	}
 	k.SetScheduler(nil)
+	for i, ts := range tasks {
+		if ts.err != nil {
+			return nil, fmt.Errorf("scenario %s: task %s: %w", sc.Name, taskName(i), ts.err)
+		}
+	}
 	o.Schedule = schedule.String()
 	for _, ts := range tasks {
 		o.Results = append(o.Results, ts.results)
@@ -245,17 +256,35 @@ func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
 	if o.Failure != "" && strings.HasPrefix(o.Failure, "deadlock") {
 		return o, nil // the kernel is stuck mid-call: nothing more to check
 	}
-	o.finish(m, finalOps, tasks)
+	if err := o.finish(m, finalOps, tasks); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+	}
 	return o, nil
 }
 
-// finish runs the scenario's final ops and the end-of-run checks.
-func (o *Outcome) finish(m *script.Machine, finalOps []script.Op, tasks []*task) {
+// mustSucceed returns an error for a step that failed in any way: an
+// errno, or an op that could not run at all.
+func mustSucceed(st script.Step) error {
+	switch {
+	case st.Err != nil:
+		return st.Err
+	case st.Errno != "":
+		return fmt.Errorf("line %d: %s: %s, where the scenario needs it to succeed", st.Line, st.Op, st.Errno)
+	}
+	return nil
+}
+
+// finish runs the scenario's final ops and the end-of-run checks. A
+// final op that cannot run at all is an error; its errno is a result.
+func (o *Outcome) finish(m *script.Machine, finalOps []script.Op, tasks []*task) error {
 	for _, ts := range tasks {
 		ts.vt.Exit()
 	}
 	for _, op := range finalOps {
-		m.Step(op)
+		if st := m.Step(op); st.Err != nil {
+			m.K.Shutdown()
+			return fmt.Errorf("final: %w", st.Err)
+		}
 	}
 	end := len(o.Events)
 	if vs := m.Check(); len(vs) > 0 {
@@ -280,6 +309,7 @@ func (o *Outcome) finish(m *script.Machine, finalOps []script.Op, tasks []*task)
 		o.fail("leak check: "+err.Error(), end)
 	}
 	o.checkLog(m.K.Dmesg(), end)
+	return nil
 }
 
 // checkLog fails the run on a kernel BUG in the log.

@@ -4,60 +4,51 @@ import (
 	"path"
 	"strconv"
 
-	"github.com/relinksim/relinksim/btrfssim"
 	"github.com/relinksim/relinksim/vfs"
 )
 
-// btrfsSys is what the btrfs ops need from a kernel beyond Sys: the
-// subvolume and snapshot ioctls, and reading a subvolume's orphan items.
-type btrfsSys interface {
-	SubvolCreate(dirfd int, name string) error
-	SnapshotCreate(dirfd int, name string, srcfd int, readonly bool) error
-	SubvolOrphans(fd int) ([]uint64, error)
-}
+// The btrfs ops, through the Subvolumes interface: *vfs.Task reaches the
+// filesystem's vfs.Subvolumer, the real-kernel executor makes the ioctls.
 
-// simBtrfs runs the btrfs ops on the simulator through vfs.Task.Ioctl.
-type simBtrfs struct{ t *vfs.Task }
-
-func (s simBtrfs) SubvolCreate(dirfd int, name string) error {
-	_, err := s.t.Ioctl(dirfd, btrfssim.IOC_SUBVOL_CREATE, &btrfssim.VolArgs{Name: name})
-	return err
-}
-
-func (s simBtrfs) SnapshotCreate(dirfd int, name string, srcfd int, readonly bool) error {
-	var flags uint64
-	if readonly {
-		flags = btrfssim.SUBVOL_RDONLY
+func init() {
+	for _, s := range []OpSpec{
+		{Name: "subvol", Group: "btrfs", Args: []Arg{ArgPath}, Check: checkLastComponent(0),
+			Help: "btrfs subvolume create PATH (BTRFS_IOC_SUBVOL_CREATE on PATH's directory)",
+			Run: func(r *Runner, op Op, fd int) (any, error) {
+				sv, err := Need[Subvolumes](r, op)
+				if err != nil {
+					return nil, err
+				}
+				return nil, r.subvol(sv, op.Path)
+			}},
+		{Name: "snapshot", Group: "btrfs", Args: []Arg{ArgPath, ArgPath2}, Check: checkLastComponent(1), Usage: "snapshot SRC DST",
+			Help: "btrfs subvolume snapshot SRC DST (BTRFS_IOC_SNAP_CREATE_V2)", Run: snapshotOp},
+		{Name: "snapshot-ro", Group: "btrfs", Args: []Arg{ArgPath, ArgPath2}, Check: checkLastComponent(1), Usage: "snapshot-ro SRC DST",
+			Help: "btrfs subvolume snapshot -r SRC DST", Run: snapshotOp},
+		{Name: "subvol-orphans", Group: "btrfs", Args: []Arg{ArgPath},
+			Help: "after a sync, the orphan items of the subvolume PATH is in (dump-tree -t ID), named as orphans names them",
+			Run: func(r *Runner, op Op, fd int) (any, error) {
+				sv, err := Need[Subvolumes](r, op)
+				if err != nil {
+					return nil, err
+				}
+				names, err := r.subvolOrphans(sv, op.Path)
+				if err != nil {
+					return nil, err
+				}
+				return names, nil
+			}},
+	} {
+		Register(s)
 	}
-	_, err := s.t.Ioctl(dirfd, btrfssim.IOC_SNAP_CREATE_V2, &btrfssim.VolArgsV2{Fd: srcfd, Flags: flags, Name: name})
-	return err
 }
 
-// SubvolOrphans syncs (as the oracle does before reading the device) and
-// returns the orphan items of the subvolume fd is in, found as on the real
-// kernel with BTRFS_IOC_INO_LOOKUP.
-func (s simBtrfs) SubvolOrphans(fd int) ([]uint64, error) {
-	a := &btrfssim.InoLookupArgs{Objectid: 256}
-	if _, err := s.t.Ioctl(fd, btrfssim.IOC_INO_LOOKUP, a); err != nil {
-		return nil, err
-	}
-	f, err := s.t.File(fd)
+func snapshotOp(r *Runner, op Op, fd int) (any, error) {
+	sv, err := Need[Subvolumes](r, op)
 	if err != nil {
 		return nil, err
 	}
-	s.t.Sync()
-	inos, _ := btrfssim.FS(f.Inode().Sb).Orphans(a.TreeID)
-	return inos, nil
-}
-
-func (r *Runner) btrfs() btrfsSys {
-	if t, ok := r.T.(*vfs.Task); ok {
-		return simBtrfs{t}
-	}
-	if b, ok := r.T.(btrfsSys); ok {
-		return b
-	}
-	panic("script: the btrfs ops need a *vfs.Task or a kernel with btrfs ioctls")
+	return nil, r.snapshot(sv, op.Path, op.Path2, op.Name == "snapshot-ro")
 }
 
 // openDir opens p's parent directory for an ioctl and returns the last
@@ -72,17 +63,17 @@ func (r *Runner) openDir(p string) (fd int, name string, err error) {
 }
 
 // subvol runs `btrfs subvolume create p`.
-func (r *Runner) subvol(p string) error {
+func (r *Runner) subvol(sv Subvolumes, p string) error {
 	dfd, name, err := r.openDir(p)
 	if err != nil {
 		return err
 	}
 	defer r.T.Close(dfd)
-	return r.btrfs().SubvolCreate(dfd, name)
+	return sv.SubvolCreate(dfd, name)
 }
 
 // snapshot runs `btrfs subvolume snapshot [-r] src dst`.
-func (r *Runner) snapshot(src, dst string, readonly bool) error {
+func (r *Runner) snapshot(sv Subvolumes, src, dst string, readonly bool) error {
 	sfd, err := r.T.Open(r.p(src), vfs.O_RDONLY|vfs.O_NONBLOCK, 0)
 	if err != nil {
 		return err
@@ -93,12 +84,12 @@ func (r *Runner) snapshot(src, dst string, readonly bool) error {
 		return err
 	}
 	defer r.T.Close(dfd)
-	return r.btrfs().SnapshotCreate(dfd, name, sfd, readonly)
+	return sv.SnapshotCreate(dfd, name, sfd, readonly)
 }
 
 // subvolOrphans names the orphan items of the subvolume p is in, each by
 // the descriptor open on it (on that subvolume's st_dev), as orphans does.
-func (r *Runner) subvolOrphans(p string) ([]string, error) {
+func (r *Runner) subvolOrphans(sv Subvolumes, p string) ([]string, error) {
 	fd, err := r.T.Open(r.p(p), vfs.O_RDONLY|vfs.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
@@ -108,7 +99,7 @@ func (r *Runner) subvolOrphans(p string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	inos, err := r.btrfs().SubvolOrphans(fd)
+	inos, err := sv.SubvolOrphans(fd)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/relinksim/relinksim/ext4sim"
 	"github.com/relinksim/relinksim/internal/hostkernel"
 	"github.com/relinksim/relinksim/script"
+	"github.com/relinksim/relinksim/script/scriptgen"
 	"github.com/relinksim/relinksim/vfs"
 )
 
@@ -22,7 +23,7 @@ import (
 // it fresh on the real kernel and a way to make the simulated machine.
 type backend struct {
 	name string
-	gen  script.GenConfig
+	gen  scriptgen.GenConfig
 	// host mounts a fresh filesystem and returns the executor, its root and
 	// a function that tears it down.
 	host func(base string) (hostkernel.Task, string, func(fds []int) error, error)
@@ -32,7 +33,7 @@ type backend struct {
 func tmpfsBackend() backend {
 	return backend{
 		name: "tmpfs",
-		gen:  script.DefaultGenConfig,
+		gen:  scriptgen.DefaultGenConfig,
 		host: func(base string) (hostkernel.Task, string, func([]int) error, error) {
 			m, err := hostkernel.MountTmpfs(base)
 			if err != nil {
@@ -45,7 +46,7 @@ func tmpfsBackend() backend {
 }
 
 func ext4Backend(template string) backend {
-	gen := script.DefaultGenConfig
+	gen := scriptgen.DefaultGenConfig
 	gen.NoListing = true // ext4 lists in htree hash order, which the simulator does not model
 	return backend{
 		name: "ext4",
@@ -64,7 +65,7 @@ func ext4Backend(template string) backend {
 }
 
 func btrfsBackend(template string) backend {
-	gen := script.DefaultGenConfig
+	gen := scriptgen.DefaultGenConfig
 	gen.Btrfs = true
 	gen.FS = "btrfs"
 	gen.Setup = btrfssim.Setup(btrfssim.MkfsOptions{})
@@ -154,7 +155,7 @@ func differential(t *testing.T, b backend) {
 	}()
 	var sequences, steps, unsteady int
 	rapid.Check(t, func(rt *rapid.T) {
-		ops := script.Ops(b.gen).Draw(rt, "ops")
+		ops := scriptgen.Ops(b.gen).Draw(rt, "ops")
 		d, err := differ(base, b, ops)
 		if err != nil {
 			rt.Fatal(err)
@@ -221,7 +222,11 @@ func differ(base string, b backend, ops []script.Op) (*divergence, error) {
 	sims := make([]string, 0, len(ops))
 	var first *divergence
 	for i, op := range ops {
-		sim := encode(m.Step(op))
+		st := m.Step(op)
+		if st.Err != nil {
+			return nil, fmt.Errorf("on the simulator: %w", st.Err)
+		}
+		sim := encode(st)
 		sims = append(sims, sim)
 		if first == nil && sim != real[i] {
 			first = &divergence{step: i + 1, op: op.String(), real: real[i], sim: sim}
@@ -277,15 +282,26 @@ func runHost(base string, b backend, ops []script.Op) ([]string, error) {
 	}
 	r := script.NewRunner(task, root)
 	out := make([]string, len(ops))
+	var stepErr error
 	for i, op := range ops {
-		out[i] = encode(r.Step(op))
+		st := r.Step(op)
+		if st.Err != nil {
+			// The real kernel's side could not run the op at all: the
+			// comparison would prove nothing.
+			stepErr = fmt.Errorf("on the real kernel: %w", st.Err)
+			break
+		}
+		out[i] = encode(st)
 	}
 	var fds []int
 	for _, name := range r.FDNames() {
 		fd, _ := r.FD(name)
 		fds = append(fds, fd)
 	}
-	return out, done(fds)
+	if err := done(fds); err != nil {
+		return nil, err
+	}
+	return out, stepErr
 }
 
 // reportMinimal reduces a diverging sequence one op at a time (delta

@@ -10,12 +10,14 @@
 //
 // One op per line; '#' starts a comment line. Paths are relative to the
 // root of the filesystem under test; fd operands are names given by
-// "-> NAME". The first group is exactly the kernel oracle's
-// (../shared/oracle/kernel/main.go), with the same output:
+// "-> NAME". TEXT (write, pwrite) is the rest of the line: unquoted words,
+// joined by single spaces, or one Go string literal ("a  b\n#c"). The ops
+// the kernel oracle also knows (OracleOp) have exactly its syntax and
+// output:
 //
 //	open PATH FLAGS[,..] -> FD     rdonly wronly rdwr creat excl trunc tmpfile
-//	                               nonblock directory append (every open adds
-//	                               O_NONBLOCK so a fifo never blocks)
+//	                               nonblock directory append nofollow (every
+//	                               open adds O_NONBLOCK so a fifo never blocks)
 //	close FD | dup FD -> FD2 | write FD TEXT | pwrite FD OFF TEXT
 //	read FD N | pread FD OFF N | ftruncate FD N
 //	link OLD NEW | linkat-empty FD NEW | linkat-proc FD NEW
@@ -23,20 +25,44 @@
 //	mkfifo PATH | symlink TARGET PATH
 //	fstat FD | stat PATH | lstat PATH | cat PATH | tree | orphans
 //
-// The simulator adds ops the oracle does not know (Names lists them all):
-// openat, mkdirat, linkat-proc-nofollow, readlink, readlink-fd, ls, chdir,
-// chmod, chattr, rename-noreplace, rename-exchange, bind, remount-ro, umount,
-// setuid. Later work adds kernel-level ops (era, crash, checkpoint, ...).
+// The whole language — the simulator's further system calls, mounts and
+// credentials, the machine-level ops (sync, crash, remount, check, dmesg,
+// fault, mount-new) and the btrfs ops — is in the reference Reference
+// generates from the registry, which `relinksim ops` prints.
 //
 // An op naming an fd that is not open answers EBADF without calling the
-// kernel, as the oracle does. Parse errors name the line and column.
+// kernel, as the oracle does. Parse errors are *ParseError, printed as
+// FILE:LINE:COL: message; an unknown op's error names the nearest known
+// one.
+//
+// # An open language
+//
+// Every op, built-in or not, is an OpSpec in one registry: name, operands,
+// help and handler. A package above script — checkpoint/restart,
+// namespaces, a test of your own — adds ops with Register, and they parse,
+// print, run and appear in the reference without script importing it. A
+// handler gets the Runner: its Sys (the system calls), optional parts of
+// the Sys asked for with Need (Syncer, OrphanReader, Subvolumes, Mounter,
+// ...; *vfs.Task has them all), and the Machine for machine-level ops.
 //
 // # Results
 //
 // Runner.Step returns a Step, which encodes to JSON in the oracle's shape
 // (line, op, ret, errno; ret omitted when there is none) and prints for
-// transcripts with Step.Describe. tree lists every path but lost+found with
-// inodes labelled by first appearance; orphans lists a filesystem's on-disk
-// orphan list (OrphanLister), each inode named by the first-opened fd still
-// open on it, and has no ret on a filesystem without one (tmpfs).
+// transcripts with Step.Describe. An op that could not be carried out at
+// all — it needs a Machine, or a capability the kernel or filesystem lacks,
+// such as a fault it cannot inject — sets Step.Err instead: a failure of
+// the script, which every tool reports and stops on, never a result.
+//
+// # Machines and filesystems
+//
+// A Machine boots a kernel and mounts a fresh filesystem at /mnt, any
+// filesystem registered with vfs.RegisterFS (tmpfs always; ext4 and btrfs
+// once their packages are imported): script itself imports none. Several
+// filesystems can share the machine's kernel (MountNew, or the mount-new op),
+// each on its own loop device.
+//
+// Property-test generators are in script/scriptgen (rapid), transcripts in
+// script/scripttest (testing, datadriven): script imports neither testing
+// library, so importing it never touches a program's flags.
 package script

@@ -2,49 +2,80 @@ package script
 
 import (
 	"fmt"
+	"path"
 
 	"github.com/relinksim/relinksim/vfs"
 )
 
+// Config says how to boot a Machine.
+type Config struct {
+	// Options are the kernel's (era, protected_hardlinks).
+	Options vfs.Options
+	// FS names the filesystem under test, as registered with
+	// vfs.RegisterFS (import its package); "" is tmpfs.
+	FS string
+	// Mkfs are mkfs options for FS's Setup ("orphan_file,blocksize=4096").
+	Mkfs string
+	// MountOptions are passed to mount(2).
+	MountOptions string
+	// Setup, when set, replaces the registry's Setup (and Mkfs): it
+	// prepares the kernel and returns the mount source.
+	Setup func(k *vfs.Kernel) (source string, err error)
+}
+
 // Machine is a booted kernel with one filesystem under test mounted at
 // /mnt, and a Runner for the init task on it: the simulator's counterpart
 // of the oracle's freshly made filesystem. It can crash and reboot, keeping
-// what the filesystem's device holds durably.
+// what the filesystem's device holds durably, and it runs the
+// machine-level ops (crash, remount, check, dmesg, fault, mount-new).
 type Machine struct {
 	K *vfs.Kernel
 	*Runner
 
-	opts     vfs.Options
-	fsName   string
-	mntOpts  string
-	setup    func(k *vfs.Kernel) (source string, err error)
+	cfg      Config
+	info     vfs.FSInfo
+	task     *vfs.Task
 	sb       *vfs.Superblock
 	dmesgPos int
 }
 
-// NewMachine boots a kernel with opts and mounts a fresh filesystem of type
-// fs at /mnt. Filesystems other than tmpfs must be registered by setup,
-// which may also add their block device and returns the mount source.
-func NewMachine(opts vfs.Options, fs string, setup func(k *vfs.Kernel) (source string, err error)) (*Machine, error) {
-	return NewMachineWithOptions(opts, fs, "", setup)
-}
-
-// NewMachineWithOptions is NewMachine with filesystem mount options.
-func NewMachineWithOptions(opts vfs.Options, fs, mntOpts string, setup func(k *vfs.Kernel) (source string, err error)) (*Machine, error) {
-	k := vfs.NewKernel(opts)
-	source := "none"
-	if setup != nil {
-		s, err := setup(k)
-		if err != nil {
+// Boot boots a kernel and mounts a fresh filesystem as cfg says at /mnt.
+func Boot(cfg Config) (*Machine, error) {
+	if cfg.FS == "" {
+		cfg.FS = "tmpfs"
+	}
+	info, err := vfs.LookupFS(cfg.FS)
+	if err != nil {
+		if cfg.Setup == nil {
 			return nil, err
 		}
-		source = s
+		info = vfs.FSInfo{Name: cfg.FS} // a type only cfg.Setup knows
 	}
-	m := &Machine{K: k, opts: opts, fsName: fs, mntOpts: mntOpts, setup: setup}
+	k := vfs.NewKernel(cfg.Options)
+	setup := cfg.Setup
+	if setup == nil {
+		setup = func(k *vfs.Kernel) (string, error) { return info.Setup(k, cfg.Mkfs) }
+	}
+	source, err := setup(k)
+	if err != nil {
+		return nil, err
+	}
+	m := &Machine{cfg: cfg, info: info}
 	if err := m.mount(k, source); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// NewMachine boots a kernel with opts and mounts a fresh filesystem of type
+// fs at /mnt, made by setup, or by the registry's Setup when setup is nil.
+func NewMachine(opts vfs.Options, fs string, setup func(k *vfs.Kernel) (source string, err error)) (*Machine, error) {
+	return Boot(Config{Options: opts, FS: fs, Setup: setup})
+}
+
+// NewMachineWithOptions is NewMachine with mount options.
+func NewMachineWithOptions(opts vfs.Options, fs, mntOpts string, setup func(k *vfs.Kernel) (source string, err error)) (*Machine, error) {
+	return Boot(Config{Options: opts, FS: fs, MountOptions: mntOpts, Setup: setup})
 }
 
 func (m *Machine) mount(k *vfs.Kernel, source string) error {
@@ -52,13 +83,19 @@ func (m *Machine) mount(k *vfs.Kernel, source string) error {
 	if err := t.Mkdir("/mnt", 0o755); err != nil && vfs.ErrnoOf(err) != vfs.EEXIST {
 		return err
 	}
-	if err := t.Mount(source, "/mnt", m.fsName, 0, m.mntOpts); err != nil {
-		return fmt.Errorf("mount %s on /mnt: %w", m.fsName, err)
+	if err := t.Mount(source, "/mnt", m.cfg.FS, 0, m.cfg.MountOptions); err != nil {
+		return fmt.Errorf("mount %s on /mnt: %w", m.cfg.FS, err)
 	}
 	m.K = k
-	m.Runner = NewRunner(t, "/mnt")
+	m.task = t
+	m.setRunner(NewRunner(t, "/mnt"))
 	m.sb = mountedAt(t, "/mnt")
 	return nil
+}
+
+func (m *Machine) setRunner(r *Runner) {
+	r.m = m
+	m.Runner = r
 }
 
 // mountedAt returns the superblock of the filesystem mounted at path.
@@ -69,6 +106,20 @@ func mountedAt(t *vfs.Task, path string) *vfs.Superblock {
 	}
 	return sb
 }
+
+// Init returns the task the machine's runner drives: the kernel's init
+// task.
+func (m *Machine) Init() *vfs.Task { return m.task }
+
+// FS returns the registry's description of the filesystem under test.
+func (m *Machine) FS() vfs.FSInfo { return m.info }
+
+// FSName returns the filesystem under test's type name.
+func (m *Machine) FSName() string { return m.cfg.FS }
+
+// MountOptions returns the options the filesystem under test was mounted
+// with.
+func (m *Machine) MountOptions() string { return m.cfg.MountOptions }
 
 // Superblock returns the superblock of the filesystem under test.
 func (m *Machine) Superblock() *vfs.Superblock { return m.sb }
@@ -82,6 +133,27 @@ func (m *Machine) Dmesg() []string {
 	return out
 }
 
+// MountNew makes a fresh filesystem of the registered type fs (with mkfs
+// options) on a new device of the same kernel and mounts it, with mount
+// options opts, on dir — a path relative to /mnt, made if missing. So
+// tmpfs, ext4 and btrfs can live side by side on one kernel, each on its
+// own device. A later crash reboots with the filesystem under test alone.
+func (m *Machine) MountNew(fs, mkfs, dir, opts string) error {
+	info, err := vfs.LookupFS(fs)
+	if err != nil {
+		return err
+	}
+	source, err := info.Setup(m.K, mkfs)
+	if err != nil {
+		return err
+	}
+	target := m.p(dir)
+	if err := m.task.Mkdir(target, 0o755); err != nil && vfs.ErrnoOf(err) != vfs.EEXIST {
+		return err
+	}
+	return m.task.Mount(source, path.Clean(target), fs, 0, opts)
+}
+
 // Crash models a power cut: the kernel is abandoned without unmounting
 // (its in-memory state is simply lost), a new kernel of the same era boots,
 // and the filesystem's device — as a crash leaves it — is mounted at /mnt
@@ -90,15 +162,15 @@ func (m *Machine) Dmesg() []string {
 // survives a crash (tmpfs) comes back empty.
 func (m *Machine) Crash() ([]string, error) {
 	sb := m.Superblock()
-	k := vfs.NewKernel(m.opts)
+	k := vfs.NewKernel(m.cfg.Options)
 	source := "none"
 	if sb != nil && sb.Device() != nil {
 		c, ok := sb.Device().(vfs.Crasher)
 		if !ok {
-			return nil, fmt.Errorf("device %s of %s does not model crashes", sb.Source(), m.fsName)
+			return nil, fmt.Errorf("device %s of %s does not model crashes", sb.Source(), m.cfg.FS)
 		}
 		dev := c.CrashImage()
-		if t := sb.Type(); t.Name() != "tmpfs" {
+		if t := sb.Type(); !k.HasFilesystem(t.Name()) {
 			k.RegisterFilesystem(t)
 		}
 		k.AddBlockDevice(dev)
@@ -115,7 +187,7 @@ func (m *Machine) Crash() ([]string, error) {
 // filesystem cleanly and mounts it again. It returns the kernel log lines
 // of the unmount and the mount.
 func (m *Machine) Remount() ([]string, error) {
-	t := m.Runner.T.(*vfs.Task)
+	t := m.task
 	for _, name := range m.FDNames() {
 		fd, _ := m.FD(name)
 		t.Close(fd)
@@ -129,10 +201,10 @@ func (m *Machine) Remount() ([]string, error) {
 	if err := t.Umount("/mnt", 0); err != nil {
 		return m.Dmesg(), err
 	}
-	if err := t.Mount(source, "/mnt", m.fsName, 0, m.mntOpts); err != nil {
+	if err := t.Mount(source, "/mnt", m.cfg.FS, 0, m.cfg.MountOptions); err != nil {
 		return m.Dmesg(), err
 	}
-	m.Runner = NewRunner(t, "/mnt")
+	m.setRunner(NewRunner(t, "/mnt"))
 	m.sb = mountedAt(t, "/mnt")
 	return m.Dmesg(), nil
 }
@@ -140,63 +212,128 @@ func (m *Machine) Remount() ([]string, error) {
 // Check returns the kernel's and the filesystem's invariant violations.
 func (m *Machine) Check() []vfs.Violation { return m.K.CheckInvariants() }
 
-// Step runs one op; the machine-level ops (crash, remount, check, dmesg,
-// fault) are handled here, the rest by the Runner.
-func (m *Machine) Step(op Op) Step {
-	src := op.Src
-	if src == "" {
-		src = op.String()
-	}
-	st := Step{Line: op.Line, Op: src}
-	switch op.Name {
-	case "crash", "remount":
-		var lines []string
-		var err error
-		if op.Name == "crash" {
-			lines, err = m.Crash()
-		} else {
-			lines, err = m.Remount()
-		}
-		if lines == nil {
-			lines = []string{}
-		}
-		st.Ret = lines
-		if err != nil {
-			st.Errno = vfs.ErrnoName(err)
-		}
-	case "dmesg":
-		lines := m.Dmesg()
-		if lines == nil {
-			lines = []string{}
-		}
-		st.Ret = lines
-	case "check":
-		out := []string{}
-		for _, v := range m.Check() {
-			out = append(out, v.String())
-		}
-		st.Ret = out
-	case "fault":
-		sb := m.Superblock()
-		fi, ok := sb.Ops.(vfs.FaultInjector)
-		if !ok {
-			st.Errno = "EOPNOTSUPP"
-			break
-		}
-		if err := fi.InjectFault(op.Text, int(op.N)); err != nil {
-			st.Errno = vfs.ErrnoName(err)
-		}
-	default:
-		return m.Runner.Step(op)
-	}
-	return st
-}
+// Step runs one op (the Runner's Step, which runs the machine-level ops
+// on this machine).
+func (m *Machine) Step(op Op) Step { return m.Runner.Step(op) }
 
 // Run runs every op with Step.
-func (m *Machine) Run(ops []Op) []Step {
-	out := make([]Step, 0, len(ops))
-	for _, op := range ops {
-		out = append(out, m.Step(op))
+func (m *Machine) Run(ops []Op) []Step { return m.Runner.Run(ops) }
+
+// needMachine returns the machine r drives, or an error naming the op.
+func needMachine(r *Runner, op Op) (*Machine, error) {
+	if r.m == nil {
+		return nil, fmt.Errorf("op %s needs a Machine (a booted simulated kernel), not a bare Runner", op.Name)
 	}
-	return out
+	return r.m, nil
+}
+
+// logLines returns lines, never nil (so that it prints as []).
+func logLines(lines []string) []string {
+	if lines == nil {
+		return []string{}
+	}
+	return lines
+}
+
+func init() {
+	for _, s := range []OpSpec{
+		{Name: "sync", Group: "kernel", Help: "sync(2)",
+			Run: func(r *Runner, op Op, fd int) (any, error) {
+				s, err := Need[Syncer](r, op)
+				if err != nil {
+					return nil, err
+				}
+				s.Sync()
+				return nil, nil
+			}},
+		{Name: "drop_caches", Group: "kernel", Help: "echo 3 > /proc/sys/vm/drop_caches: unused dentries and inodes are evicted",
+			Run: func(r *Runner, op Op, fd int) (any, error) {
+				c, err := Need[CacheDropper](r, op)
+				if err != nil {
+					return nil, err
+				}
+				c.DropCaches()
+				return nil, nil
+			}},
+		{Name: "orphan-slots", Group: "kernel", Help: "the occupied slots of the orphan file (ext4 orphan_file), as BLOCK:SLOT=NAME",
+			Run: func(r *Runner, op Op, fd int) (any, error) {
+				or, err := Need[OrphanFileReader](r, op)
+				if err != nil {
+					return nil, err
+				}
+				out := []string{}
+				slots, err := or.OrphanFileSlots(r.Root)
+				if err != nil {
+					return out, nil
+				}
+				for _, s := range slots {
+					out = append(out, fmt.Sprintf("%d:%d=%s", s.Block, s.Slot, r.holder(s.Ino)))
+				}
+				return out, nil
+			}},
+		{Name: "fault", Group: "kernel", Args: []Arg{ArgWord, ArgN}, Usage: "fault KIND N",
+			Help: "make the next N KIND calls of the filesystem under test fail (ext4: add_entry, journal_start; btrfs: add_entry, trans_start); a fault the filesystem cannot inject fails the script",
+			Run: func(r *Runner, op Op, fd int) (any, error) {
+				fi, err := Need[FaultInjector](r, op)
+				if err != nil {
+					return nil, err
+				}
+				if err := fi.InjectFault(r.Root, op.Text, int(op.N)); err != nil {
+					return nil, fmt.Errorf("the filesystem at %s cannot inject fault %q (%v)", r.Root, op.Text, err)
+				}
+				return nil, nil
+			}},
+		{Name: "crash", Group: "kernel", Help: "power cut: reboot and mount the device again; ret: the kernel log of the mount (recovery)",
+			Run: func(r *Runner, op Op, fd int) (any, error) {
+				m, err := needMachine(r, op)
+				if err != nil {
+					return nil, err
+				}
+				lines, err := m.Crash()
+				return logLines(lines), err
+			}},
+		{Name: "remount", Group: "kernel", Help: "close every fd, unmount cleanly, mount again; ret: the kernel log",
+			Run: func(r *Runner, op Op, fd int) (any, error) {
+				m, err := needMachine(r, op)
+				if err != nil {
+					return nil, err
+				}
+				lines, err := m.Remount()
+				return logLines(lines), err
+			}},
+		{Name: "check", Group: "kernel", Help: "the kernel's and the filesystems' invariants; ret: the violations, or []",
+			Run: func(r *Runner, op Op, fd int) (any, error) {
+				m, err := needMachine(r, op)
+				if err != nil {
+					return nil, err
+				}
+				out := []string{}
+				for _, v := range m.Check() {
+					out = append(out, v.String())
+				}
+				return out, nil
+			}},
+		{Name: "dmesg", Group: "kernel", Help: "the kernel log lines since the last dmesg, crash or remount",
+			Run: func(r *Runner, op Op, fd int) (any, error) {
+				m, err := needMachine(r, op)
+				if err != nil {
+					return nil, err
+				}
+				return logLines(m.Dmesg()), nil
+			}},
+		{Name: "mount-new", Group: "kernel", Args: []Arg{ArgWord, ArgPath}, Usage: "mount-new FS PATH",
+			Help: "make a fresh FS (tmpfs, ext4, btrfs, ...) on a free loop device and mount it on PATH (made if missing), beside the filesystem under test",
+			Run: func(r *Runner, op Op, fd int) (any, error) {
+				m, err := needMachine(r, op)
+				if err != nil {
+					return nil, err
+				}
+				if _, err := vfs.LookupFS(op.Text); err != nil {
+					return nil, err
+				}
+				return nil, m.MountNew(op.Text, "", op.Path, "")
+			}},
+	} {
+		Register(s)
+	}
 }

@@ -2,9 +2,10 @@ package script
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Op is one step of a script: a system call (or an observation such as
@@ -15,18 +16,17 @@ type Op struct {
 	// Name is the op's name: "open", "link", "linkat-proc", ...
 	Name string
 	// Path and Path2 are path operands, relative to the filesystem root the
-	// script runs on. symlink keeps its target in Path2's place of the
-	// syntax but in Target.
+	// script runs on.
 	Path, Path2 string
 	// FD names an open descriptor ("A"); Out names the one an open or dup
 	// creates.
 	FD, Out string
-	// Flags holds open flags ("creat", "rdwr", ...) or other keyword
-	// arguments.
+	// Flags holds open flags ("creat", "rdwr", ...).
 	Flags []string
 	// Off and N are numeric operands (offsets, lengths, modes).
 	Off, N int64
-	// Text is the data of write and pwrite, and a symlink's target.
+	// Text is the data of write and pwrite, and a WORD operand (a
+	// symlink's target, chattr's +i, a fault's kind, a filesystem name).
 	Text string
 	// Line is the script line the op came from (0 when generated).
 	Line int
@@ -35,119 +35,49 @@ type Op struct {
 	Src string
 }
 
-// operand kinds in an op's syntax.
+// Arg is the kind of one operand in an op's syntax.
+type Arg string
+
+// The operand kinds. Each fills one field of Op.
 const (
-	argPath  = "PATH"
-	argPath2 = "PATH2"
-	argFD    = "FD"
-	argOut   = "OUT"
-	argFlags = "FLAGS"
-	argOff   = "OFF"
-	argN     = "N"
-	argMode  = "MODE" // octal number into N
-	argText  = "TEXT" // the rest of the line
-	argWord  = "WORD" // one word into Text
+	ArgPath  Arg = "PATH"  // a path, into Path
+	ArgPath2 Arg = "PATH2" // a second path, into Path2
+	ArgFD    Arg = "FD"    // an open descriptor's name, into FD
+	ArgOut   Arg = "OUT"   // "-> NAME", the descriptor made, into Out
+	ArgFlags Arg = "FLAGS" // open flags, comma-separated, into Flags
+	ArgOff   Arg = "OFF"   // a decimal number, into Off
+	ArgN     Arg = "N"     // a decimal number, into N
+	ArgMode  Arg = "MODE"  // an octal number, into N
+	ArgWord  Arg = "WORD"  // one word, into Text
+	// ArgText is the rest of the line, into Text: either a Go-quoted
+	// string ("a b\n#c") or unquoted words, which are joined by single
+	// spaces. It must be the last operand.
+	ArgText Arg = "TEXT"
 )
 
-// spec describes an op's syntax.
-type spec struct {
-	args []string
-	// usesFD: an fd operand that is not open gives EBADF without calling
-	// the kernel, as the oracle does.
-	usesFD bool
-	// oracle marks ops the kernel oracle (../shared/oracle) also knows.
-	oracle bool
-	help   string
-}
-
-// specs is the op language. The oracle's ops come first, with its syntax
-// exactly; the rest exist only in the simulator.
-var specs = map[string]spec{
-	"open":         {args: []string{argPath, argFlags, argOut}, oracle: true, help: "open PATH FLAGS[,..] -> FD   (rdonly wronly rdwr creat excl trunc tmpfile nonblock directory append)"},
-	"close":        {args: []string{argFD}, usesFD: true, oracle: true},
-	"dup":          {args: []string{argFD, argOut}, usesFD: true, oracle: true, help: "dup FD -> FD2"},
-	"write":        {args: []string{argFD, argText}, usesFD: true, oracle: true},
-	"pwrite":       {args: []string{argFD, argOff, argText}, usesFD: true, oracle: true},
-	"read":         {args: []string{argFD, argN}, usesFD: true, oracle: true},
-	"pread":        {args: []string{argFD, argOff, argN}, usesFD: true, oracle: true},
-	"lseek":        {args: []string{argFD, argOff, argN}, usesFD: true, help: "lseek FD OFF WHENCE (0 set, 1 cur, 2 end, 3 data, 4 hole)"},
-	"ftruncate":    {args: []string{argFD, argN}, usesFD: true, oracle: true},
-	"link":         {args: []string{argPath, argPath2}, oracle: true},
-	"linkat-empty": {args: []string{argFD, argPath}, usesFD: true, oracle: true, help: "linkat(FD, \"\", AT_FDCWD, PATH, AT_EMPTY_PATH)"},
-	"linkat-proc":  {args: []string{argFD, argPath}, usesFD: true, oracle: true, help: "linkat(AT_FDCWD, \"/proc/self/fd/N\", AT_FDCWD, PATH, AT_SYMLINK_FOLLOW)"},
-	"unlink":       {args: []string{argPath}, oracle: true},
-	"rmdir":        {args: []string{argPath}, oracle: true},
-	"mkdir":        {args: []string{argPath}, oracle: true},
-	"rename":       {args: []string{argPath, argPath2}, oracle: true},
-	"mkfifo":       {args: []string{argPath}, oracle: true},
-	"symlink":      {args: []string{argWord, argPath}, oracle: true, help: "symlink TARGET PATH"},
-	"fstat":        {args: []string{argFD}, usesFD: true, oracle: true},
-	"stat":         {args: []string{argPath}, oracle: true},
-	"lstat":        {args: []string{argPath}, oracle: true},
-	"cat":          {args: []string{argPath}, oracle: true},
-	"tree":         {oracle: true},
-	"orphans":      {oracle: true},
-
-	// Simulator-only ops.
-	"linkat-proc-nofollow": {args: []string{argFD, argPath}, usesFD: true, help: "linkat(AT_FDCWD, \"/proc/self/fd/N\", AT_FDCWD, PATH, 0)"},
-	"readlink":             {args: []string{argPath}},
-	"ino":                  {args: []string{argPath}, help: "ino PATH: lstat's st_ino, so inode numbering is compared too"},
-	"readlink-fd":          {args: []string{argFD}, usesFD: true, help: "readlink(\"/proc/self/fd/N\")"},
-	"ls":                   {args: []string{argPath}, help: "ls PATH: getdents names in order"},
-	"chdir":                {args: []string{argPath}},
-	"chmod":                {args: []string{argPath, argMode}},
-	"chattr":               {args: []string{argFD, argWord}, usesFD: true, help: "chattr FD +i|-i|+a|-a"},
-	"rename-noreplace":     {args: []string{argPath, argPath2}},
-	"rename-exchange":      {args: []string{argPath, argPath2}},
-	"bind":                 {args: []string{argPath, argPath2}, help: "bind SRC DST: mount --bind"},
-	"remount-ro":           {args: []string{argPath}, help: "remount-ro PATH: mount -o remount,bind,ro"},
-	"umount":               {args: []string{argPath}},
-	"setuid":               {args: []string{argN}, help: "setuid UID: become UID (gid UID) with no capabilities"},
-	"openat":               {args: []string{argFD, argPath, argFlags, argOut}, usesFD: true, help: "openat FD PATH FLAGS -> FD2: PATH relative to the directory FD"},
-	"mkdirat":              {args: []string{argFD, argPath}, usesFD: true, help: "mkdirat FD PATH: PATH relative to the directory FD"},
-	"sync":                 {help: "sync(2)"},
-	"drop_caches":          {help: "drop_caches: echo 3 > /proc/sys/vm/drop_caches (unused dentries and inodes are evicted)"},
-	"crash":                {help: "crash: power cut; reboot and mount the device again (ret: the kernel log of the mount)"},
-	"remount":              {help: "remount: close every fd, unmount cleanly, mount again (ret: the kernel log)"},
-	"check":                {help: "check: the kernel's and the filesystem's invariants (ret: violations, or [])"},
-	"dmesg":                {help: "dmesg: kernel log lines since the last dmesg, crash or remount"},
-	"orphan-slots":         {help: "orphan-slots: the occupied slots of the orphan file (ext4 orphan_file), as BLOCK:SLOT=NAME"},
-	"fault":                {args: []string{argWord, argN}, help: "fault KIND N: make the next N KIND calls fail (ext4sim: add_entry, journal_start; btrfssim: add_entry, trans_start)"},
-	"subvol":               {args: []string{argPath}, help: "subvol PATH: btrfs subvolume create (BTRFS_IOC_SUBVOL_CREATE on PATH's directory)"},
-	"snapshot":             {args: []string{argPath, argPath2}, help: "snapshot SRC DST: btrfs subvolume snapshot SRC DST (BTRFS_IOC_SNAP_CREATE_V2)"},
-	"snapshot-ro":          {args: []string{argPath, argPath2}, help: "snapshot-ro SRC DST: btrfs subvolume snapshot -r SRC DST"},
-	"subvol-orphans":       {args: []string{argPath}, help: "subvol-orphans PATH: after a sync, the orphan items of the btrfs subvolume PATH is in (dump-tree -t ID), named like orphans'"},
-}
-
-// Names returns every op name, sorted.
-func Names() []string {
-	var out []string
-	for n := range specs {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// OracleOp reports whether the kernel oracle knows the op.
-func OracleOp(name string) bool { return specs[name].oracle }
-
-// UsesFD reports whether the op's first operand names an open descriptor.
-func UsesFD(name string) bool { return specs[name].usesFD }
-
-// ParseError reports a malformed script line.
+// ParseError reports a malformed script line. It prints as
+// FILE:LINE:COL: message, the form editors jump to (without FILE when the
+// script has no name).
 type ParseError struct {
+	File      string
 	Line, Col int
 	Msg       string
 }
 
 func (e *ParseError) Error() string {
-	return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Col, e.Msg)
+	if e.File != "" {
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	}
+	return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg)
 }
 
 // Parse reads a script: one op per line; blank lines and lines starting
-// with '#' are skipped. Errors name the line and column.
-func Parse(src string) ([]Op, error) {
+// with '#' are skipped. Errors are *ParseError naming the line and column.
+func Parse(src string) ([]Op, error) { return ParseFile("", src) }
+
+// ParseFile is Parse for a script read from the file called name, which
+// errors then name too.
+func ParseFile(name, src string) ([]Op, error) {
 	var ops []Op
 	for i, line := range strings.Split(src, "\n") {
 		text := strings.TrimSpace(line)
@@ -158,6 +88,7 @@ func Parse(src string) ([]Op, error) {
 		op, err := ParseOp(text)
 		if err != nil {
 			pe := err.(*ParseError)
+			pe.File = name
 			pe.Line = i + 1
 			pe.Col += col - 1
 			return nil, pe
@@ -193,15 +124,20 @@ func fields(text string) []field {
 }
 
 // ParseOp parses one op. Column numbers in errors count from 1 within text.
+// An unknown op's error names the nearest known one.
 func ParseOp(text string) (Op, error) {
 	w := fields(text)
 	if len(w) == 0 {
 		return Op{}, &ParseError{Col: 1, Msg: "empty op"}
 	}
 	name := w[0].s
-	sp, ok := specs[name]
+	sp, ok := Lookup(name)
 	if !ok {
-		return Op{}, &ParseError{Col: w[0].col, Msg: fmt.Sprintf("unknown op %q", name)}
+		msg := fmt.Sprintf("unknown op %q", name)
+		if near := nearest(name); near != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", near)
+		}
+		return Op{}, &ParseError{Col: w[0].col, Msg: msg}
 	}
 	op := Op{Name: name, Src: text}
 	i := 1
@@ -212,8 +148,18 @@ func ParseOp(text string) (Op, error) {
 		}
 		return &ParseError{Col: col, Msg: name + ": " + msg}
 	}
-	for _, a := range sp.args {
-		if a == argText {
+	for _, a := range sp.Args {
+		if a == ArgText {
+			if i < len(w) && strings.HasPrefix(w[i].s, `"`) {
+				rest := strings.TrimRight(text[w[i].col-1:], " \t")
+				s, err := strconv.Unquote(rest)
+				if err != nil {
+					return Op{}, bad(fmt.Sprintf("bad quoted text %s: want one Go string literal", clip(rest)))
+				}
+				op.Text = s
+				i = len(w)
+				continue
+			}
 			var parts []string
 			for ; i < len(w); i++ {
 				parts = append(parts, w[i].s)
@@ -222,26 +168,26 @@ func ParseOp(text string) (Op, error) {
 			continue
 		}
 		if i >= len(w) {
-			return Op{}, bad("missing " + strings.ToLower(a))
+			return Op{}, bad("missing " + strings.ToLower(string(a)))
 		}
 		s := w[i].s
 		switch a {
-		case argPath:
+		case ArgPath:
 			op.Path = s
-		case argPath2:
+		case ArgPath2:
 			op.Path2 = s
-		case argFD:
+		case ArgFD:
 			op.FD = s
-		case argWord:
+		case ArgWord:
 			op.Text = s
-		case argFlags:
+		case ArgFlags:
 			op.Flags = strings.Split(s, ",")
 			for _, f := range op.Flags {
 				if _, ok := openFlags[f]; !ok {
 					return Op{}, bad(fmt.Sprintf("unknown open flag %q", f))
 				}
 			}
-		case argOut:
+		case ArgOut:
 			if s != "->" {
 				return Op{}, bad("want \"-> NAME\"")
 			}
@@ -250,16 +196,16 @@ func ParseOp(text string) (Op, error) {
 				return Op{}, bad("missing fd name after ->")
 			}
 			op.Out = w[i].s
-		case argOff, argN, argMode:
+		case ArgOff, ArgN, ArgMode:
 			base := 10
-			if a == argMode {
+			if a == ArgMode {
 				base = 8
 			}
 			n, err := strconv.ParseInt(s, base, 64)
 			if err != nil {
-				return Op{}, bad(fmt.Sprintf("bad number %q", s))
+				return Op{}, bad(fmt.Sprintf("bad number %s", clip(strconv.Quote(s))))
 			}
-			if a == argOff {
+			if a == ArgOff {
 				op.Off = n
 			} else {
 				op.N = n
@@ -268,26 +214,38 @@ func ParseOp(text string) (Op, error) {
 		i++
 	}
 	if i < len(w) {
-		return Op{}, bad(fmt.Sprintf("unexpected %q", w[i].s))
+		return Op{}, bad(fmt.Sprintf("unexpected %s", clip(strconv.Quote(w[i].s))))
 	}
-	switch name {
-	case "subvol", "snapshot", "snapshot-ro":
-		// The new subvolume's name is the last component; there must be
-		// one.
-		p := op.Path
-		if name != "subvol" {
-			p = op.Path2
+	if sp.Check != nil {
+		if arg, msg := sp.Check(op); msg != "" {
+			// Point at the operand the check names.
+			i = operandField(sp.Args, arg)
+			return Op{}, bad(msg)
 		}
-		if strings.HasSuffix(p, "/") {
-			i--
-			return Op{}, bad(fmt.Sprintf("%q has no last component to name the subvolume", p))
-		}
-	}
-	if (name == "read" || name == "pread") && (op.N < 0 || op.N > MaxReadCount) {
-		i--
-		return Op{}, bad(fmt.Sprintf("count %d out of range [0, %d]", op.N, MaxReadCount))
 	}
 	return op, nil
+}
+
+// operandField returns the index in the line's fields of the operand
+// args[arg] (the op's name is field 0; "->" takes a field of its own).
+func operandField(args []Arg, arg int) int {
+	f := 1
+	for j := 0; j < arg && j < len(args); j++ {
+		f++
+		if args[j] == ArgOut {
+			f++
+		}
+	}
+	return f
+}
+
+// clip shortens s for an error message.
+func clip(s string) string {
+	const max = 60
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "..."
 }
 
 // MaxReadCount is the largest count a read or pread op may ask for: the
@@ -295,38 +253,58 @@ func ParseOp(text string) (Op, error) {
 const MaxReadCount = 1 << 24
 
 // String prints the op in script syntax; Parse(op.String()) gives op back
-// (without Line and Src), TEXT operands being single-spaced as Parse makes
-// them.
+// (without Line and Src). A TEXT operand that unquoted words would not give
+// back (several spaces in a row, tabs, newlines, a leading quote, bytes
+// that are not printable UTF-8) is printed as a Go string literal.
 func (op Op) String() string {
-	sp := specs[op.Name]
+	sp, _ := Lookup(op.Name)
 	parts := []string{op.Name}
-	for _, a := range sp.args {
+	for _, a := range sp.Args {
 		switch a {
-		case argPath:
+		case ArgPath:
 			parts = append(parts, op.Path)
-		case argPath2:
+		case ArgPath2:
 			parts = append(parts, op.Path2)
-		case argFD:
+		case ArgFD:
 			parts = append(parts, op.FD)
-		case argWord:
+		case ArgWord:
 			parts = append(parts, op.Text)
-		case argText:
-			if op.Text != "" {
+		case ArgText:
+			switch {
+			case needsQuote(op.Text):
+				parts = append(parts, strconv.Quote(op.Text))
+			case op.Text != "":
 				parts = append(parts, op.Text)
 			}
-		case argFlags:
+		case ArgFlags:
 			parts = append(parts, strings.Join(op.Flags, ","))
-		case argOut:
+		case ArgOut:
 			parts = append(parts, "->", op.Out)
-		case argOff:
+		case ArgOff:
 			parts = append(parts, strconv.FormatInt(op.Off, 10))
-		case argN:
+		case ArgN:
 			parts = append(parts, strconv.FormatInt(op.N, 10))
-		case argMode:
+		case ArgMode:
 			parts = append(parts, strconv.FormatInt(op.N, 8))
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+// needsQuote reports whether TEXT s must be quoted to parse back as s.
+func needsQuote(s string) bool {
+	if s == "" {
+		return false
+	}
+	if strings.HasPrefix(s, `"`) || strings.Join(strings.Fields(s), " ") != s || !utf8.ValidString(s) {
+		return true
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // GoString prints the op as its script text, so rapid's reports of drawn

@@ -10,6 +10,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/relinksim/relinksim/script"
+	"github.com/relinksim/relinksim/script/scriptgen"
 	"github.com/relinksim/relinksim/vfs"
 	"github.com/relinksim/relinksim/vfs/vfstest"
 )
@@ -18,7 +19,7 @@ import (
 // a shrunk counterexample pastes straight into a script.
 func TestOpsPrintAndParseBack(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		ops := script.Ops(script.GenConfig{MinOps: 1, MaxOps: 40}).Draw(t, "ops")
+		ops := scriptgen.Ops(scriptgen.GenConfig{MinOps: 1, MaxOps: 40}).Draw(t, "ops")
 		back, err := script.Parse(script.Format(ops))
 		if err != nil {
 			t.Fatalf("%v\nscript:\n%s", err, script.Format(ops))
@@ -32,15 +33,15 @@ func TestOpsPrintAndParseBack(t *testing.T) {
 
 func TestParseErrorsNameLineAndColumn(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
-		{"mkdir d\n  bogus x", "line 2, column 3: unknown op \"bogus\""},
-		{"open a rdwr A", "line 1, column 13: open: want \"-> NAME\""},
-		{"open a rdwr ->", "line 1, column 15: open: missing fd name after ->"},
-		{"open a rdwr,sideways -> A", "line 1, column 8: open: unknown open flag \"sideways\""},
-		{"# comment\n\npwrite A x y", "line 3, column 10: pwrite: bad number \"x\""},
-		{"link a", "line 1, column 7: link: missing path2"},
-		{"unlink a b", "line 1, column 10: unlink: unexpected \"b\""},
-		{"snapshot s d/", "line 1, column 12: snapshot: \"d/\" has no last component to name the subvolume"},
-		{"read F 99999999999", "line 1, column 8: read: count 99999999999 out of range [0, 16777216]"},
+		{"mkdir d\n  bogus x", "2:3: unknown op \"bogus\""},
+		{"open a rdwr A", "1:13: open: want \"-> NAME\""},
+		{"open a rdwr ->", "1:15: open: missing fd name after ->"},
+		{"open a rdwr,sideways -> A", "1:8: open: unknown open flag \"sideways\""},
+		{"# comment\n\npwrite A x y", "3:10: pwrite: bad number \"x\""},
+		{"link a", "1:7: link: missing path2"},
+		{"unlink a b", "1:10: unlink: unexpected \"b\""},
+		{"snapshot s d/", "1:12: snapshot: \"d/\" has no last component to name the subvolume"},
+		{"read F 99999999999", "1:8: read: count 99999999999 out of range [0, 16777216]"},
 	} {
 		_, err := script.Parse(c.src)
 		var pe *script.ParseError
@@ -110,7 +111,10 @@ func TestEveryOpRuns(t *testing.T) {
 		{"drop_caches", "ok"},
 		{"check", "[]"},
 		{"orphan-slots", "[]"},                    // tmpfs has no orphan file
-		{"fault add_entry 1", "error EOPNOTSUPP"}, // tmpfs injects no faults
+		{"fault add_entry 1", "fails: cannot inject fault"}, // tmpfs injects no faults: the script cannot go on
+		{"mount-new tmpfs t2", "ok"},
+		{"stat t2", "dir nlink=2 size=40"},
+		{"umount t2", "ok"},
 		{"subvol sv", "error ENOTTY"},             // the btrfs ioctls (see btrfssim's tests)
 		{"snapshot . sn", "error ENOTTY"},
 		{"snapshot-ro . sn", "error ENOTTY"},
@@ -132,6 +136,15 @@ func TestEveryOpRuns(t *testing.T) {
 		op := mustParse(t, s.op)
 		seen[op.Name] = true
 		st := m.Step(op)
+		if want, ok := strings.CutPrefix(s.want, "fails: "); ok {
+			if st.Err == nil || !strings.Contains(st.Err.Error(), want) {
+				t.Errorf("%s: got %s (Err %v), want a failure of the script saying %q", s.op, st.Describe(), st.Err, want)
+			}
+			continue
+		}
+		if st.Err != nil {
+			t.Errorf("%s: the op could not run: %v", s.op, st.Err)
+		}
 		if got := strings.TrimPrefix(st.Describe(), st.Op+": "); got != s.want {
 			t.Errorf("%s: got %s, want %s", s.op, got, s.want)
 		}

@@ -1,6 +1,7 @@
 package script
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"sort"
@@ -32,6 +33,11 @@ type Step struct {
 	Ret    any    `json:"ret,omitempty"`
 	Errno  string `json:"errno,omitempty"`
 	Detail any    `json:"detail,omitempty"`
+	// Err is set when the op could not be carried out at all (it needs a
+	// Machine, or a capability the kernel or filesystem lacks, such as a
+	// fault it cannot inject): a failure of the script, which tools report
+	// and exit on, never a result. It is not part of the JSON.
+	Err error `json:"-"`
 }
 
 // Node is one entry of a tree listing. Inode is a label ("i1", "i2", ...)
@@ -79,16 +85,86 @@ type Sys interface {
 	Chmod(path string, mode vfs.FileMode) error
 }
 
-var _ Sys = (*vfs.Task)(nil)
+// The optional parts of a Sys, io/fs style: an op that needs one asks for
+// it with a type assertion (Need), so a Sys offers what its kernel can do.
+// *vfs.Task has them all; the real-kernel executor of the differential
+// tests has Syncer, OrphanReader and Subvolumes.
+type (
+	// Syncer is sync(2).
+	Syncer interface{ Sync() }
+	// OrphanReader reads the on-disk orphan list of the filesystem path is
+	// on, after a sync, as the oracle reads the device; ok is false for a
+	// filesystem without one.
+	OrphanReader interface {
+		OnDiskOrphans(path string) (inos []uint64, ok bool, err error)
+	}
+	// OrphanFileReader reads the occupied slots of an ext4 orphan file.
+	OrphanFileReader interface {
+		OrphanFileSlots(path string) ([]vfs.OrphanSlot, error)
+	}
+	// Subvolumes makes btrfs subvolumes and snapshots and reads a
+	// subvolume's orphan items (see vfs.Subvolumer).
+	Subvolumes interface {
+		SubvolCreate(dirfd int, name string) error
+		SnapshotCreate(dirfd int, name string, srcfd int, readonly bool) error
+		SubvolOrphans(fd int) ([]uint64, error)
+	}
+	// Mounter is mount(2) and umount2(2).
+	Mounter interface {
+		Mount(source, target, fstype string, flags vfs.MountFlags, data string) error
+		Umount(target string, flags int) error
+	}
+	// CredSetter replaces the task's credentials (setresuid and friends).
+	CredSetter interface{ SetCred(c *vfs.Cred) }
+	// InodeFlagger is FS_IOC_GETFLAGS and FS_IOC_SETFLAGS (chattr).
+	InodeFlagger interface {
+		InodeFlags(fd int) (vfs.InodeFlags, error)
+		SetInodeFlags(fd int, flags vfs.InodeFlags) error
+	}
+	// CacheDropper is echo 3 > /proc/sys/vm/drop_caches.
+	CacheDropper interface{ DropCaches() }
+	// FaultInjector makes the filesystem path is on fail on demand (see
+	// vfs.FaultInjector).
+	FaultInjector interface {
+		InjectFault(path, kind string, n int) error
+	}
+)
+
+var (
+	_ Sys              = (*vfs.Task)(nil)
+	_ Syncer           = (*vfs.Task)(nil)
+	_ OrphanReader     = (*vfs.Task)(nil)
+	_ OrphanFileReader = (*vfs.Task)(nil)
+	_ Subvolumes       = (*vfs.Task)(nil)
+	_ Mounter          = (*vfs.Task)(nil)
+	_ CredSetter       = (*vfs.Task)(nil)
+	_ InodeFlagger     = (*vfs.Task)(nil)
+	_ CacheDropper     = (*vfs.Task)(nil)
+	_ FaultInjector    = (*vfs.Task)(nil)
+)
+
+// Need returns the runner's Sys as the optional interface I, or an error
+// (not an errno: the op cannot run on this Sys at all) naming the op and
+// what it needs.
+func Need[I any](r *Runner, op Op) (I, error) {
+	i, ok := r.T.(I)
+	if !ok {
+		var zero I
+		return zero, fmt.Errorf("op %s needs a kernel with %T, which %T lacks", op.Name, &zero, r.T)
+	}
+	return i, nil
+}
 
 // Runner executes ops as one task against a filesystem mounted at Root.
 // Paths in ops are relative to Root, as the oracle's are to its mount.
-// Ops that only the simulator has (chattr, bind, remount-ro, umount, setuid,
-// orphans) need T to be a *vfs.Task.
+// Ops that need more than Sys ask for an optional interface (Need), and
+// the machine-level ops (crash, remount, check, ...) need the Machine the
+// runner belongs to.
 type Runner struct {
 	T    Sys
 	Root string
 
+	m     *Machine // the machine the runner is the init task's runner of, or nil
 	fds   map[string]int
 	order []string // fd names in the order they were opened
 }
@@ -99,7 +175,8 @@ func NewRunner(t Sys, root string) *Runner {
 }
 
 // Fork returns a runner for t — typically a task forked from r's, whose
-// descriptor table is a copy of it — that knows r's descriptor names.
+// descriptor table is a copy of it — that knows r's descriptor names. It
+// belongs to no Machine: machine-level ops fail in it.
 func (r *Runner) Fork(t Sys) *Runner {
 	c := &Runner{T: t, Root: r.Root, fds: make(map[string]int, len(r.fds)), order: append([]string(nil), r.order...)}
 	for n, fd := range r.fds {
@@ -107,6 +184,10 @@ func (r *Runner) Fork(t Sys) *Runner {
 	}
 	return c
 }
+
+// Machine returns the machine the runner drives, or nil for a runner
+// made with NewRunner or Fork.
+func (r *Runner) Machine() *Machine { return r.m }
 
 // FD returns the descriptor an fd name stands for.
 func (r *Runner) FD(name string) (int, bool) {
@@ -126,9 +207,12 @@ func (r *Runner) FDNames() []string {
 	return out
 }
 
-// p maps a script path to the task's namespace, keeping trailing slashes
-// (they matter) the way the oracle's root + "/" + path does.
-func (r *Runner) p(s string) string { return r.Root + "/" + s }
+// Path maps a script path to the task's namespace, keeping trailing
+// slashes (they matter) the way the oracle's root + "/" + path does.
+func (r *Runner) Path(s string) string { return r.Root + "/" + s }
+
+// p is Path.
+func (r *Runner) p(s string) string { return r.Path(s) }
 
 // Run executes every op and returns the steps.
 func (r *Runner) Run(ops []Op) []Step {
@@ -139,178 +223,41 @@ func (r *Runner) Run(ops []Op) []Step {
 	return out
 }
 
-// Step executes one op.
+// Step executes one op with its registered handler.
 func (r *Runner) Step(op Op) Step {
 	src := op.Src
 	if src == "" {
 		src = op.String()
 	}
 	st := Step{Line: op.Line, Op: src}
-	t := r.T
-	if specs[op.Name].usesFD {
-		if _, ok := r.fds[op.FD]; !ok {
+	spec, ok := Lookup(op.Name)
+	if !ok {
+		st.Err = fmt.Errorf("unknown op %q", op.Name)
+		return st
+	}
+	fd := -1
+	if spec.UsesFD {
+		if fd, ok = r.fds[op.FD]; !ok {
 			st.Errno = "EBADF"
 			return st
 		}
 	}
-	fd := r.fds[op.FD]
-	var err error
-	switch op.Name {
-	case "open":
-		err = r.record(op.Out)(t.Open(r.p(op.Path), op.openFlags(), 0o644))
-	case "openat":
-		err = r.record(op.Out)(t.Openat(fd, op.Path, op.openFlags(), 0o644))
-	case "mkdirat":
-		err = t.Mkdirat(fd, op.Path, 0o755)
-	case "dup":
-		err = r.record(op.Out)(t.Dup(fd))
-	case "close":
-		err = t.Close(fd)
-		delete(r.fds, op.FD)
-	case "ftruncate":
-		err = t.Ftruncate(fd, op.N)
-	case "write":
-		_, err = t.Write(fd, []byte(op.Text))
-	case "pwrite":
-		_, err = t.Pwrite(fd, []byte(op.Text), op.Off)
-	case "read", "pread":
-		buf := make([]byte, op.N)
-		var n int
-		if op.Name == "read" {
-			n, err = t.Read(fd, buf)
-		} else {
-			n, err = t.Pread(fd, buf, op.Off)
-		}
-		if err == nil {
-			st.Ret = string(buf[:n])
-		}
-	case "lseek":
-		var pos int64
-		pos, err = t.Lseek(fd, op.Off, int(op.N))
-		if err == nil {
-			st.Ret = pos
-		}
-	case "link":
-		err = t.Link(r.p(op.Path), r.p(op.Path2))
-	case "linkat-empty":
-		err = t.Linkat(fd, "", vfs.AT_FDCWD, r.p(op.Path), vfs.AT_EMPTY_PATH)
-	case "linkat-proc":
-		err = t.Linkat(vfs.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), vfs.AT_FDCWD, r.p(op.Path), vfs.AT_SYMLINK_FOLLOW)
-	case "linkat-proc-nofollow":
-		err = t.Linkat(vfs.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(fd), vfs.AT_FDCWD, r.p(op.Path), 0)
-	case "unlink":
-		err = t.Unlink(r.p(op.Path))
-	case "rmdir":
-		err = t.Rmdir(r.p(op.Path))
-	case "mkdir":
-		err = t.Mkdir(r.p(op.Path), 0o755)
-	case "rename":
-		err = t.Rename(r.p(op.Path), r.p(op.Path2))
-	case "rename-noreplace", "rename-exchange":
-		flags := uint(vfs.RENAME_NOREPLACE)
-		if op.Name == "rename-exchange" {
-			flags = vfs.RENAME_EXCHANGE
-		}
-		err = t.Renameat2(vfs.AT_FDCWD, r.p(op.Path), vfs.AT_FDCWD, r.p(op.Path2), flags)
-	case "mkfifo":
-		err = t.Mkfifo(r.p(op.Path), 0o644)
-	case "symlink":
-		err = t.Symlink(op.Text, r.p(op.Path))
-	case "fstat", "stat", "lstat":
-		var s vfs.Stat_t
-		switch op.Name {
-		case "fstat":
-			s, err = t.Fstat(fd)
-		case "stat":
-			s, err = t.Stat(r.p(op.Path))
-		default:
-			s, err = t.Lstat(r.p(op.Path))
-		}
-		if err == nil {
-			st.Ret = map[string]any{"type": s.Mode.TypeName(), "nlink": uint64(s.Nlink), "size": s.Size}
-		}
-	case "cat":
-		var b string
-		b, err = r.cat(r.p(op.Path))
-		if err == nil {
-			st.Ret = b
-		}
-	case "tree":
-		st.Ret = r.Tree()
-	case "orphans":
-		// The oracle syncs before reading the device.
-		if t, ok := r.T.(*vfs.Task); ok {
-			t.Sync()
-		}
-		if o := r.orphans(); o != nil {
-			st.Ret = o
-		}
-	case "ino":
-		var s vfs.Stat_t
-		s, err = t.Lstat(r.p(op.Path))
-		if err == nil {
-			st.Ret = s.Ino
-		}
-	case "readlink":
-		var s string
-		s, err = t.Readlink(r.p(op.Path))
-		if err == nil {
-			st.Ret = s
-		}
-	case "readlink-fd":
-		var s string
-		s, err = t.Readlink("/proc/self/fd/" + strconv.Itoa(fd))
-		if err == nil {
-			st.Ret = s
-		}
-	case "ls":
-		var names []string
-		names, err = r.ls(r.p(op.Path))
-		if err == nil {
-			st.Ret = names
-		}
-	case "chdir":
-		err = t.Chdir(r.p(op.Path))
-	case "chmod":
-		err = t.Chmod(r.p(op.Path), vfs.FileMode(op.N))
-	case "chattr":
-		err = r.chattr(r.task(op), fd, op.Text)
-	case "bind":
-		err = r.task(op).Mount(r.p(op.Path), r.p(op.Path2), "", vfs.MS_BIND, "")
-	case "remount-ro":
-		err = r.task(op).Mount("", r.p(op.Path), "", vfs.MS_REMOUNT|vfs.MS_BIND|vfs.MS_RDONLY, "")
-	case "umount":
-		err = r.task(op).Umount(r.p(op.Path), 0)
-	case "setuid":
-		r.task(op).SetCred(vfs.UserCred(uint32(op.N), uint32(op.N)))
-	case "orphan-slots":
-		st.Ret = r.orphanSlots()
-	case "drop_caches":
-		r.task(op).Kernel().DropCaches()
-	case "sync":
-		if t, ok := r.T.(*vfs.Task); ok {
-			t.Sync()
-		} else if s, ok := r.T.(interface{ Sync() }); ok {
-			s.Sync()
-		}
-	case "subvol":
-		err = r.subvol(op.Path)
-	case "snapshot", "snapshot-ro":
-		err = r.snapshot(op.Path, op.Path2, op.Name == "snapshot-ro")
-	case "subvol-orphans":
-		var names []string
-		names, err = r.subvolOrphans(op.Path)
-		if err == nil {
-			st.Ret = names
-		}
-	case "crash", "remount", "check", "dmesg", "fault":
-		panic("script: op " + op.Name + " needs a Machine")
+	ret, err := spec.Run(r, op, fd)
+	var errno vfs.Errno
+	switch {
+	case err == nil:
+	case errors.As(err, &errno):
+		st.Errno = errno.Name()
 	default:
-		panic("script: no runner for op " + op.Name)
+		st.Err = fmt.Errorf("line %d: %s: %w", op.Line, src, err)
 	}
-	st.Errno = vfs.ErrnoName(err)
+	st.Ret = ret
 	return st
 }
+
+// Forget drops the runner's name for a descriptor (after the op closed
+// it), so an op naming it later answers EBADF.
+func (r *Runner) Forget(name string) { delete(r.fds, name) }
 
 // openFlags returns the op's open flags; every open is non-blocking, as in
 // the oracle, so a fifo never stalls a script.
@@ -322,15 +269,14 @@ func (op Op) openFlags() int {
 	return flags
 }
 
-// record returns a function that names a new descriptor, in open order.
-func (r *Runner) record(name string) func(int, error) error {
-	return func(fd int, err error) error {
-		if err == nil {
-			r.fds[name] = fd
-			r.order = append(r.order, name)
-		}
-		return err
+// Record names descriptor fd (just opened by an op) name, in open order,
+// when err is nil, and returns err.
+func (r *Runner) Record(name string, fd int, err error) error {
+	if err == nil {
+		r.fds[name] = fd
+		r.order = append(r.order, name)
 	}
+	return err
 }
 
 func (r *Runner) cat(p string) (string, error) {
@@ -368,42 +314,6 @@ func (r *Runner) ls(p string) ([]string, error) {
 		names = append(names, e.Name)
 	}
 	return names, err
-}
-
-// task returns the simulated task behind the runner, for ops only the
-// simulator has.
-func (r *Runner) task(op Op) *vfs.Task {
-	t, ok := r.T.(*vfs.Task)
-	if !ok {
-		panic("script: op " + op.Name + " needs the simulator")
-	}
-	return t
-}
-
-func (r *Runner) chattr(t *vfs.Task, fd int, spec string) error {
-	f, err := t.File(fd)
-	if err != nil {
-		return err
-	}
-	flags := f.Inode().Flags & (vfs.S_APPEND | vfs.S_IMMUTABLE)
-	if len(spec) != 2 || (spec[0] != '+' && spec[0] != '-') {
-		return vfs.EINVAL
-	}
-	var bit vfs.InodeFlags
-	switch spec[1] {
-	case 'i':
-		bit = vfs.S_IMMUTABLE
-	case 'a':
-		bit = vfs.S_APPEND
-	default:
-		return vfs.EINVAL
-	}
-	if spec[0] == '+' {
-		flags |= bit
-	} else {
-		flags &^= bit
-	}
-	return t.SetInodeFlags(fd, flags)
 }
 
 // Tree lists every path under the root but lost+found, depth first in name
@@ -445,61 +355,6 @@ func (r *Runner) Tree() []Node {
 		}
 	}
 	walk("")
-	return out
-}
-
-// orphans returns the filesystem's on-disk orphan list, each inode named by
-// the first-opened fd name still open on it (or "ino:N"), or nil for a
-// filesystem without one.
-func (r *Runner) orphans() []string {
-	t, ok := r.T.(*vfs.Task)
-	if !ok {
-		// The real kernel: its executor reads the device as the oracle does.
-		h, ok := r.T.(interface {
-			OnDiskOrphans() ([]uint64, bool, error)
-		})
-		if !ok {
-			return nil
-		}
-		inos, ok, err := h.OnDiskOrphans()
-		if err != nil {
-			panic("script: reading the real orphan list: " + err.Error())
-		}
-		if !ok {
-			return nil
-		}
-		out := []string{}
-		for _, ino := range inos {
-			out = append(out, r.holder(ino))
-		}
-		return out
-	}
-	sb, err := t.SuperblockOf(r.Root)
-	if err != nil {
-		return nil
-	}
-	ol, ok := sb.Ops.(vfs.OrphanLister)
-	if !ok {
-		return nil
-	}
-	out := []string{}
-	for _, ino := range ol.OnDiskOrphans(sb) {
-		out = append(out, r.holder(ino))
-	}
-	return out
-}
-
-func (r *Runner) orphanSlots() []string {
-	out := []string{}
-	sb := mountedAt(r.task(Op{Name: "orphan-slots"}), r.Root)
-	if sb == nil {
-		return out
-	}
-	if l, ok := sb.Ops.(vfs.OrphanFileLister); ok {
-		for _, s := range l.OrphanFileSlots(sb) {
-			out = append(out, fmt.Sprintf("%d:%d=%s", s.Block, s.Slot, r.holder(s.Ino)))
-		}
-	}
 	return out
 }
 

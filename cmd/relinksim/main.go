@@ -72,9 +72,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "relinksim:", err)
 		return 1
 	}
-	ops, err := script.Parse(string(src))
+	ops, err := script.ParseFile(fs.Arg(0), string(src))
 	if err != nil {
-		fmt.Fprintf(stderr, "relinksim: %s: %v\n", fs.Arg(0), err)
+		fmt.Fprintf(stderr, "relinksim: %v\n", err)
 		return 1
 	}
 	m, err := script.NewMachine(vfs.Options{Era: era}, *fsName, setup)

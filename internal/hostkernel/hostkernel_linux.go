@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
 )
 
@@ -24,8 +25,9 @@ type Task struct {
 
 // OnDiskOrphans reads the orphans of OrphanDev: ext4's orphan chain, or the
 // orphan items of btrfs's top subvolume; ok is false when there is nothing
-// to read (tmpfs).
-func (t Task) OnDiskOrphans() (inos []uint64, ok bool, err error) {
+// to read (tmpfs). path is not used: a Task drives one filesystem, the one
+// on OrphanDev (script.OrphanReader).
+func (t Task) OnDiskOrphans(path string) (inos []uint64, ok bool, err error) {
 	if t.OrphanDev == "" {
 		return nil, false, nil
 	}
@@ -253,3 +255,13 @@ func (m *Tmpfs) Close(fds []int) error {
 	}
 	return os.Remove(filepath.Clean(m.Dir))
 }
+
+// The op language's system-call surface and the optional parts the host
+// kernel offers (the rest — mounts, credentials, faults — the differential
+// tests do not generate).
+var (
+	_ script.Sys          = Task{}
+	_ script.Syncer       = Task{}
+	_ script.OrphanReader = Task{}
+	_ script.Subvolumes   = Task{}
+)

@@ -11,6 +11,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/relinksim/relinksim/script"
+	"github.com/relinksim/relinksim/script/scriptgen"
 	"github.com/relinksim/relinksim/vfs"
 )
 
@@ -60,7 +61,7 @@ func TestFilesystem(t *testing.T, cfg FSConfig) {
 			// The generator tracks state on a shadow of the filesystem under
 			// test, so its ops fit that filesystem (its inode numbers, its
 			// rules).
-			ops := script.Ops(script.GenConfig{MinOps: 10, MaxOps: 40, FS: cfg.Type, Setup: cfg.Setup}).Draw(rt, "ops")
+			ops := scriptgen.Ops(scriptgen.GenConfig{MinOps: 10, MaxOps: 40, FS: cfg.Type, Setup: cfg.Setup}).Draw(rt, "ops")
 			for _, op := range ops {
 				m.Step(op)
 				for _, p := range crossCheck(m) {

@@ -1,9 +1,9 @@
-package script_test
+package scriptgen_test
 
 import (
 	"testing"
 
-	"github.com/relinksim/relinksim/script"
+	"github.com/relinksim/relinksim/script/scriptgen"
 )
 
 // The generator draws ops in proportion to their weights. rapid's own
@@ -16,7 +16,7 @@ func TestGeneratorFollowsWeights(t *testing.T) {
 	// whatever -rapid.checks or -short say.
 	counts := map[string]int{}
 	total := 0
-	gen := script.Ops(script.DefaultGenConfig)
+	gen := scriptgen.Ops(scriptgen.DefaultGenConfig)
 	for seed := range 150 {
 		for _, op := range gen.Example(seed) {
 			counts[op.Name]++

@@ -1,4 +1,4 @@
-package script
+package scripttest
 
 import (
 	"fmt"
@@ -8,21 +8,52 @@ import (
 
 	"github.com/cockroachdb/datadriven"
 
+	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
 )
 
 // MachineFactory boots a machine for a transcript's kernel command: it gets
 // the kernel options (era and protected_hardlinks already applied) and the
 // command's other arguments, which are its own to interpret.
-type MachineFactory func(opts vfs.Options, args []datadriven.CmdArg) (*Machine, error)
+type MachineFactory func(opts vfs.Options, args []datadriven.CmdArg) (*script.Machine, error)
 
-// RunTranscripts runs the lab-notebook transcripts in dir with
-// cockroachdb/datadriven. Regenerate them with -rewrite and review the
-// diff. Commands:
+// Registry returns the factory that boots the registered filesystem fs
+// (vfs.LookupFS): the kernel command's opts=OPTS are its mount options
+// (several, comma-separated), mkfs=OPTS and any other argument (KEY or
+// KEY=VALUE, such as orphan_file) its mkfs options.
+func Registry(fs string) MachineFactory {
+	return func(opts vfs.Options, args []datadriven.CmdArg) (*script.Machine, error) {
+		cfg := script.Config{Options: opts, FS: fs}
+		var mkfs []string
+		for _, a := range args {
+			switch a.Key {
+			case "opts":
+				cfg.MountOptions = strings.Join(a.Vals, ",")
+			case "mkfs":
+				mkfs = append(mkfs, a.Vals...)
+			default:
+				mkfs = append(mkfs, strings.Join(append([]string{a.Key}, a.Vals...), "="))
+			}
+		}
+		cfg.Mkfs = strings.Join(mkfs, ",")
+		return script.Boot(cfg)
+	}
+}
+
+// RunTranscripts runs the lab-notebook transcripts in dir on the
+// registered filesystem fs (Registry). See RunTranscriptsWith.
+func RunTranscripts(t *testing.T, dir, fs string) {
+	RunTranscriptsWith(t, dir, Registry(fs))
+}
+
+// RunTranscriptsWith runs the lab-notebook transcripts in dir with
+// cockroachdb/datadriven, booting machines with factory. Regenerate them
+// with -rewrite and review the diff. Commands:
 //
 //	kernel [era=ERA] [protected_hardlinks] [FACTORY ARGS...]
 //	    Boot a new machine (the previous one is checked for invariants and
-//	    leaks, unless it crashed). Script paths are relative to /mnt.
+//	    leaks, unless it crashed). Script paths are relative to /mnt. An op
+//	    that cannot be carried out at all (Step.Err) fails the test.
 //	run [trace]
 //	    Run the input ops; print each op and its result. With trace, also
 //	    the kernel functions each op went through. Invariants are checked
@@ -37,7 +68,7 @@ type MachineFactory func(opts vfs.Options, args []datadriven.CmdArg) (*Machine, 
 //
 // Transcripts are the files under dir whose names have no extension; the
 // others (references, rapid's failfiles) are left alone.
-func RunTranscripts(t *testing.T, dir string, factory MachineFactory) {
+func RunTranscriptsWith(t *testing.T, dir string, factory MachineFactory) {
 	datadriven.Walk(t, dir, func(t *testing.T, path string) {
 		if strings.Contains(path, "/rapid/") || filepath.Ext(path) != "" {
 			return
@@ -51,7 +82,7 @@ func RunTranscripts(t *testing.T, dir string, factory MachineFactory) {
 type transcript struct {
 	t       *testing.T
 	factory MachineFactory
-	m       *Machine
+	m       *script.Machine
 	buggy   bool
 }
 
@@ -70,22 +101,15 @@ func (h *transcript) finish(t *testing.T) {
 	h.m = nil
 }
 
-// buggyEra reports whether era ships a known bug in filesystem fs, so
-// transcripts may show broken invariants on purpose (they still print them,
-// so an unexpected one changes the transcript): pre2007 and sandeen-rfc in
-// ext4, relink2011 in btrfs (seed patch 06 deletes the orphan item before
-// adding the name). tmpfs has none: every check runs.
-func buggyEra(era vfs.Era, fs string) bool {
-	switch fs {
-	case "ext4":
-		return era == vfs.Pre2007 || era == vfs.SandeenRFC
-	case "btrfs":
-		return era == vfs.Relink2011
-	}
-	return false
-}
+// buggyEra reports whether m's era ships a known bug in its filesystem
+// (vfs.FSInfo.BuggyEras), so transcripts may show broken invariants on
+// purpose (they still print them, so an unexpected one changes the
+// transcript): pre2007 and sandeen-rfc in ext4, relink2011 in btrfs (seed
+// patch 06 deletes the orphan item before adding the name). tmpfs has
+// none: every check runs.
+func buggyEra(m *script.Machine) bool { return m.FS().BuggyIn(m.K.Era()) }
 
-func (h *transcript) boot(t *testing.T, d *datadriven.TestData, opts vfs.Options, args []datadriven.CmdArg) *Machine {
+func (h *transcript) boot(t *testing.T, d *datadriven.TestData, opts vfs.Options, args []datadriven.CmdArg) *script.Machine {
 	m, err := h.factory(opts, args)
 	if err != nil {
 		d.Fatalf(t, "boot: %v", err)
@@ -99,18 +123,18 @@ func (h *transcript) handle(t *testing.T, d *datadriven.TestData) string {
 		h.finish(t)
 		opts, rest := kernelArgs(t, d)
 		h.m = h.boot(t, d, opts, rest)
-		h.buggy = buggyEra(opts.Era, h.m.fsName)
+		h.buggy = buggyEra(h.m)
 		h.m.Dmesg()
-		desc := fmt.Sprintf("booted a %s kernel; %s on /mnt", opts.Era, h.m.fsName)
-		if h.m.mntOpts != "" {
-			desc += " (" + h.m.mntOpts + ")"
+		desc := fmt.Sprintf("booted a %s kernel; %s on /mnt", opts.Era, h.m.FSName())
+		if o := h.m.MountOptions(); o != "" {
+			desc += " (" + o + ")"
 		}
 		return desc
 	case "run":
 		if h.m == nil {
 			d.Fatalf(t, "run before kernel")
 		}
-		ops, err := Parse(d.Input)
+		ops, err := script.Parse(d.Input)
 		if err != nil {
 			d.Fatalf(t, "%v", err)
 		}
@@ -124,6 +148,9 @@ func (h *transcript) handle(t *testing.T, d *datadriven.TestData) string {
 			}
 			st := h.m.Step(op)
 			h.m.K.SetTracer(nil)
+			if st.Err != nil {
+				d.Fatalf(t, "%v", st.Err)
+			}
 			b.WriteString(st.Describe())
 			b.WriteByte('\n')
 			for _, e := range events {
@@ -140,16 +167,21 @@ func (h *transcript) handle(t *testing.T, d *datadriven.TestData) string {
 		}
 		return b.String()
 	case "eras":
-		ops, err := Parse(d.Input)
+		ops, err := script.Parse(d.Input)
 		if err != nil {
 			d.Fatalf(t, "%v", err)
 		}
 		_, rest := kernelArgs(t, d)
-		results := make([][]Step, len(vfs.Eras))
+		results := make([][]script.Step, len(vfs.Eras))
 		for i, era := range vfs.Eras {
 			m := h.boot(t, d, vfs.Options{Era: era}, rest)
 			results[i] = m.Run(ops)
-			if buggyEra(era, m.fsName) {
+			for _, st := range results[i] {
+				if st.Err != nil {
+					d.Fatalf(t, "%s: %v", era, st.Err)
+				}
+			}
+			if buggyEra(m) {
 				m.K.Shutdown() // its broken state may well leak
 				continue
 			}
@@ -212,7 +244,7 @@ func kernelArgs(t *testing.T, d *datadriven.TestData) (vfs.Options, []datadriven
 }
 
 // describeResult is a step's result without the op.
-func describeResult(s Step) string {
+func describeResult(s script.Step) string {
 	d := s.Describe()
 	return strings.TrimPrefix(strings.TrimPrefix(d, s.Op+":"), " ")
 }

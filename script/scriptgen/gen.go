@@ -1,7 +1,8 @@
-package script
+package scriptgen
 
 import (
 	"fmt"
+	"github.com/relinksim/relinksim/script"
 	"math"
 	"math/bits"
 	"sort"
@@ -12,9 +13,12 @@ import (
 	"github.com/relinksim/relinksim/vfs"
 )
 
-// GenConfig configures the op generators.
+// GenConfig configures the op generators. The zero GenConfig is
+// DefaultGenConfig.
 type GenConfig struct {
-	// MinOps and MaxOps bound the length of a generated sequence.
+	// MinOps and MaxOps bound the length of a generated sequence. Both 0
+	// means DefaultGenConfig's bounds; a sequence always has at least one
+	// op (a property that draws none would test nothing).
 	MinOps, MaxOps int
 	// OracleOnly restricts generation to ops the kernel oracle knows.
 	// Otherwise ops the host kernel can also run are added (ls, readlink,
@@ -26,10 +30,10 @@ type GenConfig struct {
 	// NoListing leaves out ls, for filesystems whose getdents order the
 	// simulator does not model (ext4's hash order).
 	NoListing bool
-	// FS and Setup choose the shadow machine's filesystem (default tmpfs),
-	// as for NewMachine.
-	FS    string
-	Setup func(k *vfs.Kernel) (string, error)
+	// FS, Mkfs and Setup choose the shadow machine's filesystem (default
+	// tmpfs), as script.Config does.
+	FS, Mkfs string
+	Setup    func(k *vfs.Kernel) (string, error)
 	// Btrfs adds the btrfs ops: subvol, snapshot, snapshot-ro and
 	// subvol-orphans.
 	Btrfs bool
@@ -55,14 +59,12 @@ var DefaultGenConfig = GenConfig{MinOps: 30, MaxOps: 60}
 // Generated ops never escape the filesystem root (no "..", and symlink
 // targets are relative without "..") and never read a fifo through cat, so they can run
 // unchanged on a real kernel. Nor do they cat a file larger than 1 MiB.
-func Ops(cfg GenConfig) *rapid.Generator[[]Op] {
-	if cfg.MaxOps < cfg.MinOps {
-		cfg.MaxOps = cfg.MinOps
-	}
-	return rapid.Custom(func(t *rapid.T) []Op {
+func Ops(cfg GenConfig) *rapid.Generator[[]script.Op] {
+	cfg = cfg.withDefaults()
+	return rapid.Custom(func(t *rapid.T) []script.Op {
 		g := NewGen(cfg)
 		n := rapid.IntRange(cfg.MinOps, cfg.MaxOps).Draw(t, "ops")
-		ops := make([]Op, 0, n)
+		ops := make([]script.Op, 0, n)
 		for i := 0; i < n; i++ {
 			op := g.Next(t)
 			op.Line = i + 1
@@ -76,30 +78,39 @@ func Ops(cfg GenConfig) *rapid.Generator[[]Op] {
 // to interleave generation with your own checks; Ops wraps it.
 type Gen struct {
 	cfg    GenConfig
-	m      *Machine
+	m      *script.Machine
 	nextFD int
 	used   []string // fd names ever used, in order
 }
 
-// NewGen returns a generator with a fresh shadow machine.
+// withDefaults fills in the lengths: DefaultGenConfig's when both are 0,
+// at least one op, and MaxOps no less than MinOps.
+func (cfg GenConfig) withDefaults() GenConfig {
+	if cfg.MinOps == 0 && cfg.MaxOps == 0 {
+		cfg.MinOps, cfg.MaxOps = DefaultGenConfig.MinOps, DefaultGenConfig.MaxOps
+	}
+	cfg.MinOps = max(cfg.MinOps, 1)
+	cfg.MaxOps = max(cfg.MaxOps, cfg.MinOps)
+	return cfg
+}
+
+// NewGen returns a generator with a fresh shadow machine. A shadow machine
+// that cannot boot (an unknown filesystem, bad mkfs options) panics: the
+// configuration is the caller's bug.
 func NewGen(cfg GenConfig) *Gen {
-	fs := cfg.FS
-	if fs == "" {
-		fs = "tmpfs"
-	}
-	m, err := NewMachine(vfs.Options{Era: cfg.Era}, fs, cfg.Setup)
+	m, err := script.Boot(script.Config{Options: vfs.Options{Era: cfg.Era}, FS: cfg.FS, Mkfs: cfg.Mkfs, Setup: cfg.Setup})
 	if err != nil {
-		panic("script: booting the shadow machine: " + err.Error())
+		panic("scriptgen: booting the shadow machine: " + err.Error())
 	}
-	return &Gen{cfg: cfg, m: m}
+	return &Gen{cfg: cfg.withDefaults(), m: m}
 }
 
 // Shadow returns the machine the generator tracks state with: the ops drawn
 // so far have run on it.
-func (g *Gen) Shadow() *Machine { return g.m }
+func (g *Gen) Shadow() *script.Machine { return g.m }
 
 // Next draws the next op, runs it on the shadow machine, and returns it.
-func (g *Gen) Next(t *rapid.T) Op {
+func (g *Gen) Next(t *rapid.T) script.Op {
 	op := g.draw(t)
 	g.m.Step(op)
 	return op
@@ -140,7 +151,7 @@ func (g *Gen) state() state {
 		if n.Type == "dir" {
 			s.dirs = append(s.dirs, n.Path)
 		}
-		if st, err := g.m.T.Lstat(g.m.p(n.Path)); err == nil {
+		if st, err := g.m.T.Lstat(g.m.Path(n.Path)); err == nil {
 			byIno[devIno{st.Dev, st.Ino}] = append(byIno[devIno{st.Dev, st.Ino}], e)
 			if g.cfg.Btrfs && n.Type == "dir" && st.Ino == 256 {
 				s.subvols = append(s.subvols, n.Path)
@@ -148,8 +159,8 @@ func (g *Gen) state() state {
 		}
 	}
 	seen := map[devIno]bool{}
-	for _, name := range g.m.order {
-		fd, ok := g.m.fds[name]
+	for _, name := range g.m.FDNames() {
+		fd, ok := g.m.FD(name)
 		if !ok || s.kind[name] != "" {
 			continue
 		}
@@ -233,7 +244,7 @@ func (g *Gen) standIn(path string) bool {
 	if g.cfg.FS != "btrfs" {
 		return false
 	}
-	st, err := g.m.T.Lstat(g.m.p(path))
+	st, err := g.m.T.Lstat(g.m.Path(path))
 	return err == nil && st.Ino == 2 && st.Mode.IsDir()
 }
 
@@ -325,7 +336,7 @@ var offsets = []int64{0, 1, 2, 3, 50, 100, 4096, 5000, 1 << 40, (1<<32-1)<<10 - 
 
 var texts = []string{"x", "hello", "abc def", strings.Repeat("0123456789", 5)}
 
-func (g *Gen) draw(t *rapid.T) Op {
+func (g *Gen) draw(t *rapid.T) script.Op {
 	s := g.state()
 	nOpen := len(s.open)
 	// Opening matters most while few descriptors are open; descriptor ops
@@ -393,7 +404,7 @@ func (g *Gen) draw(t *rapid.T) Op {
 		"snapshot-ro":          1 * btrfs,
 		"subvol-orphans":       1 * btrfs,
 	})
-	op := Op{Name: kind}
+	op := script.Op{Name: kind}
 	switch kind {
 	case "open":
 		op.Path = pickPath(t, s, "file")
@@ -500,7 +511,7 @@ func (g *Gen) draw(t *rapid.T) Op {
 		op.Path = pickPath(t, s, "")
 		// Reading a fifo through cat would block the oracle, and reading a
 		// huge sparse file would exhaust its memory.
-		if st, err := g.m.T.Stat(g.m.p(op.Path)); err == nil && (st.Mode.IsFifo() || st.Size > 1<<20) {
+		if st, err := g.m.T.Stat(g.m.Path(op.Path)); err == nil && (st.Mode.IsFifo() || st.Size > 1<<20) {
 			op.Name = "stat"
 		}
 	case "subvol":

@@ -1,17 +1,18 @@
-package script
+package scriptgen
 
 import (
 	"testing"
 
-	"github.com/relinksim/relinksim/btrfssim"
+	_ "github.com/relinksim/relinksim/btrfssim"
+	"github.com/relinksim/relinksim/script"
 )
 
 // standIn recognises the stand-in for a nested subvolume seen through a
 // snapshot (so the generator never exchanges two of them), and nothing
 // else: not the nested subvolume itself, nor a plain directory.
 func TestGenRecognisesStandIns(t *testing.T) {
-	g := NewGen(GenConfig{FS: "btrfs", Setup: btrfssim.Setup(btrfssim.MkfsOptions{}), Btrfs: true})
-	ops, err := Parse("subvol a\nsubvol z\nmkdir d\nsnapshot . s")
+	g := NewGen(GenConfig{FS: "btrfs", Btrfs: true})
+	ops, err := script.Parse("subvol a\nsubvol z\nmkdir d\nsnapshot . s")
 	if err != nil {
 		t.Fatal(err)
 	}
