@@ -11,6 +11,7 @@ import (
 
 	"github.com/relinksim/relinksim/ext4sim"
 	"github.com/relinksim/relinksim/internal/hostkernel"
+	"github.com/relinksim/relinksim/internal/hostkernel/hosttest"
 	"github.com/relinksim/relinksim/vfs"
 )
 
@@ -20,9 +21,7 @@ import (
 // read-write, read-only, and from a read-only device. The kernel log lines
 // and the orphan chain left must be the same as the simulator's.
 func TestOrphanCleanupMatchesKernel(t *testing.T) {
-	if why := hostkernel.Ext4Available(); why != "" {
-		t.Skip("ext4 cleanup comparison skipped: " + why)
-	}
+	hosttest.RequireExt4(t)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	unpin, err := hostkernel.PinToOneCPU(0)
