@@ -17,7 +17,7 @@ import (
 
 // Mount-time orphan cleanup, compared with the real kernel's: three files
 // are opened, written, unlinked and kept open; the image is copied while
-// frozen (fsfreeze, cp, thaw — linux-semantics.md §0); the copy is mounted
+// frozen (fsfreeze, cp, thaw — docs/linux-semantics.md §0); the copy is mounted
 // read-write, read-only, and from a read-only device. The kernel log lines
 // and the orphan chain left must be the same as the simulator's.
 func TestOrphanCleanupMatchesKernel(t *testing.T) {

@@ -13,7 +13,7 @@ func (t *Task) Link(oldpath, newpath string) error {
 // itself — unlinked or not. With AT_EMPTY_PATH and an empty oldpath, the
 // file behind olddirfd is linked ("flink").
 //
-// Errors, in the order the current kernel finds them (linux-semantics.md
+// Errors, in the order the current kernel finds them (docs/linux-semantics.md
 // §1.1, §1.2):
 //   - EINVAL: flags other than AT_SYMLINK_FOLLOW|AT_EMPTY_PATH (and
 //     AT_EMPTY_PATH itself before 2.6.39).

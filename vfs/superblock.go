@@ -149,7 +149,7 @@ func (sb *Superblock) Inodes() []*Inode {
 // with get_tree_bdev's test_bdev_super, and get_tree_nodev). A filesystem
 // type that needs a device shares one superblock per device: mounting an
 // already-mounted device again returns the existing superblock and ignores
-// the new options (linux-semantics.md §6.2), but refuses a read-only/
+// the new options (docs/linux-semantics.md §6.2), but refuses a read-only/
 // read-write mismatch with EBUSY. Other types get a new superblock per mount.
 //
 // The caller owns one active reference on the result.

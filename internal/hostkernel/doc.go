@@ -15,7 +15,7 @@
 // The tests that use it are opt-in: package hosttest skips them unless
 // RELINKSIM_HOST_TESTS=1 is set, and otherwise with a message saying why.
 //
-// It is our own harness, not the shared oracle's code: the oracle
-// (../shared/oracle) is a tool to run, and its recorded outputs are what the
-// project's tests compare against.
+// It is our own harness, not the shared oracle's code: the oracle (see
+// docs/oracle.md) is a tool to run, and recordings of the real kernel's
+// output are what the project's tests compare against.
 package hostkernel
