@@ -190,7 +190,7 @@ type BlockDevice interface {
 
 // Now returns the logical clock in nanoseconds. It starts at a fixed instant
 // and advances by one millisecond at every metadata change, so timestamps are
-// ordered and reproducible. It models current_time(); nothing in the
+// ordered and reproducible. It models fs/inode.c:current_time; nothing in the
 // simulator reads the host clock.
 func (k *Kernel) Now() int64 { return k.clock }
 

@@ -140,7 +140,7 @@ func mntWantWrite(m *Mount) error {
 	return nil
 }
 
-// mntDropWrite models mnt_drop_write.
+// mntDropWrite models fs/namespace.c:mnt_drop_write.
 func mntDropWrite(m *Mount) {
 	if m.writers <= 0 {
 		Bug("mnt_drop_write without a writer on %s", m.describe())

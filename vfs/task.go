@@ -111,9 +111,9 @@ func (t *Task) Fork() *Task {
 	return t.k.newTask(t, t.cred, nil)
 }
 
-// Exit models do_exit for the VFS parts: every descriptor is closed, the
-// root and cwd are released, and the task leaves its mount namespace (the
-// last task to leave a namespace unmounts its tree).
+// Exit models kernel/exit.c:do_exit for the VFS parts: every descriptor is
+// closed, the root and cwd are released, and the task leaves its mount
+// namespace (the last task to leave a namespace unmounts its tree).
 func (t *Task) Exit() {
 	t.enter()
 	for fd := range t.fds {
