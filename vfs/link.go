@@ -108,7 +108,9 @@ func (t *Task) doLinkatOld(old Path, newdfd int, newname string) error {
 		return EEXIST
 	}
 	dir := nd.path.Dentry
-	k.InodeLock(dir.inode, "lookup_create")
+	// The lock is taken by lookup_create and dropped by do_linkat itself;
+	// both are labelled do_linkat, the function this one models.
+	k.InodeLock(dir.inode, "do_linkat")
 	defer k.InodeUnlock(dir.inode, "do_linkat")
 	d, err := k.lookupForCreate(dir, nd.last)
 	if err != nil {
