@@ -150,9 +150,9 @@ func (t *Task) mayLinkat(old Path) error {
 }
 
 // VFSLink models fs/namei.c:vfs_link: link the inode of old into dir under
-// the negative dentry newD. It is exported for kernel-side callers (the
-// checkpoint code, filesystems' tests); system calls reach it through
-// Linkat.
+// the negative dentry newD. It is exported for kernel-side callers
+// (filesystems' tests, and the planned checkpoint code); system calls reach
+// it through Linkat.
 //
 // Errors, in order:
 //   - ENOENT: old is negative.

@@ -26,9 +26,10 @@ const (
 // Mount is analogous to Linux's struct mount / struct vfsmount: one place
 // where a superblock's tree (or a subtree, for a bind mount) is attached.
 // Two mounts of one superblock — a bind mount, a second mount of the same
-// device, or the copies unshare(CLONE_NEWNS) makes — are distinct Mounts,
-// and link and rename between them fail with EXDEV: do_linkat compares
-// vfsmounts, not superblocks.
+// device (or, on Linux, the copies unshare(CLONE_NEWNS) makes; the
+// simulator has no unshare) — are distinct Mounts, and link and rename
+// between them fail with EXDEV: do_linkat compares vfsmounts, not
+// superblocks.
 //
 // Its reference count models mnt_count. References are held by the mount
 // namespace it is attached in (one), by each child mount, by each open file

@@ -29,8 +29,13 @@ type Superblock struct {
 	// options is the option string the superblock was first mounted with.
 	options string
 
-	// Ops holds the super operations: the optional interfaces InodeEvicter,
-	// SuperKiller, OptionShower and Remounter.
+	// Ops holds the super operations, each an optional interface the VFS
+	// (or a tool) asks for with a type assertion: InodeEvicter, SuperKiller,
+	// OptionShower, Remounter and Syncer (struct super_operations);
+	// DentryDeleter (the dentry operation d_delete, one table for the whole
+	// superblock as s_d_op gives it); DirentWalker and SuperChecker (for
+	// CheckInvariants); and the capabilities OrphanLister, OrphanFileLister
+	// and FaultInjector (capabilities.go).
 	Ops any
 	// Private is the filesystem's own state (s_fs_info).
 	Private any

@@ -202,8 +202,8 @@ func (t *Task) fget(fd int) (*File, error) {
 	return t.fds[fd], nil
 }
 
-// File returns the open file behind fd, for kernel-side users such as the
-// checkpoint code. The caller does not own a reference; use Fget to keep it.
+// File returns the open file behind fd, for kernel-side users (tests, and
+// the planned checkpoint code). The caller does not own a reference; use Fget to keep it.
 func (t *Task) File(fd int) (*File, error) { return t.fget(fd) }
 
 // FDs returns the open descriptors in ascending order.
