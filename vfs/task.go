@@ -203,7 +203,8 @@ func (t *Task) fget(fd int) (*File, error) {
 }
 
 // File returns the open file behind fd, for kernel-side users (tests, and
-// the planned checkpoint code). The caller does not own a reference; use Fget to keep it.
+// the planned checkpoint code). The caller does not own a reference; use
+// Fget to keep it.
 func (t *Task) File(fd int) (*File, error) { return t.fget(fd) }
 
 // FDs returns the open descriptors in ascending order.
