@@ -130,7 +130,7 @@ func recoverAndCheck(era vfs.Era, dev *btrfssim.Device) string {
 	return ""
 }
 
-// Fact 22 (linux-semantics.md §7): a snapshot, read-write or read-only, of
+// Fact 22 (docs/linux-semantics.md §7): a snapshot, read-write or read-only, of
 // a subvolume holding open-but-unlinked files contains neither those
 // inodes nor their orphan items; the source keeps both until the files are
 // closed. A file relinked before the snapshot survives in it.

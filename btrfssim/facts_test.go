@@ -19,7 +19,7 @@ func newMachine(t *testing.T) *script.Machine {
 	return m
 }
 
-// Reference: linux-semantics.md §7 fact 11: a link or rename between two
+// Reference: docs/linux-semantics.md §7 fact 11: a link or rename between two
 // subvolumes of one mount is EXDEV (btrfs_link and btrfs_rename compare
 // the roots; the VFS sees one vfsmount), and so is linking an O_TMPFILE
 // inode made in one subvolume into another. Within a subvolume both work.
@@ -57,7 +57,7 @@ close T`)
 	vfstest.Finish(t, m.K)
 }
 
-// Reference: linux-semantics.md §7 fact 12, the btrfs half
+// Reference: docs/linux-semantics.md §7 fact 12, the btrfs half
 // (BTRFS_LINK_MAX): the link past nlink 65535 fails with EMLINK, nlink
 // stays 65535, and one unlink makes room for one more link.
 func TestFact12EMLINKAt65535(t *testing.T) {

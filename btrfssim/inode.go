@@ -39,8 +39,9 @@ func (r *rootInfo) touch() {
 // dead reports whether the subvolume was deleted.
 func (r *rootInfo) dead() bool { return r.item.refs == 0 }
 
-// getRoot models btrfs_get_fs_root: the root with id, read on first use
-// (btrfs_init_fs_root: its free objectid and its anonymous device).
+// getRoot models fs/btrfs/disk-io.c:btrfs_get_fs_root: the root with id, read
+// on first use (btrfs_init_fs_root: its free objectid and its anonymous
+// device).
 func (fs *fsInfo) getRoot(id uint64) *rootInfo {
 	if r := fs.roots[id]; r != nil {
 		return r
@@ -97,8 +98,8 @@ type inodeInfo struct {
 
 func info(vi *vfs.Inode) *inodeInfo { return vi.Private.(*inodeInfo) }
 
-// iget models btrfs_iget: the in-core inode ino of root r, read from its
-// item if it is not in core. A missing item is ENOENT.
+// iget models fs/btrfs/inode.c:btrfs_iget: the in-core inode ino of root r,
+// read from its item if it is not in core. A missing item is ENOENT.
 func (fs *fsInfo) iget(r *rootInfo, ino uint64) (*vfs.Inode, error) {
 	if vi := r.icache[ino]; vi != nil {
 		vfs.Ihold(vi)
@@ -143,13 +144,13 @@ func (fs *fsInfo) setOps(vi *vfs.Inode) {
 	}
 }
 
-// newInode models btrfs_new_inode's allocation: the root's next free
-// objectid and a new inode item with nlink 1, owned by the caller.
+// newInode models fs/btrfs/inode.c:btrfs_new_inode's allocation: the root's
+// next free objectid and a new inode item with nlink 1, owned by the caller.
 func (fs *fsInfo) newInode(tr *trans, r *rootInfo, dirVI *vfs.Inode, mode vfs.FileMode) *inodeInfo {
 	return fs.newInodeNumbered(tr, r, dirVI, mode, r.allocObjectid())
 }
 
-// allocObjectid models btrfs_get_free_objectid.
+// allocObjectid models fs/btrfs/disk-io.c:btrfs_get_free_objectid.
 func (r *rootInfo) allocObjectid() uint64 {
 	ino := r.freeObjectid
 	r.freeObjectid++
@@ -176,8 +177,8 @@ func (fs *fsInfo) newInodeNumbered(tr *trans, r *rootInfo, dirVI *vfs.Inode, mod
 	return ei
 }
 
-// updateInode models btrfs_update_inode: the in-core inode is copied into
-// its item.
+// updateInode models fs/btrfs/inode.c:btrfs_update_inode: the in-core inode
+// is copied into its item.
 func (fs *fsInfo) updateInode(tr *trans, ei *inodeInfo) {
 	if ei.dummy {
 		return
@@ -284,9 +285,9 @@ func (fs *fsInfo) nbytes(vi *vfs.Inode) int64 {
 	return 0
 }
 
-// getattr models btrfs_getattr: st_dev is the root's anonymous device (0
-// once the subvolume was deleted), st_blocks its bytes in 512-byte units,
-// st_blksize the sector size.
+// getattr models fs/btrfs/inode.c:btrfs_getattr: st_dev is the root's
+// anonymous device (0 once the subvolume was deleted), st_blocks its bytes in
+// 512-byte units, st_blksize the sector size.
 func (fs *fsInfo) getattr(vi *vfs.Inode, st *vfs.Stat_t) {
 	r := info(vi).root
 	st.Dev = r.anonDev
@@ -297,11 +298,12 @@ func (fs *fsInfo) getattr(vi *vfs.Inode, st *vfs.Stat_t) {
 	st.Blksize = sectorSize
 }
 
-// EvictInode implements vfs.InodeEvicter (models btrfs_evict_inode). An
-// inode with links is only dropped from the cache, its data written to its
-// extents first. An inode without links is deleted: its items go (file
-// extents, the inode item) and then its orphan item. In a deleted
-// subvolume nothing is deleted: the whole tree goes.
+// EvictInode implements vfs.InodeEvicter (models
+// fs/btrfs/inode.c:btrfs_evict_inode). An inode with links is only dropped
+// from the cache, its data written to its extents first. An inode without
+// links is deleted: its items go (file extents, the inode item) and then its
+// orphan item. In a deleted subvolume nothing is deleted: the whole tree
+// goes.
 func (fs *fsInfo) EvictInode(vi *vfs.Inode) {
 	ei := info(vi)
 	r := ei.root
@@ -354,8 +356,8 @@ func (o fileOps) Permission(c *vfs.Cred, vi *vfs.Inode, mask int) error {
 	return o.fs.permission(c, vi, mask)
 }
 
-// permission models btrfs_permission: no writing to files, directories
-// and symlinks of a read-only snapshot.
+// permission models fs/btrfs/inode.c:btrfs_permission: no writing to files,
+// directories and symlinks of a read-only snapshot.
 func (fs *fsInfo) permission(c *vfs.Cred, vi *vfs.Inode, mask int) error {
 	if mask&vfs.MAY_WRITE != 0 && info(vi).root.item.readonly {
 		if m := vi.Mode; m.IsRegular() || m.IsDir() || m.IsSymlink() {
@@ -365,8 +367,9 @@ func (fs *fsInfo) permission(c *vfs.Cred, vi *vfs.Inode, mask int) error {
 	return vfs.GenericPermission(c, vi, mask)
 }
 
-// UpdateTime implements vfs.TimeUpdater (models btrfs_update_time): no
-// times change in a read-only snapshot (EROFS).
+// UpdateTime implements vfs.TimeUpdater (models
+// fs/btrfs/inode.c:btrfs_update_time): no times change in a read-only
+// snapshot (EROFS).
 func (o fileOps) UpdateTime(vi *vfs.Inode) error {
 	if info(vi).root.item.readonly {
 		return vfs.EROFS
@@ -381,7 +384,8 @@ func (o fileOps) UpdateTime(vi *vfs.Inode) error {
 	return nil
 }
 
-// FileattrSet implements vfs.FileattrSetter (models btrfs_fileattr_set).
+// FileattrSet implements vfs.FileattrSetter (models
+// fs/btrfs/ioctl.c:btrfs_fileattr_set).
 func (o fileOps) FileattrSet(vi *vfs.Inode, flags vfs.InodeFlags) error {
 	return o.fs.fileattrSet(vi)
 }
@@ -461,7 +465,8 @@ func (o fileOps) SeekHoleData(vi *vfs.Inode, off int64, whence int) (int64, erro
 		return size, nil
 	}
 	delalloc := subtractRuns(vi.Mapping.Extents(math.MaxInt64), ext)
-	// inHole models find_desired_extent_in_hole for [s, e].
+	// inHole models fs/btrfs/file.c:find_desired_extent_in_hole for
+	// [s, e].
 	inHole := func(s, e int64) (int64, bool) {
 		for _, r := range delalloc {
 			rs, re := r.Off, r.Off+r.Len-1
@@ -551,9 +556,10 @@ func subtractRuns(a, b []vfs.Extent) []vfs.Extent {
 	return out
 }
 
-// Release implements vfs.FileReleaser (models btrfs_release_file): the last
-// close of any descriptor of a file truncated to zero writes its data back
-// (filemap_flush), turning delalloc into extents.
+// Release implements vfs.FileReleaser (models
+// fs/btrfs/file.c:btrfs_release_file): the last close of any descriptor of a
+// file truncated to zero writes its data back (filemap_flush), turning
+// delalloc into extents.
 func (o fileOps) Release(f *vfs.File) {
 	ei := info(f.Inode())
 	if ei.flushOnClose {
@@ -562,9 +568,10 @@ func (o fileOps) Release(f *vfs.File) {
 	}
 }
 
-// Setattr implements vfs.Setattrer (models btrfs_setattr). Unlike ext4 a
-// shrinking truncate leaves no orphan item behind: btrfs_truncate logs the
-// new size in the same transaction as the removed extents.
+// Setattr implements vfs.Setattrer (models fs/btrfs/inode.c:btrfs_setattr).
+// Unlike ext4 a shrinking truncate leaves no orphan item behind:
+// btrfs_truncate logs the new size in the same transaction as the removed
+// extents.
 func (o fileOps) Setattr(vi *vfs.Inode, attr *vfs.Iattr) error {
 	return o.fs.setattr(vi, attr)
 }

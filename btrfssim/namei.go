@@ -43,12 +43,13 @@ func (fs *fsInfo) dirItemsOf(ei *inodeInfo) *dirItems {
 	return d
 }
 
-// Lookup implements vfs.Lookuper (models btrfs_lookup_dentry). An entry
-// that names a subvolume crosses into that subvolume's tree: its root
-// directory (inode 256 there) is returned, and the first crossing on a
-// read-write mount cleans the subvolume's orphans. An entry naming a
-// subvolume that is not linked there (a snapshot's copy of a nested
-// subvolume's entry) gets an empty stand-in directory, inode 2.
+// Lookup implements vfs.Lookuper (models
+// fs/btrfs/inode.c:btrfs_lookup_dentry). An entry that names a subvolume
+// crosses into that subvolume's tree: its root directory (inode 256 there) is
+// returned, and the first crossing on a read-write mount cleans the
+// subvolume's orphans. An entry naming a subvolume that is not linked there
+// (a snapshot's copy of a nested subvolume's entry) gets an empty stand-in
+// directory, inode 2.
 func (o dirOps) Lookup(dirVI *vfs.Inode, name string) (*vfs.Inode, error) {
 	fs := o.fs
 	if len(name) > nameMax {
@@ -79,9 +80,9 @@ func (o dirOps) Lookup(dirVI *vfs.Inode, name string) (*vfs.Inode, error) {
 	return vi, nil
 }
 
-// simpleDir models new_simple_dir: an in-memory empty directory, inode 2,
-// standing in for a subvolume whose entry name in dir was copied into a
-// snapshot.
+// simpleDir models fs/btrfs/inode.c:new_simple_dir: an in-memory empty
+// directory, inode 2, standing in for a subvolume whose entry name in dir was
+// copied into a snapshot.
 func (fs *fsInfo) simpleDir(dir *inodeInfo, name string) *vfs.Inode {
 	key := dummyKey{dir.root.id, dir.ino, name}
 	if vi := fs.dummies[key]; vi != nil {
@@ -130,7 +131,8 @@ type dummyKey struct {
 	name      string
 }
 
-// setInodeIndex models btrfs_set_inode_index: the directory's next index.
+// setInodeIndex models fs/btrfs/inode.c:btrfs_set_inode_index: the
+// directory's next index.
 func setInodeIndex(dir *inodeInfo) uint64 {
 	idx := dir.indexCnt
 	dir.indexCnt++
@@ -169,10 +171,10 @@ func (fs *fsInfo) addLink(tr *trans, dirVI *vfs.Inode, name string, child *vfs.I
 	return nil
 }
 
-// unlinkEntry models __btrfs_unlink_inode for an inode's name, or
-// btrfs_unlink_subvol for a subvolume's: the entry and the back reference
-// go, and the directory shrinks by twice the name's length. The child's
-// nlink is the caller's to change.
+// unlinkEntry models fs/btrfs/inode.c:__btrfs_unlink_inode for an inode's
+// name, or btrfs_unlink_subvol for a subvolume's: the entry and the back
+// reference go, and the directory shrinks by twice the name's length. The
+// child's nlink is the caller's to change.
 func (fs *fsInfo) unlinkEntry(tr *trans, dirVI *vfs.Inode, name string) dirEntry {
 	dir := info(dirVI)
 	dir.root.touch()
@@ -201,8 +203,8 @@ func (fs *fsInfo) unlinkEntry(tr *trans, dirVI *vfs.Inode, name string) dirEntry
 	return e
 }
 
-// createCommon models btrfs_create_common (create, mknod, symlink): a new
-// inode and its name in one transaction.
+// createCommon models fs/btrfs/inode.c:btrfs_create_common (create, mknod,
+// symlink): a new inode and its name in one transaction.
 func (fs *fsInfo) createCommon(fn string, dirVI *vfs.Inode, d *vfs.Dentry, mode vfs.FileMode, rdev uint32, target string) error {
 	dir := info(dirVI)
 	tr, err := fs.startTransaction(fn)
@@ -229,30 +231,30 @@ func (fs *fsInfo) createCommon(fn string, dirVI *vfs.Inode, d *vfs.Dentry, mode 
 	return nil
 }
 
-// Create implements vfs.Creator (models btrfs_create).
+// Create implements vfs.Creator (models fs/btrfs/inode.c:btrfs_create).
 func (o dirOps) Create(dir *vfs.Inode, d *vfs.Dentry, mode vfs.FileMode, excl bool) error {
 	return o.fs.createCommon("btrfs_create", dir, d, mode, 0, "")
 }
 
-// Mknod implements vfs.Mknoder (models btrfs_mknod).
+// Mknod implements vfs.Mknoder (models fs/btrfs/inode.c:btrfs_mknod).
 func (o dirOps) Mknod(dir *vfs.Inode, d *vfs.Dentry, mode vfs.FileMode, rdev uint32) error {
 	return o.fs.createCommon("btrfs_mknod", dir, d, mode, rdev, "")
 }
 
-// Symlink implements vfs.Symlinker (models btrfs_symlink: the target is an
-// inline extent).
+// Symlink implements vfs.Symlinker (models fs/btrfs/inode.c:btrfs_symlink:
+// the target is an inline extent).
 func (o dirOps) Symlink(dir *vfs.Inode, d *vfs.Dentry, target string) error {
 	return o.fs.createCommon("btrfs_symlink", dir, d, vfs.S_IFLNK|0o777, 0, target)
 }
 
-// Mkdir implements vfs.Mkdirer (models btrfs_mkdir): a directory's nlink is
-// always 1 on btrfs, and its parent's does not change.
+// Mkdir implements vfs.Mkdirer (models fs/btrfs/inode.c:btrfs_mkdir): a
+// directory's nlink is always 1 on btrfs, and its parent's does not change.
 func (o dirOps) Mkdir(dir *vfs.Inode, d *vfs.Dentry, mode vfs.FileMode) error {
 	return o.fs.createCommon("btrfs_mkdir", dir, d, mode, 0, "")
 }
 
-// Tmpfile implements vfs.Tmpfiler (models btrfs_tmpfile): the new inode
-// gets an orphan item instead of a name.
+// Tmpfile implements vfs.Tmpfiler (models fs/btrfs/inode.c:btrfs_tmpfile):
+// the new inode gets an orphan item instead of a name.
 func (o dirOps) Tmpfile(dirVI *vfs.Inode, d *vfs.Dentry, mode vfs.FileMode) error {
 	fs := o.fs
 	dir := info(dirVI)
@@ -269,7 +271,8 @@ func (o dirOps) Tmpfile(dirVI *vfs.Inode, d *vfs.Dentry, mode vfs.FileMode) erro
 	return nil
 }
 
-// Link implements vfs.Linker: btrfs_link as the kernel's era had it.
+// Link implements vfs.Linker (models fs/btrfs/inode.c:btrfs_link) as the
+// kernel's era had it:
 //
 //	upstream    EXDEV across subvolumes; EMLINK at 65535; an inode whose
 //	            nlink goes 0 -> 1 (an O_TMPFILE, the only kind the VFS lets
@@ -311,9 +314,10 @@ func (o dirOps) Link(old *vfs.Dentry, dirVI *vfs.Inode, d *vfs.Dentry) error {
 	inode.Touch(false, true)
 	vfs.Ihold(inode)
 	if era == vfs.Relink2011 && adopted {
-		// "Not orphaned by truncate -- getting back in the game!" (An
-		// inode whose item an earlier failed relink already deleted is
-		// not on the 2.6.38 orphan list: btrfs_orphan_del returns 0.)
+		// The adopted inode leaves the orphan list before it gets its
+		// name. (An inode whose item an earlier failed relink already
+		// deleted is not on the 2.6.38 orphan list: btrfs_orphan_del
+		// returns 0.)
 		if err = fs.orphanDel(tr, ei); err == vfs.ENOENT {
 			err = nil
 		}
@@ -330,15 +334,15 @@ func (o dirOps) Link(old *vfs.Dentry, dirVI *vfs.Inode, d *vfs.Dentry) error {
 	}
 	fs.updateInode(tr, ei)
 	if era == vfs.Upstream && inode.Nlink() == 1 {
-		// "it's a file created with open(2) O_TMPFILE flag"
+		// Only an O_TMPFILE inode can go from nlink 0 to 1 here.
 		fs.orphanDel(tr, ei)
 	}
 	d.Instantiate(inode) // takes over the reference ihold took
 	return nil
 }
 
-// Unlink implements vfs.Unlinker (models btrfs_unlink): the last name's
-// removal gives the inode an orphan item in the same transaction.
+// Unlink implements vfs.Unlinker (models fs/btrfs/inode.c:btrfs_unlink): the
+// last name's removal gives the inode an orphan item in the same transaction.
 func (o dirOps) Unlink(dirVI *vfs.Inode, d *vfs.Dentry) error {
 	fs := o.fs
 	tr, err := fs.startTransaction("btrfs_unlink")
@@ -358,10 +362,11 @@ func (o dirOps) Unlink(dirVI *vfs.Inode, d *vfs.Dentry) error {
 	return nil
 }
 
-// Rmdir implements vfs.Rmdirer (models btrfs_rmdir): a directory with any
-// entry is ENOTEMPTY (its i_size is not 0); an empty subvolume is deleted;
-// the stand-in of a nested subvolume is simply unlinked; any other
-// directory gets an orphan item, loses its name and its size drops to 0.
+// Rmdir implements vfs.Rmdirer (models fs/btrfs/inode.c:btrfs_rmdir): a
+// directory with any entry is ENOTEMPTY (its i_size is not 0); an empty
+// subvolume is deleted; the stand-in of a nested subvolume is simply
+// unlinked; any other directory gets an orphan item, loses its name and its
+// size drops to 0.
 func (o dirOps) Rmdir(dirVI *vfs.Inode, d *vfs.Dentry) error {
 	fs := o.fs
 	inode := d.Inode()
@@ -395,7 +400,7 @@ func (o dirOps) Rmdir(dirVI *vfs.Inode, d *vfs.Dentry) error {
 	return nil
 }
 
-// Rename implements vfs.Renamer (models btrfs_rename and
+// Rename implements vfs.Renamer (models fs/btrfs/inode.c:btrfs_rename and
 // btrfs_rename_exchange). Names may not move between subvolumes (EXDEV),
 // except a subvolume's own entry, which may go anywhere; nothing may be
 // renamed over a subvolume (ENOTEMPTY). A rename gives the moved name a new
@@ -552,10 +557,11 @@ func (fs *fsInfo) relinkEntry(tr *trans, dirVI *vfs.Inode, name string, child *v
 // directory (INT_MAX, for 32-bit user space).
 const dirOffsetEOD = math.MaxInt32
 
-// IterateDir implements vfs.DirIterator (models btrfs_real_readdir): "."
-// and "..", then the entries in index order — creation order, a renamed
-// name counting as new. A subvolume's entry reports the subvolume's id as
-// its inode number. Positions are indexes.
+// IterateDir implements vfs.DirIterator (models
+// fs/btrfs/inode.c:btrfs_real_readdir): "." and "..", then the entries in
+// index order — creation order, a renamed name counting as new. A subvolume's
+// entry reports the subvolume's id as its inode number. Positions are
+// indexes.
 func (o dirOps) IterateDir(dirVI *vfs.Inode, pos int64, emit func(vfs.Dirent) bool) error {
 	fs := o.fs
 	dir := info(dirVI)
@@ -610,9 +616,9 @@ func (fs *fsInfo) parentIno(dir *inodeInfo) uint64 {
 	return dir.ino
 }
 
-// DirLlseekLimits implements vfs.DirLlseeker (models btrfs_dir_llseek,
-// which is generic_file_llseek): a directory seeks like a file whose size
-// is its i_size.
+// DirLlseekLimits implements vfs.DirLlseeker (models
+// fs/btrfs/inode.c:btrfs_dir_llseek, which is generic_file_llseek): a
+// directory seeks like a file whose size is its i_size.
 func (o dirOps) DirLlseekLimits(dirVI *vfs.Inode) (maxsize, eof int64) {
 	return math.MaxInt64, dirVI.Size
 }

@@ -44,8 +44,8 @@ type VolArgsV2 struct {
 	Name  string
 }
 
-// Ioctl implements vfs.Ioctler (models btrfs_ioctl for the subvolume and
-// snapshot commands).
+// Ioctl implements vfs.Ioctler (models fs/btrfs/ioctl.c:btrfs_ioctl for the
+// subvolume and snapshot commands).
 func (o dirOps) Ioctl(t *vfs.Task, f *vfs.File, cmd uint, arg any) (int, error) {
 	return o.fs.ioctl(t, f, cmd, arg)
 }

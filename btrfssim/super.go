@@ -59,10 +59,10 @@ type fsInfo struct {
 	faults  Faults
 }
 
-// DeleteDentry implements vfs.DentryDeleter (models btrfs_dentry_delete):
-// the dentry of a stand-in for a nested subvolume, and any dentry of a
-// deleted subvolume, is freed at its last dput, so the next lookup reads
-// the tree again.
+// DeleteDentry implements vfs.DentryDeleter (models
+// fs/btrfs/inode.c:btrfs_dentry_delete): the dentry of a stand-in for a
+// nested subvolume, and any dentry of a deleted subvolume, is freed at its
+// last dput, so the next lookup reads the tree again.
 func (fs *fsInfo) DeleteDentry(d *vfs.Dentry) bool {
 	ei := info(d.Inode())
 	return ei.dummy || ei.root.dead()
@@ -169,9 +169,10 @@ func (FilesystemType) FillSuper(sb *vfs.Superblock, data string) error {
 	return nil
 }
 
-// KillSuper implements vfs.SuperKiller (models btrfs_put_super with
-// close_ctree, after generic_shutdown_super's sync_filesystem): the data is
-// written back and the last transaction committed.
+// KillSuper implements vfs.SuperKiller (models
+// fs/btrfs/super.c:btrfs_put_super with close_ctree, after
+// generic_shutdown_super's sync_filesystem): the data is written back and the
+// last transaction committed.
 func (fs *fsInfo) KillSuper(sb *vfs.Superblock) {
 	if !fs.readonly {
 		fs.syncFS()
@@ -179,17 +180,17 @@ func (fs *fsInfo) KillSuper(sb *vfs.Superblock) {
 	fs.dev.mounted = nil
 }
 
-// SyncFS implements vfs.Syncer (models btrfs_sync_fs): write back the data,
-// commit the running transaction.
+// SyncFS implements vfs.Syncer (models fs/btrfs/super.c:btrfs_sync_fs): write
+// back the data, commit the running transaction.
 func (fs *fsInfo) SyncFS(sb *vfs.Superblock) error {
 	fs.syncFS()
 	return nil
 }
 
-// Remount implements vfs.Remounter (models btrfs_reconfigure): going
-// read-only commits everything first; going from read-only to read-write
-// cleans the orphans of every subvolume read so far
-// (btrfs_cleanup_fs_roots). No option may change.
+// Remount implements vfs.Remounter (models
+// fs/btrfs/super.c:btrfs_reconfigure): going read-only commits everything
+// first; going from read-only to read-write cleans the orphans of every
+// subvolume read so far (btrfs_cleanup_fs_roots). No option may change.
 func (fs *fsInfo) Remount(sb *vfs.Superblock, flags vfs.MountFlags, data string) error {
 	for _, opt := range strings.Split(data, ",") {
 		if opt != "" {

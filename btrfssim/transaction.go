@@ -30,7 +30,7 @@ func (fs *fsInfo) startTransaction(fn string) (*trans, error) {
 	return &trans{fs: fs, fn: fn}, nil
 }
 
-// end models btrfs_end_transaction.
+// end models fs/btrfs/transaction.c:btrfs_end_transaction.
 func (t *trans) end() {}
 
 // abort models fs/btrfs/transaction.c:__btrfs_abort_transaction with

@@ -140,9 +140,9 @@ func (t *fsTree) clone() *fsTree {
 	return c
 }
 
-// highestObjectid models btrfs_init_root_free_objectid's search: the
-// largest inode number in the tree (orphan items, keyed by the negative
-// ORPHAN_OBJECTID, do not count), at least the root directory's.
+// highestObjectid models fs/btrfs/disk-io.c:btrfs_init_root_free_objectid's
+// search: the largest inode number in the tree (orphan items, keyed by the
+// negative ORPHAN_OBJECTID, do not count), at least the root directory's.
 func (t *fsTree) highestObjectid() uint64 {
 	hi := uint64(firstFreeObjectid)
 	for ino := range t.inodes {

@@ -22,8 +22,8 @@ import (
 // order and lists names in block order; sizes of directories past one block,
 // and the order of getdents, therefore differ from Linux's.
 
-// newDirBlock0 models ext4_init_dot_dotdot: the first block of a new
-// directory, "." and ".." spanning it.
+// newDirBlock0 models fs/ext4/namei.c:ext4_init_dot_dotdot: the first block
+// of a new directory, "." and ".." spanning it.
 func (g geometry) newDirBlock0(self, parent uint32) []dirent {
 	usable := g.BlockSize - g.DirTail
 	return []dirent{
@@ -64,7 +64,7 @@ func (d *diskDir) lookup(name string) (uint32, vfs.FileMode) {
 	return 0, 0
 }
 
-// empty models ext4_empty_dir: nothing but "." and "..".
+// empty models fs/ext4/namei.c:ext4_empty_dir: nothing but "." and "..".
 func (d *diskDir) empty() bool {
 	for _, blk := range d.blocks {
 		for _, e := range blk {
@@ -89,8 +89,9 @@ func (d *diskDir) entries() int {
 	return n
 }
 
-// insertInBlock models ext4_find_dest_de plus ext4_insert_dentry within one
-// block: it reports false when no record has room.
+// insertInBlock models fs/ext4/namei.c:ext4_find_dest_de plus
+// ext4_insert_dentry within one block: it reports false when no record has
+// room.
 func insertInBlock(blk []dirent, usable int, e dirent) ([]dirent, bool) {
 	need := recLen(len(e.name))
 	off := 0
@@ -189,8 +190,9 @@ func packBlock(es []dirent, usable int) []dirent {
 	return out
 }
 
-// deleteEntry models ext4_generic_delete_entry: the record's space goes to
-// the record before it, or it becomes unused when it is first in its block.
+// deleteEntry models fs/ext4/namei.c:ext4_generic_delete_entry: the record's
+// space goes to the record before it, or it becomes unused when it is first
+// in its block.
 func (fs *fsInfo) deleteEntry(h *handle, dir *inodeInfo, name string) error {
 	d := fs.cur.dirs[dir.ino]
 	b, i := d.find(name)
@@ -208,8 +210,8 @@ func (fs *fsInfo) deleteEntry(h *handle, dir *inodeInfo, name string) error {
 	return nil
 }
 
-// setEntry models ext4_setent: an existing entry now names ino (rename over
-// a target).
+// setEntry models fs/ext4/namei.c:ext4_setent: an existing entry now names
+// ino (rename over a target).
 func (fs *fsInfo) setEntry(h *handle, dir *inodeInfo, name string, ino uint32, typ vfs.FileMode) {
 	d := fs.cur.dirs[dir.ino]
 	b, i := d.find(name)

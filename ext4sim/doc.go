@@ -145,7 +145,8 @@
 // including the on-disk chain read with dumpe2fs and debugfs; this
 // package's TestOrphanCleanupMatchesKernel compares mount-time cleanup on
 // an image copied while files are open (fsfreeze, copy, thaw) with the
-// kernel's dmesg and resulting chain.
+// kernel's dmesg and resulting chain. Both run only when
+// RELINKSIM_HOST_TESTS=1 is set (Linux and root; CI sets it).
 //
 // # Divergences from Linux
 //

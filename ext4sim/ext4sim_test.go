@@ -57,7 +57,7 @@ func violated(vs []vfs.Violation, name string) bool {
 }
 
 // Each era's known bug is caught by the checker under that era and absent
-// under the eras that fixed it (linux-semantics.md §3).
+// under the eras that fixed it (docs/linux-semantics.md §3).
 func TestEraBugsAreCaught(t *testing.T) {
 	bugs := []struct {
 		name  string

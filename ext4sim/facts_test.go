@@ -8,7 +8,7 @@ import (
 	"github.com/relinksim/relinksim/vfs/vfstest"
 )
 
-// Reference: linux-semantics.md §7 fact 12, the ext4 half (EXT4_LINK_MAX):
+// Reference: docs/linux-semantics.md §7 fact 12, the ext4 half (EXT4_LINK_MAX):
 // the link that would take nlink past 65000 fails with EMLINK and nlink
 // stays 65000; unlinking one name makes room for one more. (The tmpfs half
 // is vfs's TestFact12LinkLimits, the btrfs half btrfssim's.)

@@ -11,18 +11,17 @@ import (
 
 	"github.com/relinksim/relinksim/ext4sim"
 	"github.com/relinksim/relinksim/internal/hostkernel"
+	"github.com/relinksim/relinksim/internal/hostkernel/hosttest"
 	"github.com/relinksim/relinksim/vfs"
 )
 
 // Mount-time orphan cleanup, compared with the real kernel's: three files
 // are opened, written, unlinked and kept open; the image is copied while
-// frozen (fsfreeze, cp, thaw — linux-semantics.md §0); the copy is mounted
+// frozen (fsfreeze, cp, thaw — docs/linux-semantics.md §0); the copy is mounted
 // read-write, read-only, and from a read-only device. The kernel log lines
 // and the orphan chain left must be the same as the simulator's.
 func TestOrphanCleanupMatchesKernel(t *testing.T) {
-	if why := hostkernel.Ext4Available(); why != "" {
-		t.Skip("ext4 cleanup comparison skipped: " + why)
-	}
+	hosttest.RequireExt4(t)
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	unpin, err := hostkernel.PinToOneCPU(0)

@@ -47,7 +47,8 @@ func (c *pcpuCounter) add(a int64) {
 	}
 }
 
-// read models percpu_counter_read_positive: the global part only.
+// read models include/linux/percpu_counter.h:percpu_counter_read_positive:
+// the global part only.
 func (c *pcpuCounter) read() int64 { return max(c.global, 0) }
 
 // allocCounters are s_freeinodes_counter and s_freeclusters_counter.
@@ -66,8 +67,8 @@ func newAllocCounters(im *image) allocCounters {
 
 func (g geometry) inodesCount() uint32 { return g.InodesPerGroup * g.Groups }
 
-// findGroupOrlovTop models find_group_orlov for a directory in the root
-// with one flex group.
+// findGroupOrlovTop models fs/ext4/ialloc.c:find_group_orlov for a directory
+// in the root with one flex group.
 func (fs *fsInfo) findGroupOrlovTop() uint32 {
 	im := fs.cur
 	if int64(im.sb.FreeInodes) >= fs.counters.freeInodes.read() && int64(im.sb.FreeBlocks) >= fs.counters.freeClusters.read() {

@@ -123,8 +123,8 @@ type dirent struct {
 	recLen int
 }
 
-// recLen models EXT4_DIR_REC_LEN: the 8-byte header plus the name, rounded
-// to 4 bytes.
+// recLen models fs/ext4/ext4.h:ext4_dir_rec_len (EXT4_DIR_REC_LEN before
+// 5.14): the 8-byte header plus the name, rounded to 4 bytes.
 func recLen(nameLen int) int { return (nameLen + 8 + 3) &^ 3 }
 
 func (im *image) group(ino uint32) (uint32, uint32) {

@@ -102,8 +102,9 @@ func (fs *fsInfo) orphanGet(ino uint32) (*inodeInfo, error) {
 	return info(vi), nil
 }
 
-// markInodeDirty models ext4_mark_inode_dirty: the in-core inode is copied
-// into its inode-table buffer, which joins h's transaction.
+// markInodeDirty models fs/ext4/inode.c:__ext4_mark_inode_dirty (the
+// ext4_mark_inode_dirty macro): the in-core inode is copied into its
+// inode-table buffer, which joins h's transaction.
 func (fs *fsInfo) markInodeDirty(h *handle, ei *inodeInfo) {
 	h.access(bufKey{bufInode, ei.ino})
 	vi := ei.vi
@@ -215,9 +216,9 @@ func (o fileOps) FileattrSet(vi *vfs.Inode, flags vfs.InodeFlags) error {
 	return nil
 }
 
-// WriteEnd implements vfs.WriteEnder (models ext4_write_end): a write that
-// grew the file journals the new size; the data is ordered before the
-// commit.
+// WriteEnd implements vfs.WriteEnder (models fs/ext4/inode.c:ext4_write_end):
+// a write that grew the file journals the new size; the data is ordered
+// before the commit.
 func (o fileOps) WriteEnd(vi *vfs.Inode, pos int64, n int, oldSize int64) error {
 	h, err := o.fs.j.start("ext4_write_end", 2)
 	if err != nil {

@@ -76,9 +76,9 @@ func (j *journal) start(fn string, credits int) (*handle, error) {
 	return &handle{j: j, fn: fn, credits: credits, used: map[bufKey]bool{}}, nil
 }
 
-// access models ext4_journal_get_write_access (and ext4_reserve_inode_write)
-// on buffer k: the buffer joins the running transaction, charged against
-// the handle's credits.
+// access models fs/ext4/ext4_jbd2.c:__ext4_journal_get_write_access (and
+// fs/ext4/inode.c:ext4_reserve_inode_write) on buffer k: the buffer joins
+// the running transaction, charged against the handle's credits.
 func (h *handle) access(k bufKey) {
 	if h == nil {
 		return
@@ -105,7 +105,8 @@ func (h *handle) orderedData(ino uint32) {
 	}
 }
 
-// stop models ext4_journal_stop.
+// stop models fs/ext4/ext4_jbd2.c:__ext4_journal_stop (the
+// ext4_journal_stop macro).
 func (h *handle) stop() {
 	j := h.j
 	j.handles--
@@ -118,8 +119,8 @@ func (h *handle) stop() {
 	}
 }
 
-// commit models jbd2_journal_commit_transaction: ordered data first, then
-// the transaction's buffers to the log.
+// commit models fs/jbd2/commit.c:jbd2_journal_commit_transaction: ordered
+// data first, then the transaction's buffers to the log.
 func (j *journal) commit() {
 	fs := j.fs
 	if j.handles != 0 {
@@ -154,8 +155,8 @@ func (j *journal) commit() {
 	}
 }
 
-// checkpoint models jbd2_log_do_checkpoint for the whole log: every logged
-// buffer is written to its home location.
+// checkpoint models fs/jbd2/checkpoint.c:jbd2_log_do_checkpoint for the whole
+// log: every logged buffer is written to its home location.
 func (d *Device) checkpoint() {
 	for _, t := range d.log {
 		for i, k := range t.keys {
@@ -165,8 +166,8 @@ func (d *Device) checkpoint() {
 	d.log = nil
 }
 
-// recover models jbd2_journal_recover: replay the log onto the home
-// locations. It returns how many transactions were replayed.
+// recover models fs/jbd2/recovery.c:jbd2_journal_recover: replay the log onto
+// the home locations. It returns how many transactions were replayed.
 func (d *Device) recover() int {
 	n := len(d.log)
 	d.checkpoint()

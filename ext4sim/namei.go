@@ -30,7 +30,7 @@ var (
 // EXT4_INDEX_EXTRA_TRANS_BLOCKS).
 const nameiCredits = 16
 
-// Lookup implements vfs.Lookuper (models ext4_lookup).
+// Lookup implements vfs.Lookuper (models fs/ext4/namei.c:ext4_lookup).
 func (o dirOps) Lookup(dir *vfs.Inode, name string) (*vfs.Inode, error) {
 	if len(name) > vfs.NAME_MAX {
 		return nil, vfs.ENAMETOOLONG
@@ -47,8 +47,8 @@ func (o dirOps) Lookup(dir *vfs.Inode, name string) (*vfs.Inode, error) {
 	return vi, nil
 }
 
-// shouldRetryAlloc models ext4_should_retry_alloc: an ENOSPC is retried
-// (after forcing a commit) up to three times.
+// shouldRetryAlloc models fs/ext4/balloc.c:ext4_should_retry_alloc: an ENOSPC
+// is retried (after forcing a commit) up to three times.
 func (fs *fsInfo) shouldRetryAlloc(retries *int) bool {
 	*retries++
 	if *retries > 3 {
@@ -59,9 +59,9 @@ func (fs *fsInfo) shouldRetryAlloc(retries *int) bool {
 }
 
 // addNondir creates a non-directory inode and its name (models
-// ext4_create, ext4_mknod, ext4_symlink with ext4_add_nondir): when adding
-// the name fails, the new inode loses its link and goes on the orphan list,
-// to be deleted by its last iput.
+// fs/ext4/namei.c:ext4_add_nondir as ext4_create, ext4_mknod and
+// ext4_symlink use it): when adding the name fails, the new inode loses its
+// link and goes on the orphan list, to be deleted by its last iput.
 func (fs *fsInfo) addNondir(dirVI *vfs.Inode, d *vfs.Dentry, fn string, mode vfs.FileMode, rdev uint32, target string) error {
 	dir := info(dirVI)
 	for retries := 0; ; {
@@ -99,18 +99,18 @@ func (fs *fsInfo) addNondir(dirVI *vfs.Inode, d *vfs.Dentry, fn string, mode vfs
 	}
 }
 
-// Create implements vfs.Creator (models ext4_create).
+// Create implements vfs.Creator (models fs/ext4/namei.c:ext4_create).
 func (o dirOps) Create(dir *vfs.Inode, d *vfs.Dentry, mode vfs.FileMode, excl bool) error {
 	return o.fs.addNondir(dir, d, "ext4_create", mode, 0, "")
 }
 
-// Mknod implements vfs.Mknoder (models ext4_mknod).
+// Mknod implements vfs.Mknoder (models fs/ext4/namei.c:ext4_mknod).
 func (o dirOps) Mknod(dir *vfs.Inode, d *vfs.Dentry, mode vfs.FileMode, rdev uint32) error {
 	return o.fs.addNondir(dir, d, "ext4_mknod", mode, rdev, "")
 }
 
-// Symlink implements vfs.Symlinker (models ext4_symlink; targets shorter
-// than 60 bytes are fast symlinks kept in the inode).
+// Symlink implements vfs.Symlinker (models fs/ext4/namei.c:ext4_symlink;
+// targets shorter than 60 bytes are fast symlinks kept in the inode).
 func (o dirOps) Symlink(dir *vfs.Inode, d *vfs.Dentry, target string) error {
 	if len(target)+1 > o.fs.cur.geo.BlockSize {
 		return vfs.ENAMETOOLONG
@@ -118,8 +118,8 @@ func (o dirOps) Symlink(dir *vfs.Inode, d *vfs.Dentry, target string) error {
 	return o.fs.addNondir(dir, d, "ext4_symlink", vfs.S_IFLNK|0o777, 0, target)
 }
 
-// Tmpfile implements vfs.Tmpfiler (models ext4_tmpfile): the new inode goes
-// on the orphan list at once, since nothing names it.
+// Tmpfile implements vfs.Tmpfiler (models fs/ext4/namei.c:ext4_tmpfile): the
+// new inode goes on the orphan list at once, since nothing names it.
 func (o dirOps) Tmpfile(dirVI *vfs.Inode, d *vfs.Dentry, mode vfs.FileMode) error {
 	fs := o.fs
 	h, err := fs.j.start("ext4_tmpfile", nameiCredits)
@@ -141,7 +141,8 @@ func (o dirOps) Tmpfile(dirVI *vfs.Inode, d *vfs.Dentry, mode vfs.FileMode) erro
 	return nil
 }
 
-// Mkdir implements vfs.Mkdirer (models ext4_mkdir with ext4_init_new_dir).
+// Mkdir implements vfs.Mkdirer (models fs/ext4/namei.c:ext4_mkdir with
+// ext4_init_new_dir).
 func (o dirOps) Mkdir(dirVI *vfs.Inode, d *vfs.Dentry, mode vfs.FileMode) error {
 	fs := o.fs
 	dir := info(dirVI)
@@ -183,18 +184,21 @@ func (o dirOps) Mkdir(dirVI *vfs.Inode, d *vfs.Dentry, mode vfs.FileMode) error 
 	}
 }
 
-// Link implements vfs.Linker: ext4_link as the kernel's era had it.
+// Link implements vfs.Linker (models fs/ext4/namei.c:ext4_link as the
+// kernel's era had it; see link).
 func (o dirOps) Link(old *vfs.Dentry, dir *vfs.Inode, d *vfs.Dentry) error {
 	return o.fs.link(old, dir, d)
 }
 
-// Relink implements vfs.Relinker: seed patch 02 registers ext4_link itself
-// as .relink, so the 2011 VFS calls the same function.
+// Relink implements vfs.Relinker (models fs/ext4/namei.c:ext4_link as
+// .relink): seed patch 02 registers ext4_link itself as .relink, so the 2011
+// VFS calls the same function.
 func (o dirOps) Relink(old *vfs.Dentry, dir *vfs.Inode, d *vfs.Dentry) error {
 	return o.fs.link(old, dir, d)
 }
 
-// link models ext4_link (ext3_link in 2.6.18) in each era:
+// link models fs/ext4/namei.c:ext4_link (fs/ext3/namei.c:ext3_link in
+// 2.6.18) in each era:
 //
 //	pre2007     no nlink check, no orphan fix-up: an orphan linked back
 //	            stays on the orphan list with nlink 1 — the 2007 race's bug.
@@ -234,7 +238,8 @@ func (fs *fsInfo) link(old *vfs.Dentry, dirVI *vfs.Inode, d *vfs.Dentry) error {
 		vfs.Ihold(inode)
 		fs.k.PreemptPoint("ext4_link: after ext4_inc_count")
 		if era == vfs.SandeenRFC && inode.Nlink() == 1 {
-			// "did we race w/ unlink?" — before the entry exists.
+			// The RFC's check for a racing unlink, made before the
+			// entry exists.
 			fs.orphanDel(h, ei)
 		}
 		err = fs.addEntry(h, dir, d.Name(), ei.ino, inode.Mode.Type())
@@ -259,8 +264,8 @@ func (fs *fsInfo) link(old *vfs.Dentry, dirVI *vfs.Inode, d *vfs.Dentry) error {
 	}
 }
 
-// Unlink implements vfs.Unlinker (models __ext4_unlink): the last name's
-// removal puts the inode on the orphan list, in the same handle.
+// Unlink implements vfs.Unlinker (models fs/ext4/namei.c:__ext4_unlink): the
+// last name's removal puts the inode on the orphan list, in the same handle.
 func (o dirOps) Unlink(dirVI *vfs.Inode, d *vfs.Dentry) error {
 	fs := o.fs
 	dir, inode := info(dirVI), d.Inode()
@@ -289,8 +294,8 @@ func (o dirOps) Unlink(dirVI *vfs.Inode, d *vfs.Dentry) error {
 	return nil
 }
 
-// Rmdir implements vfs.Rmdirer (models ext4_rmdir): the removed directory
-// goes on the orphan list with nlink 0 and size 0.
+// Rmdir implements vfs.Rmdirer (models fs/ext4/namei.c:ext4_rmdir): the
+// removed directory goes on the orphan list with nlink 0 and size 0.
 func (o dirOps) Rmdir(dirVI *vfs.Inode, d *vfs.Dentry) error {
 	fs := o.fs
 	dir, inode := info(dirVI), d.Inode()
@@ -317,8 +322,9 @@ func (o dirOps) Rmdir(dirVI *vfs.Inode, d *vfs.Dentry) error {
 	return nil
 }
 
-// Rename implements vfs.Renamer (models ext4_rename and ext4_cross_rename).
-// A target that loses its last link goes on the orphan list.
+// Rename implements vfs.Renamer (models fs/ext4/namei.c:ext4_rename and
+// ext4_cross_rename). A target that loses its last link goes on the orphan
+// list.
 func (o dirOps) Rename(oldDirVI *vfs.Inode, oldD *vfs.Dentry, newDirVI *vfs.Inode, newD *vfs.Dentry, flags uint) error {
 	fs := o.fs
 	oldDir, newDir := info(oldDirVI), info(newDirVI)
@@ -417,9 +423,9 @@ func (o dirOps) Rename(oldDirVI *vfs.Inode, oldD *vfs.Dentry, newDirVI *vfs.Inod
 	return nil
 }
 
-// IterateDir implements vfs.DirIterator (models ext4_readdir's linear walk;
-// see dir.go for the divergence from htree order). Positions are byte
-// offsets in the directory.
+// IterateDir implements vfs.DirIterator (models fs/ext4/dir.c:ext4_readdir's
+// linear walk; see dir.go for the divergence from htree order). Positions are
+// byte offsets in the directory.
 func (o dirOps) IterateDir(dirVI *vfs.Inode, pos int64, emit func(vfs.Dirent) bool) error {
 	d := o.fs.cur.dirs[info(dirVI).ino]
 	bs := int64(o.fs.cur.geo.BlockSize)
@@ -438,10 +444,10 @@ func (o dirOps) IterateDir(dirVI *vfs.Inode, pos int64, emit func(vfs.Dirent) bo
 	return nil
 }
 
-// DirLlseekLimits implements vfs.DirLlseeker (models ext4_dir_llseek): an
-// htree directory's positions are hashes, so it seeks anywhere up to
-// EXT4_HTREE_EOF_64BIT, which is also its end; a linear one seeks like a
-// file (ext4_llseek: its blocks are all data).
+// DirLlseekLimits implements vfs.DirLlseeker (models
+// fs/ext4/dir.c:ext4_dir_llseek): an htree directory's positions are hashes,
+// so it seeks anywhere up to EXT4_HTREE_EOF_64BIT, which is also its end; a
+// linear one seeks like a file (ext4_llseek: its blocks are all data).
 func (o dirOps) DirLlseekLimits(dirVI *vfs.Inode) (maxsize, eof int64) {
 	if d := o.fs.cur.dirs[info(dirVI).ino]; d != nil && d.isDx(dirVI.Size, o.fs.cur.geo.BlockSize) {
 		return math.MaxInt64, math.MaxInt64

@@ -254,31 +254,32 @@ func (FilesystemType) FillSuper(sb *vfs.Superblock, data string) error {
 	return nil
 }
 
-// writeSuperNow models ext4_commit_super: the superblock goes straight to
-// its home location, outside the journal.
+// writeSuperNow models fs/ext4/super.c:ext4_commit_super: the superblock goes
+// straight to its home location, outside the journal.
 func (fs *fsInfo) writeSuperNow() {
 	fs.dev.home.sb = fs.cur.sb
 }
 
-// SyncFS implements vfs.Syncer (models ext4_sync_fs plus the block device
-// writeback sync(2) does): commit, then write the log home.
+// SyncFS implements vfs.Syncer (models fs/ext4/super.c:ext4_sync_fs plus the
+// block device writeback sync(2) does): commit, then write the log home.
 func (fs *fsInfo) SyncFS(sb *vfs.Superblock) error {
 	fs.j.commit()
 	fs.dev.checkpoint()
 	return nil
 }
 
-// freeze models ext4_freeze: commit and checkpoint, so the home locations
-// hold everything (what fsfreeze -f guarantees a copy sees).
+// freeze models fs/ext4/super.c:ext4_freeze: commit and checkpoint, so the
+// home locations hold everything (what fsfreeze -f guarantees a copy sees).
 func (fs *fsInfo) freeze() {
 	fs.j.commit()
 	fs.dev.checkpoint()
 	fs.writeSuperNow()
 }
 
-// KillSuper implements vfs.SuperKiller (models ext4_put_super): final
-// commit and checkpoint, a clean superblock, and the check of the
-// in-memory orphan list that in Linux ends in a BUG when it is not empty.
+// KillSuper implements vfs.SuperKiller (models
+// fs/ext4/super.c:ext4_put_super): final commit and checkpoint, a clean
+// superblock, and the check of the in-memory orphan list that in Linux ends
+// in a BUG when it is not empty.
 func (fs *fsInfo) KillSuper(sb *vfs.Superblock) {
 	if !sb.ReadOnly() {
 		fs.j.commit()

@@ -14,6 +14,7 @@ import (
 	"github.com/relinksim/relinksim/btrfssim"
 	"github.com/relinksim/relinksim/ext4sim"
 	"github.com/relinksim/relinksim/internal/hostkernel"
+	"github.com/relinksim/relinksim/internal/hostkernel/hosttest"
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/script/scriptgen"
 	"github.com/relinksim/relinksim/vfs"
@@ -99,6 +100,7 @@ func btrfsBackend(template string) backend {
 // script (shrunk by rapid, then reduced op by op) that still diverges, with
 // both kernels' output: paste it into testdata/scenarios/ as a regression.
 func TestKernelDifferential(t *testing.T) {
+	hosttest.Require(t)
 	if why := hostkernel.Available(); why != "" {
 		t.Skip("kernel-differential test skipped: " + why)
 	}
@@ -113,6 +115,7 @@ func TestKernelDifferential(t *testing.T) {
 //
 //	RAPID_CHECKS=2000 go test ./script -run TestKernelDifferentialExt4
 func TestKernelDifferentialExt4(t *testing.T) {
+	hosttest.Require(t)
 	if why := hostkernel.Ext4Available(); why != "" {
 		t.Skip("ext4 kernel-differential test skipped: " + why)
 	}
@@ -133,6 +136,7 @@ func TestKernelDifferentialExt4(t *testing.T) {
 //
 //	RAPID_CHECKS=2000 go test ./script -run TestKernelDifferentialBtrfs
 func TestKernelDifferentialBtrfs(t *testing.T) {
+	hosttest.Require(t)
 	if why := hostkernel.BtrfsAvailable(); why != "" {
 		t.Skip("btrfs kernel-differential test skipped: " + why)
 	}

@@ -1,9 +1,9 @@
 package vfs
 
 // Optional capabilities of filesystems and devices, io/fs style: code that
-// needs one (the op language's runner, the checkpoint code, the race
-// explorer) asks for it with a type assertion, without importing a concrete
-// filesystem.
+// needs one (the op language's runner, and through it the race explorer;
+// later the checkpoint code) asks for it with a type assertion, without
+// importing a concrete filesystem.
 
 // OrphanLister is implemented by the super operations of filesystems with
 // an on-disk orphan list (ext4sim, btrfssim): the inode numbers on it, in

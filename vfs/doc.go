@@ -2,9 +2,10 @@
 // layer: inodes, dentries, superblocks, mounts and mount namespaces, open
 // files, credentials and tasks, with system calls named like Linux's and
 // answering with Linux's errnos in Linux's order. It is the foundation of
-// relinksim: ext4sim and btrfssim plug into it as filesystems, the
-// checkpoint code calls its kernel-internal entry points, and the race
-// explorer schedules its tasks.
+// relinksim: ext4sim and btrfssim plug into it as filesystems, the race
+// explorer (package race) schedules its tasks, and its kernel-internal
+// entry points (KernLinkat, VFSLink, Task.File) are there for the planned
+// checkpoint code.
 //
 // # The story it is built to tell
 //
@@ -111,7 +112,8 @@
 // concurrent use, and nothing in it starts a goroutine. Concurrency between
 // simulated tasks is modelled by the locks the kernel takes on these paths,
 // which are explicit calls (Kernel.InodeLock, lockRename, Kernel.Acquire)
-// that a Scheduler can turn into switch points. Their order, as in Linux:
+// that a Scheduler (Kernel.SetScheduler; the race explorer's) can turn into
+// switch points. Their order, as in Linux:
 //
 //	s_vfs_rename_mutex (lock_rename, cross-directory renames only)
 //	  parent directory i_rwsem (ancestor first)

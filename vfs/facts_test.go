@@ -10,7 +10,7 @@ import (
 )
 
 // The tests named TestFactNN check the numbered facts of
-// ../shared/reference/linux-semantics.md §7, each verified there on Linux
+// docs/linux-semantics.md §7, each verified there on Linux
 // 6.18, under the upstream era on our tmpfs. Facts 15 and 16 need several
 // mount namespaces (the nsproxy work); fact 11 is btrfs's subvolume rule
 // (btrfssim); the ext4 and btrfs halves of fact 12 belong to those
@@ -50,7 +50,7 @@ func nlinkOf(t *testing.T, tk *vfs.Task, fd int) uint32 {
 
 func procFD(fd int) string { return fmt.Sprintf("/proc/self/fd/%d", fd) }
 
-// Reference: linux-semantics.md §7 fact 1; fs/namei.c:vfs_link (aae8a97d3ec3).
+// Reference: docs/linux-semantics.md §7 fact 1; fs/namei.c:vfs_link (aae8a97d3ec3).
 func TestFact01ProcFollowOfUnlinkedFileIsENOENT(t *testing.T) {
 	k, tk := boot(t, vfs.Options{})
 	fd := openUnlinked(t, tk, "f")
@@ -62,7 +62,7 @@ func TestFact01ProcFollowOfUnlinkedFileIsENOENT(t *testing.T) {
 	vfstest.Check(t, k)
 }
 
-// Reference: linux-semantics.md §7 fact 2.
+// Reference: docs/linux-semantics.md §7 fact 2.
 func TestFact02EmptyPathLinkOfUnlinkedFileIsENOENT(t *testing.T) {
 	_, tk := boot(t, vfs.Options{})
 	fd := openUnlinked(t, tk, "f")
@@ -73,7 +73,7 @@ func TestFact02EmptyPathLinkOfUnlinkedFileIsENOENT(t *testing.T) {
 	}
 }
 
-// Reference: linux-semantics.md §7 fact 3: without AT_SYMLINK_FOLLOW the
+// Reference: docs/linux-semantics.md §7 fact 3: without AT_SYMLINK_FOLLOW the
 // procfs magic link itself is the source, on another mount.
 func TestFact03ProcLinkWithoutFollowIsEXDEV(t *testing.T) {
 	_, tk := boot(t, vfs.Options{})
@@ -82,7 +82,7 @@ func TestFact03ProcLinkWithoutFollowIsEXDEV(t *testing.T) {
 	wantErrno(t, "linkat(/proc/self/fd/N, g, 0)", err, vfs.EXDEV)
 }
 
-// Reference: linux-semantics.md §7 fact 4; fs/dcache.c:d_tmpfile.
+// Reference: docs/linux-semantics.md §7 fact 4; fs/dcache.c:d_tmpfile.
 func TestFact04TmpfileHasNoNameAndNeedsWriteAccess(t *testing.T) {
 	_, tk := boot(t, vfs.Options{})
 	must(t, tk.Mkdir("/mnt/d", 0o755))
@@ -101,7 +101,7 @@ func TestFact04TmpfileHasNoNameAndNeedsWriteAccess(t *testing.T) {
 	wantErrno(t, "open(O_TMPFILE|O_RDONLY)", err, vfs.EINVAL)
 }
 
-// Reference: linux-semantics.md §7 fact 5; I_LINKABLE is one-shot.
+// Reference: docs/linux-semantics.md §7 fact 5; I_LINKABLE is one-shot.
 func TestFact05TmpfileIsLinkableOnce(t *testing.T) {
 	k, tk := boot(t, vfs.Options{})
 	fd := mustOpen(t, tk, "/mnt", vfs.O_TMPFILE|vfs.O_RDWR, 0o600)
@@ -120,7 +120,7 @@ func TestFact05TmpfileIsLinkableOnce(t *testing.T) {
 	vfstest.Check(t, k)
 }
 
-// Reference: linux-semantics.md §7 fact 6.
+// Reference: docs/linux-semantics.md §7 fact 6.
 func TestFact06TmpfileExclIsNotLinkable(t *testing.T) {
 	_, tk := boot(t, vfs.Options{})
 	fd := mustOpen(t, tk, "/mnt", vfs.O_TMPFILE|vfs.O_EXCL|vfs.O_RDWR, 0o600)
@@ -130,7 +130,7 @@ func TestFact06TmpfileExclIsNotLinkable(t *testing.T) {
 	wantErrno(t, "linking it through /proc/self/fd", err, vfs.ENOENT)
 }
 
-// Reference: linux-semantics.md §7 fact 7.
+// Reference: docs/linux-semantics.md §7 fact 7.
 func TestFact07LinkingADirectory(t *testing.T) {
 	_, tk := boot(t, vfs.Options{})
 	vfstest.MountTmpfs(t, tk, "/other")
@@ -141,7 +141,7 @@ func TestFact07LinkingADirectory(t *testing.T) {
 	wantErrno(t, "link(dir, other_mount/new)", tk.Link("/mnt/dir", "/other/new"), vfs.EXDEV)
 }
 
-// Reference: linux-semantics.md §7 fact 8.
+// Reference: docs/linux-semantics.md §7 fact 8.
 func TestFact08LinkTargetErrors(t *testing.T) {
 	_, tk := boot(t, vfs.Options{})
 	vfstest.MountTmpfs(t, tk, "/other")
@@ -159,7 +159,7 @@ func TestFact08LinkTargetErrors(t *testing.T) {
 	wantErrno(t, "linkat(f, dirfd of a removed directory, x)", tk.Linkat(vfs.AT_FDCWD, "/mnt/f", dfd, "x", 0), vfs.ENOENT)
 }
 
-// Reference: linux-semantics.md §7 fact 9.
+// Reference: docs/linux-semantics.md §7 fact 9.
 func TestFact09ImmutableAppendOnlyAndReadOnlyBind(t *testing.T) {
 	_, tk := boot(t, vfs.Options{})
 	for _, c := range []struct {
@@ -196,7 +196,7 @@ type bdevfs struct{ vfs.TmpfsType }
 func (bdevfs) Name() string         { return "bdevfs" }
 func (bdevfs) RequiresDevice() bool { return true }
 
-// Reference: linux-semantics.md §7 fact 10; §5 (do_linkat compares
+// Reference: docs/linux-semantics.md §7 fact 10; §5 (do_linkat compares
 // vfsmounts).
 func TestFact10BindAndSecondMountAreEXDEV(t *testing.T) {
 	k, tk := boot(t, vfs.Options{})
@@ -236,7 +236,7 @@ func (f linkLimitFS) FillSuper(sb *vfs.Superblock, data string) error {
 	return f.TmpfsType.FillSuper(sb, data)
 }
 
-// Reference: linux-semantics.md §7 fact 12 (the tmpfs half: no limit) and
+// Reference: docs/linux-semantics.md §7 fact 12 (the tmpfs half: no limit) and
 // §1.2 step 9b (s_max_links).
 func TestFact12LinkLimits(t *testing.T) {
 	k, tk := boot(t, vfs.Options{})
@@ -262,7 +262,7 @@ func TestFact12LinkLimits(t *testing.T) {
 	vfstest.WantLinkLimit(t, tk, fd, "/lim/f", 3, "/lim/g")
 }
 
-// Reference: linux-semantics.md §7 fact 13, §1.3 (safe_hardlink_source).
+// Reference: docs/linux-semantics.md §7 fact 13, §1.3 (safe_hardlink_source).
 func TestFact13ProtectedHardlinks(t *testing.T) {
 	cases := []struct {
 		mode      vfs.FileMode
@@ -305,7 +305,7 @@ func TestFact13ProtectedHardlinks(t *testing.T) {
 	}
 }
 
-// Reference: linux-semantics.md §7 fact 14, §1.1 step 2 (the 6.10 rule).
+// Reference: docs/linux-semantics.md §7 fact 14, §1.1 step 2 (the 6.10 rule).
 func TestFact14AtEmptyPathCredentials(t *testing.T) {
 	_, tk := boot(t, vfs.Options{})
 	must(t, tk.Chmod("/mnt", 0o777))
@@ -324,7 +324,7 @@ func TestFact14AtEmptyPathCredentials(t *testing.T) {
 	wantErrno(t, "CAP_DAC_OVERRIDE is not CAP_DAC_READ_SEARCH", tk.Linkat(own, "", vfs.AT_FDCWD, "/mnt/own4", vfs.AT_EMPTY_PATH), vfs.ENOENT)
 }
 
-// Reference: linux-semantics.md §7 fact 23, §6.2: a second mount of an
+// Reference: docs/linux-semantics.md §7 fact 23, §6.2: a second mount of an
 // already-mounted device reuses the superblock and ignores its options.
 func TestSecondMountReusesSuperblockAndIgnoresOptions(t *testing.T) {
 	k, tk := boot(t, vfs.Options{})
@@ -353,7 +353,7 @@ func TestSecondMountReusesSuperblockAndIgnoresOptions(t *testing.T) {
 	wantErrno(t, "an option tmpfs does not know", tk.Mount("none", "/c", "tmpfs", 0, "bogus=1"), vfs.EINVAL)
 }
 
-// Reference: linux-semantics.md §7 fact 24, §6.2 (sb_prepare_remount_readonly).
+// Reference: docs/linux-semantics.md §7 fact 24, §6.2 (sb_prepare_remount_readonly).
 func TestFact24RemountReadOnlyRefusedWhileUnlinkedFileOpen(t *testing.T) {
 	_, tk := boot(t, vfs.Options{})
 	fd := openUnlinked(t, tk, "f")

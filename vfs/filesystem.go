@@ -298,7 +298,8 @@ type FileReleaser interface {
 }
 
 // TimeUpdater is the inode operation update_time, run when a write changes
-// an inode's times (file_update_time; for now, writes to fifos).
+// an inode's times (file_update_time; the VFS asks for it on writes to
+// fifos only).
 type TimeUpdater interface {
 	// UpdateTime sets i's mtime and ctime to now and records them.
 	//

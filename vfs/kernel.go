@@ -10,7 +10,8 @@ import (
 // block devices, its mount namespaces and tasks, the registry of live
 // reference-counted objects (for leak reports), deterministic id counters, a
 // logical clock, IO accounting, a kernel log, and the hooks through which
-// tracing and (later) a scheduler observe it.
+// tracing and a Scheduler (SetScheduler; package race installs one) observe
+// it.
 //
 // There is no analogue of Kernel in Linux: a Linux machine runs one kernel,
 // whose state is global. Scoping everything to a Kernel value lets tests run
@@ -78,9 +79,10 @@ type mountpoint struct {
 
 // IOStats counts the work the kernel did. Data counters are bytes moved
 // through file contents; MetadataOps counts namespace and inode changes
-// (create, link, unlink, rename, mkdir, rmdir, setattr, ...). Later work
-// prints cost tables from it (the cover letter's "IO proportional to the
-// aggregate size" argument).
+// (create, link, unlink, rename, mkdir, rmdir, setattr, ...). Kernel.Stats
+// returns it; it is kept for cost tables (the cover letter's "IO
+// proportional to the aggregate size" argument), which nothing in the
+// repository prints yet.
 type IOStats struct {
 	Syscalls         uint64
 	MetadataOps      uint64
@@ -190,7 +192,7 @@ type BlockDevice interface {
 
 // Now returns the logical clock in nanoseconds. It starts at a fixed instant
 // and advances by one millisecond at every metadata change, so timestamps are
-// ordered and reproducible. It models current_time(); nothing in the
+// ordered and reproducible. It models fs/inode.c:current_time; nothing in the
 // simulator reads the host clock.
 func (k *Kernel) Now() int64 { return k.clock }
 

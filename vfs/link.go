@@ -13,7 +13,7 @@ func (t *Task) Link(oldpath, newpath string) error {
 // itself — unlinked or not. With AT_EMPTY_PATH and an empty oldpath, the
 // file behind olddirfd is linked ("flink").
 //
-// Errors, in the order the current kernel finds them (linux-semantics.md
+// Errors, in the order the current kernel finds them (docs/linux-semantics.md
 // §1.1, §1.2):
 //   - EINVAL: flags other than AT_SYMLINK_FOLLOW|AT_EMPTY_PATH (and
 //     AT_EMPTY_PATH itself before 2.6.39).
@@ -108,7 +108,9 @@ func (t *Task) doLinkatOld(old Path, newdfd int, newname string) error {
 		return EEXIST
 	}
 	dir := nd.path.Dentry
-	k.InodeLock(dir.inode, "lookup_create")
+	// The lock is taken by lookup_create and dropped by do_linkat itself;
+	// both are labelled do_linkat, the function this one models.
+	k.InodeLock(dir.inode, "do_linkat")
 	defer k.InodeUnlock(dir.inode, "do_linkat")
 	d, err := k.lookupForCreate(dir, nd.last)
 	if err != nil {
@@ -148,9 +150,9 @@ func (t *Task) mayLinkat(old Path) error {
 }
 
 // VFSLink models fs/namei.c:vfs_link: link the inode of old into dir under
-// the negative dentry newD. It is exported for kernel-side callers (the
-// checkpoint code, filesystems' tests); system calls reach it through
-// Linkat.
+// the negative dentry newD. It is exported for kernel-side callers
+// (filesystems' tests, and the planned checkpoint code); system calls reach
+// it through Linkat.
 //
 // Errors, in order:
 //   - ENOENT: old is negative.

@@ -127,13 +127,14 @@ func (k *Kernel) PreemptPoint(where string) {
 // i_mutex before 4.7).
 func (k *Kernel) InodeLock(i *Inode, where string) { k.Acquire(&i.rwsem, where) }
 
-// InodeUnlock models inode_unlock.
+// InodeUnlock models include/linux/fs.h:inode_unlock.
 func (k *Kernel) InodeUnlock(i *Inode, where string) { k.Release(&i.rwsem, where) }
 
-// InodeLockShared models inode_lock_shared (used by lookup_slow and readdir).
+// InodeLockShared models include/linux/fs.h:inode_lock_shared (used by
+// lookup_slow and readdir).
 func (k *Kernel) InodeLockShared(i *Inode, where string) { k.AcquireShared(&i.rwsem, where) }
 
-// InodeUnlockShared models inode_unlock_shared.
+// InodeUnlockShared models include/linux/fs.h:inode_unlock_shared.
 func (k *Kernel) InodeUnlockShared(i *Inode, where string) { k.ReleaseShared(&i.rwsem, where) }
 
 // lockRename models fs/namei.c:lock_rename and lock_two_directories: for

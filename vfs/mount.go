@@ -26,9 +26,10 @@ const (
 // Mount is analogous to Linux's struct mount / struct vfsmount: one place
 // where a superblock's tree (or a subtree, for a bind mount) is attached.
 // Two mounts of one superblock — a bind mount, a second mount of the same
-// device, or the copies unshare(CLONE_NEWNS) makes — are distinct Mounts,
-// and link and rename between them fail with EXDEV: do_linkat compares
-// vfsmounts, not superblocks.
+// device (or, on Linux, the copies unshare(CLONE_NEWNS) makes; the
+// simulator has no unshare) — are distinct Mounts, and link and rename
+// between them fail with EXDEV: do_linkat compares vfsmounts, not
+// superblocks.
 //
 // Its reference count models mnt_count. References are held by the mount
 // namespace it is attached in (one), by each child mount, by each open file
@@ -140,7 +141,7 @@ func mntWantWrite(m *Mount) error {
 	return nil
 }
 
-// mntDropWrite models mnt_drop_write.
+// mntDropWrite models fs/namespace.c:mnt_drop_write.
 func mntDropWrite(m *Mount) {
 	if m.writers <= 0 {
 		Bug("mnt_drop_write without a writer on %s", m.describe())

@@ -69,7 +69,8 @@ func (nd *nameidata) setPath(p Path) {
 	nd.path = p
 }
 
-// canLookup models d_can_lookup: a directory with a lookup operation.
+// canLookup models include/linux/dcache.h:d_can_lookup: a directory with a
+// lookup operation.
 func canLookup(i *Inode) bool {
 	if i == nil || !i.Mode.IsDir() {
 		return false
@@ -150,8 +151,8 @@ func (nd *nameidata) linkPathWalk(name string) error {
 	}
 }
 
-// walkIntermediate models walk_component(nd, WALK_MORE): it steps into a
-// component that is not the last, always following a symlink there.
+// walkIntermediate models fs/namei.c:walk_component(nd, WALK_MORE): it steps
+// into a component that is not the last, always following a symlink there.
 func (nd *nameidata) walkIntermediate(comp string, typ lastType) error {
 	switch typ {
 	case lastDot:
@@ -297,10 +298,10 @@ func (k *Kernel) followMounts(p Path) Path {
 	return p
 }
 
-// lookupCached models lookup_fast falling back to lookup_slow: the child of
-// parent named name from the dentry cache, or from the filesystem's Lookup
-// under the directory's i_rwsem (shared). It returns a referenced positive
-// dentry or an errno (ENOENT, ENAMETOOLONG, ...).
+// lookupCached models fs/namei.c:lookup_fast falling back to lookup_slow: the
+// child of parent named name from the dentry cache, or from the filesystem's
+// Lookup under the directory's i_rwsem (shared). It returns a referenced
+// positive dentry or an errno (ENOENT, ENAMETOOLONG, ...).
 func (k *Kernel) lookupCached(parent *Dentry, name string) (*Dentry, error) {
 	if d := parent.child(name); d != nil {
 		return Dget(d), nil
@@ -443,7 +444,7 @@ func (t *Task) DPath(p Path) string { return t.k.dPath(p, t.root) }
 
 // createCtx is the state filename_create hands to mkdir, mknod, symlink and
 // link: the parent directory (locked), the new negative dentry, and the
-// write access taken on the mount. done models done_path_create.
+// write access taken on the mount. done models fs/namei.c:done_path_create.
 type createCtx struct {
 	t        *Task
 	nd       *nameidata

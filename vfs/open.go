@@ -374,7 +374,8 @@ func (t *Task) vfsOpen(p Path, flags int) (*File, error) {
 	return f, nil
 }
 
-// isSpecial models special_file: fifos, sockets and device nodes.
+// isSpecial models include/linux/fs.h:special_file: fifos, sockets and device
+// nodes.
 func isSpecial(m FileMode) bool {
 	switch m.Type() {
 	case S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK:

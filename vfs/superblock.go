@@ -29,8 +29,13 @@ type Superblock struct {
 	// options is the option string the superblock was first mounted with.
 	options string
 
-	// Ops holds the super operations: the optional interfaces InodeEvicter,
-	// SuperKiller, OptionShower and Remounter.
+	// Ops holds the super operations, each an optional interface the VFS
+	// (or a tool) asks for with a type assertion: InodeEvicter, SuperKiller,
+	// OptionShower, Remounter and Syncer (struct super_operations);
+	// DentryDeleter (the dentry operation d_delete, one table for the whole
+	// superblock as s_d_op gives it); DirentWalker and SuperChecker (for
+	// CheckInvariants); and the capabilities OrphanLister, OrphanFileLister
+	// and FaultInjector (capabilities.go).
 	Ops any
 	// Private is the filesystem's own state (s_fs_info).
 	Private any
@@ -149,7 +154,7 @@ func (sb *Superblock) Inodes() []*Inode {
 // with get_tree_bdev's test_bdev_super, and get_tree_nodev). A filesystem
 // type that needs a device shares one superblock per device: mounting an
 // already-mounted device again returns the existing superblock and ignores
-// the new options (linux-semantics.md §6.2), but refuses a read-only/
+// the new options (docs/linux-semantics.md §6.2), but refuses a read-only/
 // read-write mismatch with EBUSY. Other types get a new superblock per mount.
 //
 // The caller owns one active reference on the result.

@@ -111,9 +111,9 @@ func (t *Task) Fork() *Task {
 	return t.k.newTask(t, t.cred, nil)
 }
 
-// Exit models do_exit for the VFS parts: every descriptor is closed, the
-// root and cwd are released, and the task leaves its mount namespace (the
-// last task to leave a namespace unmounts its tree).
+// Exit models kernel/exit.c:do_exit for the VFS parts: every descriptor is
+// closed, the root and cwd are released, and the task leaves its mount
+// namespace (the last task to leave a namespace unmounts its tree).
 func (t *Task) Exit() {
 	t.enter()
 	for fd := range t.fds {
@@ -202,8 +202,9 @@ func (t *Task) fget(fd int) (*File, error) {
 	return t.fds[fd], nil
 }
 
-// File returns the open file behind fd, for kernel-side users such as the
-// checkpoint code. The caller does not own a reference; use Fget to keep it.
+// File returns the open file behind fd, for kernel-side users (tests, and
+// the planned checkpoint code). The caller does not own a reference; use
+// Fget to keep it.
 func (t *Task) File(fd int) (*File, error) { return t.fget(fd) }
 
 // FDs returns the open descriptors in ascending order.

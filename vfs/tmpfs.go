@@ -125,8 +125,8 @@ func (ts *tmpfsSuper) parse(data string) error {
 	return nil
 }
 
-// ShowOptions implements OptionShower (models shmem_show_options): the
-// options that differ from their defaults, from the current values.
+// ShowOptions implements OptionShower (models mm/shmem.c:shmem_show_options):
+// the options that differ from their defaults, from the current values.
 func (ts *tmpfsSuper) ShowOptions(sb *Superblock) string {
 	var b strings.Builder
 	if ts.maxInodes != tmpfsDefInodes {
@@ -148,9 +148,10 @@ func (ts *tmpfsSuper) ShowOptions(sb *Superblock) string {
 	return b.String()
 }
 
-// Remount implements Remounter (models shmem_reconfigure): nr_inodes
-// changes, and cannot go below the inodes in use (EINVAL); mode, uid and gid
-// are accepted and ignored, as they only apply when the superblock is made.
+// Remount implements Remounter (models mm/shmem.c:shmem_reconfigure):
+// nr_inodes changes, and cannot go below the inodes in use (EINVAL); mode,
+// uid and gid are accepted and ignored, as they only apply when the
+// superblock is made.
 func (ts *tmpfsSuper) Remount(sb *Superblock, flags MountFlags, data string) error {
 	n := &tmpfsSuper{maxInodes: ts.maxInodes, rootMode: ts.rootMode, uid: ts.uid, gid: ts.gid}
 	if err := n.parse(data); err != nil {
@@ -169,8 +170,8 @@ func (ts *tmpfsSuper) Remount(sb *Superblock, flags MountFlags, data string) err
 	return nil
 }
 
-// reserveInode models shmem_reserve_inode: one unit per inode and per extra
-// hard link.
+// reserveInode models mm/shmem.c:shmem_reserve_inode: one unit per inode and
+// per extra hard link.
 func (ts *tmpfsSuper) reserveInode() error {
 	if ts.freeInodes == 0 {
 		return ENOSPC
@@ -179,7 +180,7 @@ func (ts *tmpfsSuper) reserveInode() error {
 	return nil
 }
 
-// freeInode models shmem_free_inode.
+// freeInode models mm/shmem.c:shmem_free_inode.
 func (ts *tmpfsSuper) freeInode() { ts.freeInodes++ }
 
 // EvictInode implements InodeEvicter: a deleted inode gives its unit back.
@@ -189,7 +190,8 @@ func (ts *tmpfsSuper) EvictInode(i *Inode) {
 	}
 }
 
-// newInode models shmem_get_inode: a new inode owned by cred, in dir.
+// newInode models mm/shmem.c:shmem_get_inode: a new inode owned by cred, in
+// dir.
 func (ts *tmpfsSuper) newInode(sb *Superblock, dir *Inode, mode FileMode, cred *Cred) (*Inode, error) {
 	if err := ts.reserveInode(); err != nil {
 		return nil, err
@@ -227,8 +229,8 @@ type tmpfsDirent struct {
 
 func dirOf(i *Inode) *tmpfsDir { return i.Private.(*tmpfsDir) }
 
-// addEntry models simple_offset_add plus the directory bookkeeping of
-// shmem_mknod and shmem_link: the name takes the next offset (so it lists
+// addEntry models fs/libfs.c:simple_offset_add plus the directory bookkeeping
+// of shmem_mknod and shmem_link: the name takes the next offset (so it lists
 // first), the size grows by BOGO_DIRENT_SIZE, and the times move.
 func addEntry(dir *Inode, name string, inode *Inode) {
 	td := dirOf(dir)
@@ -243,7 +245,8 @@ func addEntry(dir *Inode, name string, inode *Inode) {
 	dir.Touch(true, true)
 }
 
-// removeEntry models simple_offset_remove and shmem_unlink's bookkeeping.
+// removeEntry models fs/libfs.c:simple_offset_remove and shmem_unlink's
+// bookkeeping.
 func removeEntry(dir *Inode, name string) *Inode {
 	td := dirOf(dir)
 	e := td.entries[name]

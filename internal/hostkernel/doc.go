@@ -11,10 +11,11 @@
 // filesystem to copy its image.
 //
 // Errors are the kernel's own errnos, converted to vfs.Errno (the numbering
-// is Linux's in both). It only works on Linux, and mounting needs root;
-// tests skip otherwise with a message saying why.
+// is Linux's in both). It only works on Linux, and mounting needs root.
+// The tests that use it are opt-in: package hosttest skips them unless
+// RELINKSIM_HOST_TESTS=1 is set, and otherwise with a message saying why.
 //
-// It is our own harness, not the shared oracle's code: the oracle
-// (../shared/oracle) is a tool to run, and its recorded outputs are what the
-// project's tests compare against.
+// It is our own harness, not the shared oracle's code: the oracle (see
+// docs/oracle.md) is a tool to run, and recordings of the real kernel's
+// output are what the project's tests compare against.
 package hostkernel

@@ -12,7 +12,7 @@ import (
 
 // FreezeCopy copies the image of a mounted ext4 while it is frozen
 // (fsfreeze -f; cp; fsfreeze -u): a consistent image with everything
-// written home, as linux-semantics.md §0 describes. It returns the copy's
+// written home, as docs/linux-semantics.md §0 describes. It returns the copy's
 // path.
 func (m *LoopFS) FreezeCopy() (string, error) {
 	cp := m.Img + ".copy"
