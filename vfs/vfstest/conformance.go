@@ -1,13 +1,16 @@
 package vfstest
 
 import (
+	"embed"
 	"errors"
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/cockroachdb/datadriven"
 	"pgregory.net/rapid"
 
 	"github.com/relinksim/relinksim/script"
@@ -26,30 +29,40 @@ type FSConfig struct {
 }
 
 // TestFilesystem checks that a filesystem implementation behaves as the VFS
-// contract and Linux require, whatever its on-disk design: the life of an
-// open-but-unlinked inode, O_TMPFILE's one-shot I_LINKABLE, rename over an
-// open file, removal of an open directory, the era rules the VFS enforces
-// for it, robustness against misuse of descriptors, and — after every step
-// of generated op sequences — that fstat on a descriptor, stat on each name
-// and the directory listing agree, and that the kernel's invariants hold.
+// contract and Linux require, whatever its on-disk design. It runs every
+// case under testdata/conformance (embedded in the package, so it works
+// from any package's test directory) as a subtest named after its file:
+// the life of an open-but-unlinked inode, O_TMPFILE's one-shot I_LINKABLE,
+// rename over an open file, removal of an open directory, the era rules the
+// VFS enforces for it, robustness against misuse of descriptors. Each op's
+// printed result must match the file, and the kernel's invariants must hold
+// after every op. Then the cross-check subtest checks, after every step of
+// generated op sequences, that fstat on a descriptor, stat on each name and
+// the directory listing agree, and that the invariants hold.
 //
 // Like testing/fstest.TestFS it reports every misbehaviour it finds rather
-// than stopping at the first; an assertion failure inside the filesystem is
-// reported and the remaining cases still run. The cross-check runs rapid's
-// number of generated sequences (-rapid.checks or RAPID_CHECKS, default
-// 100). Call it in one line:
+// than stopping at the first: every op of a case runs and each wrong result
+// is reported at its file and line; an assertion failure inside the
+// filesystem is reported and the other cases still run. A case whose
+// feature the filesystem lacks (requires tmpfile) is skipped with the
+// reason. The cross-check runs rapid's number of generated sequences
+// (-rapid.checks or RAPID_CHECKS, default 100). Call it in one line:
 //
 //	func TestConformance(t *testing.T) { vfstest.TestFilesystem(t, vfstest.FSConfig{Type: "tmpfs"}) }
+//
+// The package documentation describes the file format.
 func TestFilesystem(t *testing.T, cfg FSConfig) {
-	for _, c := range conformanceCases {
-		t.Run(c.name, func(t *testing.T) {
-			m, err := script.NewMachine(vfs.Options{Era: c.era}, cfg.Type, cfg.Setup)
-			if err != nil {
-				t.Fatalf("mount %s: %v", cfg.Type, err)
-			}
-			if runCase(t, c, m) {
-				Finish(t, m.K)
-			}
+	ents, err := conformanceFiles.ReadDir(conformanceDir)
+	if err != nil {
+		t.Fatalf("the embedded conformance cases: %v", err)
+	}
+	for _, e := range ents {
+		src, err := conformanceFiles.ReadFile(conformanceDir + "/" + e.Name())
+		if err != nil {
+			t.Fatalf("the embedded conformance cases: %v", err)
+		}
+		t.Run(e.Name(), func(t *testing.T) {
+			runConformanceFile(t, cfg, "vfs/vfstest/"+conformanceDir+"/"+e.Name(), string(src), false)
 		})
 	}
 	t.Run("cross-check", func(t *testing.T) {
@@ -78,166 +91,301 @@ func TestFilesystem(t *testing.T, cfg FSConfig) {
 	})
 }
 
-// runCase runs one case, turning an assertion failure (a bug the
-// filesystem or the simulator caught in itself) into a reported error so the
-// other cases still run. It reports whether the kernel is still consistent
-// enough for the leak check.
-func runCase(t *testing.T, c conformanceCase, m *script.Machine) (ok bool) {
+// conformanceFiles holds the conformance cases, one per file.
+//
+//go:embed testdata/conformance
+var conformanceFiles embed.FS
+
+const conformanceDir = "testdata/conformance"
+
+// runConformanceFile runs one case file on a filesystem of type cfg. name is
+// the file's path as failures name it and src its contents. With fromDisk,
+// datadriven reads name itself, so -rewrite rewrites it; otherwise src is
+// run and every run block's output is compared here, whatever the flags
+// (an embedded file cannot be rewritten).
+func runConformanceFile(t *testing.T, cfg FSConfig, name, src string, fromDisk bool) {
+	f := &conformanceFile{cfg: cfg, name: name, lines: strings.Split(src, "\n"), compareAlways: !fromDisk}
+	defer f.finish(t)
+	if fromDisk {
+		datadriven.RunTest(t, name, f.handle)
+	} else {
+		datadriven.RunTestFromString(t, src, f.handle)
+	}
+}
+
+// conformanceFile is the state of one case file as it runs.
+type conformanceFile struct {
+	cfg   FSConfig
+	name  string   // the file, as failures name it
+	lines []string // its lines, to place each op
+	// compareAlways: compare run output here even under -rewrite.
+	compareAlways bool
+
+	era vfs.Era
+	m   *script.Machine
+	// broken: an assertion failure left the kernel unfit for a leak check.
+	broken bool
+}
+
+// finish runs the leak check on the case's kernel, even after a mismatch.
+func (f *conformanceFile) finish(t *testing.T) {
+	if f.m != nil && !f.broken {
+		Finish(t, f.m.K)
+	}
+}
+
+// handle runs one datadriven command.
+func (f *conformanceFile) handle(t *testing.T, td *datadriven.TestData) string {
+	pos := f.pos(td)
+	switch td.Cmd {
+	case "kernel":
+		if f.m != nil {
+			t.Fatalf("%s: a case boots one kernel", pos)
+		}
+		for _, a := range td.CmdArgs {
+			if a.Key != "era" || len(a.Vals) != 1 {
+				t.Fatalf("%s: kernel takes only era=ERA, not %s", pos, a)
+			}
+			era, err := vfs.ParseEra(a.Vals[0])
+			if err != nil {
+				t.Fatalf("%s: %v", pos, err)
+			}
+			f.era = era
+		}
+		m, err := script.NewMachine(vfs.Options{Era: f.era}, f.cfg.Type, f.cfg.Setup)
+		if err != nil {
+			t.Fatalf("%s: mount %s: %v", pos, f.cfg.Type, err)
+		}
+		f.m = m
+		return ""
+	case "requires":
+		f.needKernel(t, pos)
+		if len(td.CmdArgs) != 1 || td.CmdArgs[0].Key != "tmpfile" || len(td.CmdArgs[0].Vals) != 0 {
+			t.Fatalf("%s: requires takes one feature: tmpfile", pos)
+		}
+		if why := f.probeTmpfile(t, pos); why != "" {
+			t.Skip(why) // the rest of the file does not run
+		}
+		return ""
+	case "run":
+		f.needKernel(t, pos)
+		if len(td.CmdArgs) != 0 {
+			t.Fatalf("%s: run takes no arguments", pos)
+		}
+		return f.run(t, td)
+	}
+	t.Fatalf("%s: unknown command %q (want kernel, requires or run)", pos, td.Cmd)
+	return ""
+}
+
+func (f *conformanceFile) needKernel(t *testing.T, pos string) {
+	if f.m == nil {
+		t.Fatalf("%s: no kernel yet: a case begins with the kernel command", pos)
+	}
+}
+
+// probeTmpfile opens an O_TMPFILE on a fresh mount of the filesystem (the
+// case's own kernel is left untouched) and returns why the case must be
+// skipped, or "" when the filesystem supports it.
+func (f *conformanceFile) probeTmpfile(t *testing.T, pos string) string {
+	m, err := script.NewMachine(vfs.Options{Era: f.era}, f.cfg.Type, f.cfg.Setup)
+	if err != nil {
+		t.Fatalf("%s: mount %s for the O_TMPFILE probe: %v", pos, f.cfg.Type, err)
+	}
+	defer Finish(t, m.K)
+	op, err := script.ParseOp("open . rdwr,tmpfile -> P")
+	if err != nil {
+		t.Fatalf("%s: %v", pos, err)
+	}
+	switch st := m.Step(op); st.Errno {
+	case "":
+		return ""
+	case "EOPNOTSUPP":
+		return fmt.Sprintf("%s: requires tmpfile, but %s has no O_TMPFILE (open gives EOPNOTSUPP)", pos, f.cfg.Type)
+	default:
+		t.Fatalf("%s: requires tmpfile: the probe %s", pos, st.Describe())
+		return ""
+	}
+}
+
+// pos returns the file:line of a command, naming the file even when
+// datadriven runs it from a string.
+func (f *conformanceFile) pos(td *datadriven.TestData) string {
+	return fmt.Sprintf("%s:%d", f.name, lineOf(td))
+}
+
+func lineOf(td *datadriven.TestData) int {
+	n, _ := strconv.Atoi(td.Pos[strings.LastIndex(td.Pos, ":")+1:])
+	return n
+}
+
+// caseOp is one op of a run block.
+type caseOp struct {
+	line int    // in the file
+	text string // as written
+	op   script.Op
+}
+
+// run runs a run block's ops, checking the invariants after each, and
+// prints one line per op. It compares that output with the file's line by
+// line, so every wrong result is reported at its op's line, and the ops
+// after it still run.
+func (f *conformanceFile) run(t *testing.T, td *datadriven.TestData) string {
+	var ops []caseOp
+	first := f.firstInputLine(lineOf(td))
+	for i, l := range strings.Split(td.Input, "\n") {
+		line := first + i
+		text := strings.TrimSpace(l)
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		op, err := script.ParseOp(text)
+		if err != nil {
+			// ParseOp knows no line; its error gives the column.
+			t.Errorf("%s:%d: %s: %s", f.name, line, text, strings.TrimPrefix(err.Error(), "line 0, "))
+			continue
+		}
+		if name := strings.Fields(text)[0]; !portableOps[name] {
+			t.Errorf("%s:%d: %s: %q prints results that differ between filesystems; a conformance case may use only %s",
+				f.name, line, text, name, strings.Join(sortedKeys(portableOps), " "))
+			continue
+		}
+		ops = append(ops, caseOp{line: line, text: text, op: op})
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	var want []string
+	if td.Expected != "" {
+		want = strings.Split(strings.TrimSuffix(td.Expected, "\n"), "\n")
+	}
+	compare := f.compareAlways || !td.Rewrite
+	var out []string
+	for i, o := range ops {
+		res, ok := f.step(t, o)
+		if !ok {
+			break // the kernel caught a bug in itself; this case is over
+		}
+		got := o.text + ": " + res
+		out = append(out, got)
+		if compare {
+			f.compare(t, o, got, want, i)
+		}
+		if vs := f.m.K.CheckInvariants(); len(vs) > 0 {
+			t.Errorf("%s:%d: after %s: %v", f.name, o.line, o.text, vfs.InvariantError(vs))
+		}
+	}
+	if compare && len(want) > len(ops) {
+		t.Errorf("%s: run: the file has %d result lines for %d ops", f.pos(td), len(want), len(ops))
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+// compare reports an op whose printed line got is not line i of the
+// file's expected output want.
+func (f *conformanceFile) compare(t *testing.T, o caseOp, got string, want []string, i int) {
+	prefix := o.text + ": "
+	switch {
+	case i >= len(want):
+		t.Errorf("%s:%d: %s: the file has no result for it (got %s)", f.name, o.line, o.text, strings.TrimPrefix(got, prefix))
+	case got == want[i]:
+	case !strings.HasPrefix(want[i], prefix):
+		t.Errorf("%s:%d: %s: the file's result line %q is another op's (run go test ./vfs/vfstest -run TestConformanceFiles -rewrite)", f.name, o.line, o.text, want[i])
+	default:
+		t.Errorf("%s:%d: %s: got %s, want %s", f.name, o.line, o.text,
+			strings.TrimPrefix(got, prefix), strings.TrimPrefix(want[i], prefix))
+	}
+}
+
+// firstInputLine returns the file line of the first input line of the
+// command on line cmdLine: datadriven trims the blank lines before it.
+func (f *conformanceFile) firstInputLine(cmdLine int) int {
+	i := cmdLine // index of the line after the command
+	for i < len(f.lines) && strings.HasSuffix(strings.TrimSpace(f.lines[i-1]), `\`) {
+		i++
+	}
+	for i < len(f.lines) && strings.TrimSpace(f.lines[i]) == "" {
+		i++
+	}
+	return i + 1
+}
+
+// step runs one op and prints its result, turning an assertion failure (a
+// bug the filesystem or the simulator caught in itself) into a reported
+// error so the other cases still run.
+func (f *conformanceFile) step(t *testing.T, o caseOp) (res string, ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			var af *vfs.AssertionFailure
 			if e, isErr := r.(error); !isErr || !errors.As(e, &af) {
 				panic(r)
 			}
-			t.Errorf("assertion failure, a bug in the filesystem or the simulator: %v", af)
+			t.Errorf("%s:%d: %s: assertion failure, a bug in the filesystem or the simulator: %v", f.name, o.line, o.text, af)
+			f.broken = true
 			ok = false
 		}
 	}()
-	c.run(&checker{T: t, m: m})
-	return true
-}
-
-// checker runs a case's script and reports mismatches without stopping.
-type checker struct {
-	*testing.T
-	m *script.Machine
-}
-
-// expect runs one op and reports a result other than want ("ok", an errno
-// name, or a value as Describe prints it).
-func (c *checker) expect(op, want string) {
-	c.Helper()
-	o, err := script.ParseOp(op)
+	st := f.m.Step(o.op)
+	res, err := printResult(st)
 	if err != nil {
-		c.Fatalf("bad op %q: %v", op, err)
+		t.Errorf("%s:%d: %s: %v", f.name, o.line, o.text, err)
 	}
-	st := c.m.Step(o)
-	got := strings.TrimPrefix(st.Describe(), st.Op+": ")
-	if got != want && !(want == "ok" && st.Errno == "" && st.Ret != nil) {
-		c.Errorf("%s: got %s, want %s", op, got, want)
-	}
-	if vs := c.m.K.CheckInvariants(); len(vs) > 0 {
-		c.Errorf("after %s: %v", op, vfs.InvariantError(vs))
-	}
+	return res, true
 }
 
-type conformanceCase struct {
-	name string
-	era  vfs.Era
-	run  func(c *checker)
+// portableOps are the ops a conformance case may use: those whose printed
+// results Linux gives alike on every filesystem. Left out: ino and tree
+// (inode numbers, directory sizes), readlink-fd (an unlinked file's link
+// names its inode number), lseek (SEEK_DATA and SEEK_HOLE follow the
+// allocation), chattr, orphans and the machine-level ops.
+var portableOps = map[string]bool{
+	"open": true, "openat": true, "close": true, "dup": true,
+	"read": true, "pread": true, "write": true, "pwrite": true, "ftruncate": true,
+	"link": true, "linkat-empty": true, "linkat-proc": true, "linkat-proc-nofollow": true,
+	"unlink": true, "rmdir": true, "mkdir": true, "mkdirat": true, "mkfifo": true, "symlink": true,
+	"rename": true, "rename-noreplace": true, "rename-exchange": true,
+	"fstat": true, "stat": true, "lstat": true, "cat": true, "ls": true, "readlink": true,
+	"chdir": true, "chmod": true, "sync": true, "drop_caches": true,
 }
 
-var conformanceCases = []conformanceCase{
-	{name: "open-unlinked-inode-lives", run: func(c *checker) {
-		c.expect("open a creat,rdwr -> A", "ok")
-		c.expect("write A hello", "ok")
-		c.expect("link a b", "ok")
-		c.expect("fstat A", "file nlink=2 size=5")
-		c.expect("unlink a", "ok")
-		c.expect("unlink b", "ok")
-		c.expect("fstat A", "file nlink=0 size=5")
-		c.expect("pread A 0 5", `"hello"`)
-		c.expect("pwrite A 5 !", "ok")
-		c.expect("fstat A", "file nlink=0 size=6")
-		c.expect("stat a", "error ENOENT")
-		c.expect("close A", "ok")
-	}},
-	{name: "upstream-refuses-nlink-0", run: func(c *checker) {
-		c.expect("open a creat,rdwr -> A", "ok")
-		c.expect("unlink a", "ok")
-		c.expect("linkat-proc A back", "error ENOENT")
-		c.expect("linkat-empty A back", "error ENOENT")
-		c.expect("linkat-proc-nofollow A back", "error EXDEV")
-		c.expect("fstat A", "file nlink=0 size=0")
-	}},
-	{name: "tmpfile-linkable-once", run: func(c *checker) {
-		c.expect("mkdir d", "ok")
-		st := c.m.Step(mustOp("open d rdwr,tmpfile -> T"))
-		if st.Errno == "EOPNOTSUPP" {
-			c.Log("no O_TMPFILE support (EOPNOTSUPP)")
-			return
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// printResult prints an op's result in its filesystem-independent form:
+// "ok", "error ERRNO", data as a quoted string, "TYPE nlink=N size=S" for
+// the stat of a non-directory but just "dir" for a directory (a
+// directory's st_nlink and st_size are the filesystem's own: btrfs keeps
+// nlink 1 and counts name lengths in the size), and ls's names sorted
+// (getdents order is the filesystem's hash or index order).
+func printResult(st script.Step) (string, error) {
+	if st.Errno != "" {
+		return "error " + st.Errno, nil
+	}
+	switch v := st.Ret.(type) {
+	case nil:
+		return "ok", nil
+	case string:
+		return strconv.Quote(v), nil
+	case map[string]any:
+		if v["type"] == "dir" {
+			return "dir", nil
 		}
-		c.expect("fstat T", "file nlink=0 size=0")
-		c.expect("write T x", "ok")
-		c.expect("linkat-empty T d/one", "ok")
-		c.expect("fstat T", "file nlink=1 size=1")
-		c.expect("linkat-proc T d/two", "ok")
-		c.expect("unlink d/one", "ok")
-		c.expect("unlink d/two", "ok")
-		c.expect("linkat-empty T d/three", "error ENOENT")
-		c.expect("open d rdwr,tmpfile,excl -> X", "ok")
-		c.expect("linkat-empty X d/four", "error ENOENT")
-		c.expect("cat d/one", "error ENOENT")
-	}},
-	{name: "rename-over-open-file", run: func(c *checker) {
-		c.expect("open old creat,rdwr -> O", "ok")
-		c.expect("write O old", "ok")
-		c.expect("open new creat,rdwr -> N", "ok")
-		c.expect("write N new", "ok")
-		c.expect("rename new old", "ok")
-		c.expect("fstat O", "file nlink=0 size=3")
-		c.expect("pread O 0 3", `"old"`)
-		c.expect("cat old", `"new"`)
-		c.expect("stat new", "error ENOENT")
-		c.expect("rename old old", "ok")
-		c.expect("link old hard", "ok")
-		c.expect("rename old hard", "ok")
-		c.expect("stat old", "file nlink=2 size=3")
-	}},
-	{name: "rmdir-open-directory", run: func(c *checker) {
-		c.expect("mkdir d", "ok")
-		c.expect("mkdir d/sub", "ok")
-		c.expect("rmdir d", "error ENOTEMPTY")
-		c.expect("open d/sub directory -> D", "ok")
-		c.expect("rmdir d/sub", "ok")
-		c.expect("fstat D", "ok")
-		c.expect("mkdirat D x", "error ENOENT")
-		c.expect("openat D x creat,rdwr -> X", "error ENOENT")
-		c.expect("rmdir d", "ok")
-		c.expect("close D", "ok")
-	}},
-	{name: "link-errors", run: func(c *checker) {
-		c.expect("open f creat,rdwr -> F", "ok")
-		c.expect("mkdir d", "ok")
-		c.expect("link d dlink", "error EPERM")
-		c.expect("link f d", "error EEXIST")
-		c.expect("link f x/", "error ENOENT")
-		c.expect("link f missing/x", "error ENOENT")
-		c.expect("link missing x", "error ENOENT")
-		c.expect("link f/ x", "error ENOTDIR")
-		c.expect("symlink f s", "ok")
-		c.expect("link s s2", "ok")
-		c.expect("lstat s2", "symlink nlink=2 size=1")
-	}},
-	{name: "descriptor-misuse", run: func(c *checker) {
-		c.expect("open f creat,wronly -> F", "ok")
-		c.expect("read F 1", "error EBADF")
-		c.expect("dup F -> G", "ok")
-		c.expect("close F", "ok")
-		c.expect("close F", "error EBADF")
-		c.expect("write G still", "ok")
-		c.expect("open . directory -> D", "ok")
-		c.expect("write D x", "error EBADF")
-		c.expect("read D 1", "error EISDIR")
-		c.expect("ftruncate D 0", "error EINVAL")
-		c.expect("linkat-empty D dir2", "error EPERM")
-	}},
-	{name: "relink2011-relinks", era: vfs.Relink2011, run: func(c *checker) {
-		c.expect("open a creat,rdwr -> A", "ok")
-		c.expect("write A kept", "ok")
-		c.expect("unlink a", "ok")
-		c.expect("linkat-proc A back", "ok")
-		c.expect("fstat A", "file nlink=1 size=4")
-		c.expect("cat back", `"kept"`)
-	}},
-}
-
-func mustOp(s string) script.Op {
-	op, err := script.ParseOp(s)
-	if err != nil {
-		panic(err)
+		return fmt.Sprintf("%v nlink=%v size=%v", v["type"], v["nlink"], v["size"]), nil
+	case []string:
+		names := append([]string(nil), v...)
+		sort.Strings(names)
+		return "[" + strings.Join(names, " ") + "]", nil
 	}
-	return op
+	return fmt.Sprintf("%v", st.Ret), fmt.Errorf("a %T result has no filesystem-independent form", st.Ret)
 }
 
 // crossCheck compares what three ways of looking at every name say: the
