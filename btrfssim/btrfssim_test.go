@@ -16,7 +16,7 @@ import (
 
 // btrfssim passes the conformance suite every filesystem runs.
 func TestConformance(t *testing.T) {
-	vfstest.TestFilesystem(t, vfstest.FSConfig{Type: "btrfs", Setup: btrfssim.Setup(btrfssim.MkfsOptions{})})
+	vfstest.TestFilesystem(t, vfstest.FSConfig{Type: "btrfs"})
 }
 
 // Crash after every transaction commit of generated workloads (with

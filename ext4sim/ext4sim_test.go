@@ -16,17 +16,17 @@ import (
 
 // ext4sim passes the conformance suite every filesystem runs.
 func TestConformance(t *testing.T) {
-	vfstest.TestFilesystem(t, vfstest.FSConfig{Type: "ext4", Setup: ext4sim.Setup(ext4sim.MkfsOptions{})})
+	vfstest.TestFilesystem(t, vfstest.FSConfig{Type: "ext4"})
 }
 
 // And with the orphan file.
 func TestConformanceOrphanFile(t *testing.T) {
-	vfstest.TestFilesystem(t, vfstest.FSConfig{Type: "ext4", Setup: ext4sim.Setup(ext4sim.MkfsOptions{OrphanFile: true})})
+	vfstest.TestFilesystem(t, vfstest.FSConfig{Type: "ext4", Mkfs: "orphan_file"})
 }
 
 // And with 4 KiB blocks (a block per page).
 func TestConformance4KiBBlocks(t *testing.T) {
-	vfstest.TestFilesystem(t, vfstest.FSConfig{Type: "ext4", Setup: ext4sim.Setup(ext4sim.MkfsOptions{BlockSize: 4096})})
+	vfstest.TestFilesystem(t, vfstest.FSConfig{Type: "ext4", Mkfs: "blocksize=4096"})
 }
 
 func machine(t *testing.T, era vfs.Era, mntOpts string) *script.Machine {

@@ -3,6 +3,7 @@ package race_test
 import (
 	"flag"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/relinksim/relinksim/race"
@@ -100,3 +101,31 @@ func TestPCTFinds2007(t *testing.T) {
 	}
 }
 
+// A scenario that cannot run as written is an error, never "no check
+// failed": a setup op that fails, a fault the filesystem cannot inject, an
+// op a task cannot run at all, an unknown filesystem.
+func TestScenariosThatCannotRunAreErrors(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		sc   *race.Scenario
+		cfg  race.Config
+		want string
+	}{
+		{"setup fails", &race.Scenario{Name: "s", Setup: "open nodir/a rdwr -> F", Tasks: []string{"close F"}}, race.Config{},
+			"scenario s: setup: line 1: open nodir/a rdwr -> F: ENOENT, where the scenario needs it to succeed"},
+		{"fault tmpfs cannot inject", race.Library["amir-add-entry"], race.Config{FS: "tmpfs", Era: vfs.SandeenRFC},
+			`fault add_entry 4: the filesystem at /mnt cannot inject fault "add_entry"`},
+		{"machine op in a task", &race.Scenario{Name: "c", Tasks: []string{"crash"}}, race.Config{},
+			"scenario c: task A: line 1: crash: op crash needs a Machine"},
+		{"unknown filesystem", race.Library["link-unlink-2007"], race.Config{FS: "zfs"}, `unknown filesystem "zfs"`},
+	} {
+		_, err := race.Run(c.sc, c.cfg, race.Sequential{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: Run: %v, want an error saying %q", c.name, err, c.want)
+		}
+		rep, err := race.Explore(c.sc, c.cfg, race.Options{Strategy: "exhaustive", Bound: 1})
+		if err == nil {
+			t.Errorf("%s: Explore reported %+v, want an error", c.name, rep)
+		}
+	}
+}

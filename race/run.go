@@ -26,6 +26,15 @@ type Config struct {
 	MountOptions string
 }
 
+// Filesystem returns the name of the filesystem the scenario runs on:
+// FS, or ext4 by default.
+func (c Config) Filesystem() string {
+	if c.FS == "" {
+		return "ext4"
+	}
+	return c.FS
+}
+
 // Event is one step of a run: task Task ran from where it had stopped to
 // Point, the yield point it stopped at ("before lock i_rwsem in vfs_link",
 // a preemption point the kernel code marks, "between ops, next: OP", or
@@ -116,10 +125,7 @@ func (s *scheduler) Block(t *vfs.Task, l *vfs.Lock, shared bool) {
 // property, a crash and recovery if the scenario asks for one, the kernel
 // log (no "kernel BUG") and the leak check.
 func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
-	fsName := cfg.FS
-	if fsName == "" {
-		fsName = "ext4"
-	}
+	fsName := cfg.Filesystem()
 	setupOps, err := script.Parse(sc.Setup)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: setup: %w", sc.Name, err)

@@ -63,8 +63,8 @@ func Check(t *testing.T, sc *race.Scenario, cfg race.Config) {
 	if err != nil {
 		t.Fatalf("minimizing the failure: %v\n%s", err, failed.Timeline())
 	}
-	t.Fatalf("%s on %s, era %s: a check failed; rapid found schedule %s, minimized to %s (%d preemptions):\n%s",
-		sc.Name, cfg.FS, cfg.Era, failed.Schedule, min.Schedule, min.Preemptions, min.Timeline())
+	t.Fatalf("%s on %s, era %s: a check failed; rapid found schedule %s, minimized to %s with %d preemption(s):\n%s",
+		sc.Name, cfg.Filesystem(), cfg.Era, failed.Schedule, min.Schedule, min.Preemptions, min.Timeline())
 }
 
 // Explore runs up to checks schedules of sc drawn by rapid (seed 0: rapid

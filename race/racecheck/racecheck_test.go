@@ -2,6 +2,8 @@ package racecheck_test
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -100,4 +102,39 @@ func TestRapidFixedEras(t *testing.T) {
 // scenario passes.
 func TestCheck(t *testing.T) {
 	racecheck.Check(t, race.Library["link-unlink-2007"], race.Config{Era: vfs.Upstream})
+}
+
+// Check reports a failure as the CLI does: rapid's shrunk run, minimized
+// to its fewest preemptions, with the timeline. (The failing Check runs in
+// a child test process, whose failure is the point.)
+func TestCheckReportsMinimized(t *testing.T) {
+	if os.Getenv("RACECHECK_CHILD") == "1" {
+		racecheck.Check(t, race.Library["link-unlink-2007"], race.Config{Era: vfs.Pre2007})
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCheckReportsMinimized$", "-rapid.nofailfile", "-rapid.seed=3", "-rapid.checks=300")
+	cmd.Env = append(os.Environ(), "RACECHECK_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("Check passed on the 2007 race under pre2007:\n%s", out)
+	}
+	for _, want := range []string{"link-unlink-2007 on ext4, era pre2007: a check failed", "with 1 preemption(s)", "E10:"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// Explore is rapid's exploration outside a test, minimized like race's.
+func TestExploreMinimizes(t *testing.T) {
+	rep, err := racecheck.Explore(race.Library["link-unlink-2007"], race.Config{Era: vfs.Pre2007}, 300, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failure == nil || rep.Found == nil || rep.Failure.Preemptions != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	if _, err := racecheck.Explore(race.Library["link-unlink-2007"], race.Config{}, 0, 1); err == nil {
+		t.Error("0 checks: no error")
+	}
 }

@@ -44,3 +44,25 @@ func pickCounts(counts map[string]int, names []string) map[string]int {
 	}
 	return out
 }
+
+// The zero GenConfig is the default one: it draws sequences of 30 to 60
+// ops, never none (a property built on it would otherwise test nothing);
+// a config that asks for at most 0 ops still draws one.
+func TestZeroConfigDrawsOps(t *testing.T) {
+	for _, c := range []struct {
+		cfg      scriptgen.GenConfig
+		min, max int
+	}{
+		{scriptgen.GenConfig{}, 30, 60},
+		{scriptgen.GenConfig{FS: "tmpfs", OracleOnly: true}, 30, 60},
+		{scriptgen.GenConfig{MaxOps: -3}, 1, 1},
+		{scriptgen.GenConfig{MinOps: 5, MaxOps: 2}, 5, 5},
+	} {
+		for seed := range 20 {
+			ops := scriptgen.Ops(c.cfg).Example(seed)
+			if n := len(ops); n < c.min || n > c.max {
+				t.Errorf("%+v, seed %d: %d ops, want %d to %d", c.cfg, seed, n, c.min, c.max)
+			}
+		}
+	}
+}

@@ -20,12 +20,21 @@ import (
 
 // FSConfig describes a filesystem for TestFilesystem.
 type FSConfig struct {
-	// Type is the filesystem type's name as mount(2) takes it.
+	// Type is the filesystem type's name as mount(2) takes it; a type
+	// registered with vfs.RegisterFS needs nothing more.
 	Type string
-	// Setup registers the type on a new kernel, adds its block device if it
-	// needs one, and returns the mount source. Nil means a built-in type
-	// mounted from "none".
+	// Mkfs are mkfs options for the registered type's Setup
+	// ("orphan_file,blocksize=4096").
+	Mkfs string
+	// Setup, for a type not in the registry (or to make it another way),
+	// registers the type on a new kernel, adds its block device if it needs
+	// one, and returns the mount source. It replaces Mkfs.
 	Setup func(k *vfs.Kernel) (source string, err error)
+}
+
+// machine boots a kernel of era with a fresh filesystem as cfg says.
+func (cfg FSConfig) machine(era vfs.Era) (*script.Machine, error) {
+	return script.Boot(script.Config{Options: vfs.Options{Era: era}, FS: cfg.Type, Mkfs: cfg.Mkfs, Setup: cfg.Setup})
 }
 
 // TestFilesystem checks that a filesystem implementation behaves as the VFS
@@ -67,14 +76,14 @@ func TestFilesystem(t *testing.T, cfg FSConfig) {
 	}
 	t.Run("cross-check", func(t *testing.T) {
 		rapid.Check(t, func(rt *rapid.T) {
-			m, err := script.NewMachine(vfs.Options{}, cfg.Type, cfg.Setup)
+			m, err := cfg.machine(vfs.Upstream)
 			if err != nil {
 				rt.Fatalf("mount %s: %v", cfg.Type, err)
 			}
 			// The generator tracks state on a shadow of the filesystem under
 			// test, so its ops fit that filesystem (its inode numbers, its
 			// rules).
-			ops := scriptgen.Ops(scriptgen.GenConfig{MinOps: 10, MaxOps: 40, FS: cfg.Type, Setup: cfg.Setup}).Draw(rt, "ops")
+			ops := scriptgen.Ops(scriptgen.GenConfig{MinOps: 10, MaxOps: 40, FS: cfg.Type, Mkfs: cfg.Mkfs, Setup: cfg.Setup}).Draw(rt, "ops")
 			for _, op := range ops {
 				m.Step(op)
 				for _, p := range crossCheck(m) {
@@ -152,7 +161,7 @@ func (f *conformanceFile) handle(t *testing.T, td *datadriven.TestData) string {
 			}
 			f.era = era
 		}
-		m, err := script.NewMachine(vfs.Options{Era: f.era}, f.cfg.Type, f.cfg.Setup)
+		m, err := f.cfg.machine(f.era)
 		if err != nil {
 			t.Fatalf("%s: mount %s: %v", pos, f.cfg.Type, err)
 		}
@@ -188,7 +197,7 @@ func (f *conformanceFile) needKernel(t *testing.T, pos string) {
 // case's own kernel is left untouched) and returns why the case must be
 // skipped, or "" when the filesystem supports it.
 func (f *conformanceFile) probeTmpfile(t *testing.T, pos string) string {
-	m, err := script.NewMachine(vfs.Options{Era: f.era}, f.cfg.Type, f.cfg.Setup)
+	m, err := f.cfg.machine(f.era)
 	if err != nil {
 		t.Fatalf("%s: mount %s for the O_TMPFILE probe: %v", pos, f.cfg.Type, err)
 	}
