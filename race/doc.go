@@ -29,14 +29,18 @@
 // # Choosers and strategies
 //
 //	Sequential  no preemptions
-//	Rapid       every decision drawn from a *rapid.T, so rapid shrinks the
-//	            ops and the interleaving together (towards fewer tasks, ops
-//	            and preemptions); Check wraps it as a property test
 //	PCT         probabilistic concurrency testing: random task priorities
 //	            and d−1 random priority change points
 //	DFS         every schedule with at most Bound preemptions, depth first
 //	            (CHESS-style context bounding; no partial-order reduction)
 //	Replay      a printed schedule
+//
+// rapid's chooser lives in package race/racecheck, with Check (a scenario
+// as a property test) and Explore (rapid's exploration outside a test):
+// every decision is drawn from a *rapid.T, so rapid shrinks the ops and
+// the interleaving together, towards fewer tasks, ops and preemptions.
+// That package imports rapid and testing; race imports neither, so a
+// program linking the explorer keeps its flags to itself.
 //
 // Explore runs one strategy against a scenario within a budget and reports
 // the schedules and scheduler steps it explored; `relinksim explore` is its
@@ -55,6 +59,14 @@
 // after a crash) and rename-link-2022 (the spurious ENOENT still in 6.18).
 // Each names the eras that have its bug; every other era is clean for it
 // within the exhaustive search's bound (TestLibraryExhaustive).
+//
+// A scenario that cannot run as written is an error from Run and Explore,
+// never a pass: a setup op that does not succeed (an errno, a fault the
+// filesystem cannot inject), an op a task or the final ops cannot run at
+// all (a machine-level op such as crash in a task), an unknown filesystem.
+// Scenarios run on any filesystem of the registry (vfs.LookupFS; Config.FS,
+// ext4 by default); race imports ext4sim and btrfssim so that theirs are
+// there.
 //
 // # Divergences and limits
 //

@@ -59,6 +59,37 @@
 //	upstream     vfs_link: ENOENT for nlink 0 unless I_LINKABLE; AT_EMPTY_PATH
 //	             (6.10 credential rule); O_TMPFILE; protected_hardlinks
 //
+// # Filesystems: the registry and optional capabilities
+//
+// A filesystem is a FilesystemType registered with a Kernel
+// (RegisterFilesystem, as register_filesystem) and, for the tools above vfs,
+// an FSInfo in the process-wide registry (RegisterFS, LookupFS, FSNames):
+// its Setup makes a fresh filesystem on a new loop device of a kernel
+// (FreeLoopDevice) and returns the mount source; it also lists its mkfs and
+// mount options, the eras that break it on purpose, the faults it can
+// inject and what it supports. tmpfs registers here; ext4sim and btrfssim
+// register when imported. What a filesystem can do beyond the VFS contract
+// is a small optional interface, io/fs style, that callers ask for with a
+// type assertion: OrphanLister, OrphanFileLister, FaultInjector, Subvolumer,
+// Crasher (capabilities.go); Task's OnDiskOrphans, OrphanFileSlots,
+// InjectFault, SubvolCreate, SnapshotCreate and SubvolOrphans reach them
+// by path or descriptor.
+//
+// Several filesystems live on one kernel as on Linux, each on its own
+// device:
+//
+//	k := vfs.NewKernel(vfs.Options{})
+//	t := k.Init()
+//	for _, name := range []string{"ext4", "btrfs"} { // import their packages
+//		fi, _ := vfs.LookupFS(name)
+//		src, err := fi.Setup(k, "")    // /dev/loop0, then /dev/loop1
+//		...
+//		t.Mkdir("/"+name, 0o755)
+//		t.Mount(src, "/"+name, name, 0, "")
+//	}
+//
+// (script.Machine.MountNew and the op mount-new do exactly this.)
+//
 // # Reference counting
 //
 // Who holds a reference on what (checked by invariants V5–V9, V15):
