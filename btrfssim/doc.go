@@ -40,6 +40,12 @@
 //	Mkfs             mkfs.btrfs with the oracle's defaults
 //	check            btrfs check's pass over links, entries and orphan items
 //
+// Importing the package registers the filesystem as "btrfs" with
+// vfs.RegisterFS: its Setup makes a fresh filesystem on the kernel's next
+// free loop device, with mkfs options size=BYTES, so the
+// command line, the race explorer, transcripts and the conformance suite
+// make it by name, and several filesystems can share a kernel.
+//
 // Functions say which kernel function they model ("models
 // fs/btrfs/inode.c:btrfs_orphan_cleanup").
 //

@@ -43,6 +43,12 @@
 //	Mkfs                 mke2fs with the oracle's defaults
 //	check                e2fsck's pass over the orphan chain and link counts
 //
+// Importing the package registers the filesystem as "ext4" with
+// vfs.RegisterFS: its Setup makes a fresh filesystem on the kernel's next
+// free loop device, with mkfs options orphan_file, blocksize=N, size=BYTES, inode_ratio=N, so the
+// command line, the race explorer, transcripts and the conformance suite
+// make it by name, and several filesystems can share a kernel.
+//
 // Functions say which kernel function they model ("models
 // fs/ext4/orphan.c:ext4_orphan_del").
 //

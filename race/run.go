@@ -181,7 +181,7 @@ func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
 				if st.Err != nil {
 					// The op cannot run in a task at all (crash, check,
 					// fault: ops of the machine): the scenario is wrong.
-					ts.err = st.Err
+					ts.err = fmt.Errorf("line %d: %s: %w", st.Line, st.Op, st.Err)
 					return
 				}
 				ts.results = append(ts.results, st)
@@ -273,7 +273,7 @@ func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
 func mustSucceed(st script.Step) error {
 	switch {
 	case st.Err != nil:
-		return st.Err
+		return fmt.Errorf("line %d: %s: %w", st.Line, st.Op, st.Err)
 	case st.Errno != "":
 		return fmt.Errorf("line %d: %s: %s, where the scenario needs it to succeed", st.Line, st.Op, st.Errno)
 	}
@@ -289,7 +289,7 @@ func (o *Outcome) finish(m *script.Machine, finalOps []script.Op, tasks []*task)
 	for _, op := range finalOps {
 		if st := m.Step(op); st.Err != nil {
 			m.K.Shutdown()
-			return fmt.Errorf("final: %w", st.Err)
+			return fmt.Errorf("final: line %d: %s: %w", st.Line, st.Op, st.Err)
 		}
 	}
 	end := len(o.Events)

@@ -35,7 +35,7 @@ type Scenario struct {
 var Library = map[string]*Scenario{
 	"link-unlink-2007": {
 		Name: "link-unlink-2007",
-		Doc: `The 2007 ext3 race (linux-semantics.md §3): link(a, b) looks a up, and
+		Doc: `The 2007 ext3 race (docs/linux-semantics.md §3): link(a, b) looks a up, and
 before it links, unlink(a) drops the last name and puts the inode on the
 orphan list. The 2.6.18 VFS has no nlink check, and ext3_link raises nlink
 to 1 and adds b — leaving a named inode on the orphan list, which the next
@@ -63,7 +63,7 @@ ENOENT refusals are safe.`,
 	},
 	"rename-link-2022": {
 		Name: "rename-link-2022",
-		Doc: `The spurious ENOENT of the 2022 fsdevel thread (linux-semantics.md §7
+		Doc: `The spurious ENOENT of the 2022 fsdevel thread (docs/linux-semantics.md §7
 fact 25), still in 6.18: link(target, l) looks target up, and before it
 links, rename(file, target) replaces target. The inode link found now has
 nlink 0, and vfs_link refuses it with ENOENT — although a file named target

@@ -228,7 +228,7 @@ func differ(base string, b backend, ops []script.Op) (*divergence, error) {
 	for i, op := range ops {
 		st := m.Step(op)
 		if st.Err != nil {
-			return nil, fmt.Errorf("on the simulator: %w", st.Err)
+			return nil, fmt.Errorf("on the simulator: %s: %w", st.Op, st.Err)
 		}
 		sim := encode(st)
 		sims = append(sims, sim)
@@ -292,7 +292,7 @@ func runHost(base string, b backend, ops []script.Op) ([]string, error) {
 		if st.Err != nil {
 			// The real kernel's side could not run the op at all: the
 			// comparison would prove nothing.
-			stepErr = fmt.Errorf("on the real kernel: %w", st.Err)
+			stepErr = fmt.Errorf("on the real kernel: %s: %w", st.Op, st.Err)
 			break
 		}
 		out[i] = encode(st)

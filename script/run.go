@@ -36,7 +36,8 @@ type Step struct {
 	// Err is set when the op could not be carried out at all (it needs a
 	// Machine, or a capability the kernel or filesystem lacks, such as a
 	// fault it cannot inject): a failure of the script, which tools report
-	// and exit on, never a result. It is not part of the JSON.
+	// (with Line and Op) and stop on, never a result. It is not part of the
+	// JSON.
 	Err error `json:"-"`
 }
 
@@ -249,7 +250,7 @@ func (r *Runner) Step(op Op) Step {
 	case errors.As(err, &errno):
 		st.Errno = errno.Name()
 	default:
-		st.Err = fmt.Errorf("line %d: %s: %w", op.Line, src, err)
+		st.Err = err
 	}
 	st.Ret = ret
 	return st

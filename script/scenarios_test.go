@@ -42,14 +42,10 @@ var scenarioFilesystems = []struct {
 // NAME.ext4.jsonl, NAME.btrfs.jsonl; a scenario without a recording for a
 // filesystem is not run on it). With -record, run as root on Linux, the
 // recordings are remade from the real kernel first, on every filesystem.
-//
-// The oracle's own scenarios in ../shared/oracle/scenarios are checked too
-// when that directory is present.
+// The oracle's own scenarios (seed-ab, tmpfile-link) are among them, with
+// the oracle's recordings (docs/oracle.md).
 func TestScenarios(t *testing.T) {
 	dirs := []string{"testdata/scenarios"}
-	if _, err := os.Stat("../../shared/oracle/scenarios"); err == nil {
-		dirs = append(dirs, "../../shared/oracle/scenarios")
-	}
 	for _, dir := range dirs {
 		scripts, err := filepath.Glob(filepath.Join(dir, "*.txt"))
 		if err != nil || len(scripts) == 0 {

@@ -149,7 +149,7 @@ func (h *transcript) handle(t *testing.T, d *datadriven.TestData) string {
 			st := h.m.Step(op)
 			h.m.K.SetTracer(nil)
 			if st.Err != nil {
-				d.Fatalf(t, "%v", st.Err)
+				d.Fatalf(t, "%s: %v", st.Op, st.Err)
 			}
 			b.WriteString(st.Describe())
 			b.WriteByte('\n')
@@ -178,7 +178,7 @@ func (h *transcript) handle(t *testing.T, d *datadriven.TestData) string {
 			results[i] = m.Run(ops)
 			for _, st := range results[i] {
 				if st.Err != nil {
-					d.Fatalf(t, "%s: %v", era, st.Err)
+					d.Fatalf(t, "%s: %s: %v", era, st.Op, st.Err)
 				}
 			}
 			if buggyEra(m) {

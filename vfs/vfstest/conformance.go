@@ -85,7 +85,9 @@ func TestFilesystem(t *testing.T, cfg FSConfig) {
 			// rules).
 			ops := scriptgen.Ops(scriptgen.GenConfig{MinOps: 10, MaxOps: 40, FS: cfg.Type, Mkfs: cfg.Mkfs, Setup: cfg.Setup}).Draw(rt, "ops")
 			for _, op := range ops {
-				m.Step(op)
+				if st := m.Step(op); st.Err != nil {
+					rt.Fatalf("%s: the op cannot run: %v", op.String(), st.Err)
+				}
 				for _, p := range crossCheck(m) {
 					rt.Errorf("after %q: %s", op.String(), p)
 				}
@@ -338,6 +340,9 @@ func (f *conformanceFile) step(t *testing.T, o caseOp) (res string, ok bool) {
 		}
 	}()
 	st := f.m.Step(o.op)
+	if st.Err != nil {
+		t.Errorf("%s:%d: %s: the op cannot run: %v", f.name, o.line, o.text, st.Err)
+	}
 	res, err := printResult(st)
 	if err != nil {
 		t.Errorf("%s:%d: %s: %v", f.name, o.line, o.text, err)

@@ -87,7 +87,7 @@ func errStr(e vfs.Errno) string {
 }
 
 // WantLinkLimit checks a file that has just reached its filesystem's link
-// limit (linux-semantics.md §7 fact 12): one more link of path fails with
+// limit (docs/linux-semantics.md §7 fact 12): one more link of path fails with
 // EMLINK, wrapped as a *vfs.LinkError, and leaves nlink at limit (seen
 // through fd); after spare, one of its names, is unlinked, the link
 // succeeds.
