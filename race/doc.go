@@ -68,6 +68,30 @@
 // ext4 by default); race imports ext4sim and btrfssim so that theirs are
 // there.
 //
+// # Scenario files
+//
+// ParseScenarioFile reads a scenario written in the op language, which
+// `relinksim explore FILE` runs. Blank lines and # comments are skipped;
+// header lines come first — name: NAME (default: the file's base name
+// without extension), doc: TEXT (repeatable, lines joined), crash: true|false,
+// buggy: ERA[,ERA] — then sections, each a line setup:, task: (one per task:
+// A, B, ... in order, at least one) or final:, followed by its ops; the
+// first op may stand on the section line ("task: link a b"):
+//
+//	name: link-unlink-2007
+//	buggy: pre2007
+//	setup:
+//	  open a creat,rdwr -> F
+//	  write F data
+//	  close F
+//	task: link a b
+//	task: unlink a
+//
+// Errors print as FILE:LINE:COL: message, an op's from script.ParseFile at
+// its place in the file. The Scenario's op strings keep the file's line
+// numbers, so run errors name file lines too. A file cannot give a
+// Property; ScenarioFileFormat documents the format for help texts.
+//
 // # Divergences and limits
 //
 //   - Yield points are where the model's code marks them; the kernel's

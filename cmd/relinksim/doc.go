@@ -1,11 +1,33 @@
 // Command relinksim runs op-language scripts on the simulated kernel, and
 // explores races between concurrent system calls.
 //
-//	relinksim run [-fs tmpfs|ext4|btrfs] [-era upstream] SCRIPT
-//	relinksim explore [-fs ext4] [-variant ERA] [-strategy rapid|pct|exhaustive|replay]
-//	                  [-seed N] [-budget N] [-bound N] [-depth N] [-schedule S] SCENARIO
+//	relinksim run [-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS] SCRIPT|-
+//	relinksim explore [-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS]
+//	                  [-strategy exhaustive|pct|replay] [-bound N] [-budget N]
+//	                  [-seed N] [-depth N] [-schedule S] SCENARIO|FILE
+//	relinksim ops
+//	relinksim help [CMD]
 //
-// run prints one JSON line per op, in exactly the format the kernel oracle
+// relinksim help (or -h, --help) prints every command's flags;
+// relinksim help CMD and relinksim CMD -h print one command's whole help.
+//
+// # Flags of run and explore
+//
+//	-era ERA       the kernel era whose link rules the kernel follows
+//	               (vfs.Eras: pre2007, sandeen-rfc, enoent2007, relink2011,
+//	               upstream; default upstream)
+//	-fs NAME       the filesystem made fresh and mounted at /mnt, one of the
+//	               registry's (vfs.FSNames: btrfs, ext4, tmpfs); run's
+//	               default is tmpfs, explore's ext4
+//	-mkfs OPTS     comma-separated mkfs options of that filesystem
+//	               (vfs.FSInfo.MkfsOptions, e.g. orphan_file for ext4)
+//	-o MOUNTOPTS   mount options passed to mount(2)
+//
+// # run
+//
+// run reads SCRIPT (standard input for -, which errors call <stdin>),
+// written in the op language that relinksim ops describes, and prints one
+// JSON line per op, in exactly the format the kernel oracle
 // (../shared/oracle) prints for the same script on the real kernel, so the
 // two can be compared byte for byte. With -fs ext4 the script runs on a
 // fresh ext4sim filesystem laid out as the oracle's 128 MiB mkfs.ext4 image,
@@ -13,8 +35,55 @@
 // btrfssim filesystem as mkfs.btrfs makes it, "orphans" prints the top
 // subvolume's orphan items.
 //
-// explore runs a scenario of the race explorer's bug library (see package
-// race): it prints how many schedules and scheduler steps it explored and
-// exits 0 when no check failed within the budget, or prints the failing
-// run's timeline (with the schedule that replays it) and exits 1.
+// After every op the kernel's and the filesystem's invariants are checked
+// and the kernel log is searched for "kernel BUG"; after the last op the
+// kernel shuts down as a clean poweroff does (every task exits, closing the
+// descriptors the script left open, and the filesystems are unmounted), and
+// any kernel object left is a leak. Each problem is printed on standard
+// error once, with the line where it was first seen
+// (FILE:LINE: after OP: invariant E10: ..., FILE: at the end (after line N):
+// leak check at shutdown: ...); the JSON output does not change.
+//
+// # explore
+//
+// explore runs a race: SCENARIO names a scenario of the race explorer's
+// bug library (see package race); any other argument is a scenario file
+// (race.ParseScenarioFile; relinksim help explore describes the format).
+// It prints how many schedules and scheduler steps it explored and exits 0
+// when no check failed within the budget, or prints the failing run's
+// timeline (with the schedule that replays it) and exits 1. Its own flags:
+//
+//	-strategy S    exhaustive (default): every schedule with at most -bound
+//	               preemptions; pct: -budget randomized runs; replay: the
+//	               one -schedule. rapid is not a strategy of the command:
+//	               it is racecheck.Explore (package race/racecheck), for Go
+//	               tests, and the command links neither rapid nor testing.
+//	-bound N       the exhaustive strategy's preemption bound (default 2)
+//	-budget N      at most N schedules (0: 1,000 for pct, all for exhaustive)
+//	-seed N        pct's seed (default 1)
+//	-depth N       pct's bug depth (default 3)
+//	-schedule S    the schedule to replay, one task letter per decision as a
+//	               report prints it; only with -strategy replay, which needs it
+//	-variant ERA   the deprecated old name of -era, still accepted
+//
+// # ops
+//
+// ops prints the op language's reference, generated from the op registry
+// (script.Reference): the built-in ops and those of every package the
+// command imports (btrfssim's subvolume ops).
+//
+// # Exit codes
+//
+//	0  run: the script ran and no check failed; explore: no failing
+//	   schedule within the budget; help and -h
+//	1  a check failed: run saw an invariant violation, a leak at shutdown
+//	   or a kernel BUG in the log (the script still ran to its end);
+//	   explore found a failing schedule
+//	2  a usage error (no or unknown command, a bad flag, -schedule without
+//	   -strategy replay, ...); an unreadable or unparsable script or
+//	   scenario file, reported as FILE:LINE:COL: message; or a script or
+//	   scenario that cannot run: an op that cannot be carried out at all on
+//	   this kernel and filesystem (such as fault add_entry on tmpfs), which
+//	   run reports as FILE:LINE: OP: reason and stops at, and a scenario
+//	   whose setup op fails
 package main

@@ -4,70 +4,169 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/relinksim/relinksim/race"
-	"github.com/relinksim/relinksim/vfs"
+	"github.com/relinksim/relinksim/script"
 )
 
-// cmdExplore runs a scenario of the race explorer's bug library: exit 0
-// when no schedule within the budget breaks a check, 1 with the failing
-// run's timeline when one does, 2 on bad usage.
-func cmdExplore(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("explore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fsName := fs.String("fs", "ext4", "filesystem: ext4, btrfs or tmpfs")
-	variant := fs.String("variant", "upstream", "kernel era: pre2007, sandeen-rfc, enoent2007, relink2011, upstream")
-	strategy := fs.String("strategy", "exhaustive", "rapid, pct, exhaustive, or replay (with -schedule)")
-	seed := fs.Uint64("seed", 1, "seed for rapid and pct")
-	budget := fs.Int("budget", 0, "schedules to run at most (0: 1,000 for rapid and pct, all for exhaustive)")
-	bound := fs.Int("bound", 2, "preemption bound of the exhaustive search")
-	depth := fs.Int("depth", 3, "bug depth for pct")
-	schedule := fs.String("schedule", "", "schedule to replay (one task letter per decision, as a report prints it)")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
+var exploreCommand = &command{
+	name:     "explore",
+	synopsis: "[-fs NAME] [-era ERA] [-strategy exhaustive|pct|replay] [flags] SCENARIO|FILE",
+	summary:  "explore the interleavings of a race: a library scenario or a scenario file",
+	help: func() string {
+		return `Explore runs a race — a scenario of the bug library, or a scenario file —
+under many schedules of its tasks on a fresh -fs filesystem of era -era, and
+checks every run (see package race). With -strategy exhaustive (the default)
+it tries every schedule with at most -bound preemptions; with pct, -budget
+randomized runs seeded by -seed; with replay, the one -schedule a report
+printed. It prints how many schedules and scheduler steps it explored, and,
+when a check failed, the failing run minimized, as a timeline with the
+schedule that replays it.
+
+The rapid strategy is not here: it lives in package race/racecheck
+(racecheck.Explore) for Go tests, and this command links neither rapid nor
+testing.
+
+Exit status: 0 when no check failed within the budget; 1 when one did; 2 on
+a usage error, an unreadable or malformed scenario file
+(FILE:LINE:COL: message), or a scenario that cannot run (an op of it that
+cannot be carried out, a setup op that fails).`
+	},
+	more: func() string {
+		var b strings.Builder
+		b.WriteString("Library scenarios (SCENARIO; a file named like one is read as ./NAME):\n")
+		for _, n := range race.Names() {
+			sc := race.Library[n]
+			var eras []string
+			for _, e := range sc.Buggy {
+				eras = append(eras, e.String())
+			}
+			first, _, _ := strings.Cut(sc.Doc, "\n")
+			fmt.Fprintf(&b, "  %-18s buggy in %s\n      %s...\n", n, strings.Join(eras, ", "), first)
+		}
+		b.WriteString("\nScenario files (FILE):\n\n")
+		for _, l := range strings.Split(race.ScenarioFileFormat, "\n") {
+			if l == "" {
+				b.WriteString("\n")
+			} else {
+				fmt.Fprintf(&b, "  %s\n", l)
+			}
+		}
+		b.WriteString("\n")
+		b.WriteString(filesystems())
+		return b.String()
+	},
+	flags: func() (*flag.FlagSet, any) {
+		fs := flag.NewFlagSet("explore", flag.ContinueOnError)
+		o := &exploreFlags{}
+		o.define(fs, "ext4")
+		fs.Var(&o.variant, "variant", "deprecated alias of -era, still accepted: use -era `ERA`")
+		fs.StringVar(&o.strategy, "strategy", "exhaustive", "`STRATEGY`: exhaustive (every schedule within -bound), pct (-budget runs from -seed, bug depth -depth), or replay (the one -schedule)")
+		fs.Uint64Var(&o.seed, "seed", 1, "seed `N` of the pct strategy")
+		fs.IntVar(&o.budget, "budget", 0, "run at most `N` schedules (0: 1,000 for pct, no limit for exhaustive)")
+		fs.IntVar(&o.bound, "bound", 2, "preemption bound `N` of the exhaustive strategy")
+		fs.IntVar(&o.depth, "depth", 3, "bug depth `N` of the pct strategy")
+		fs.StringVar(&o.schedule, "schedule", "", "`SCHEDULE` to replay with -strategy replay: one task letter per decision, as a report prints it")
+		return fs, o
+	},
+	run: cmdExplore,
+}
+
+type exploreFlags struct {
+	bootFlags
+	variant              eraValue
+	strategy, schedule   string
+	seed                 uint64
+	budget, bound, depth int
+}
+
+// cmdExplore runs a scenario: exit 0 when no schedule within the budget
+// breaks a check, 1 with the failing run's timeline when one does, 2 when
+// the command or the scenario is wrong.
+func cmdExplore(c *command, fs *flag.FlagSet, opts any, _ io.Reader, stdout, stderr io.Writer) int {
+	o := opts.(*exploreFlags)
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if fs.NArg() != 1 {
-		fmt.Fprintf(stderr, "relinksim explore: name one scenario: %s\n", strings.Join(race.Names(), ", "))
-		return 2
+		return c.usageError(stderr, "name one scenario (%s) or scenario file", strings.Join(race.Names(), ", "))
 	}
-	sc := race.Library[fs.Arg(0)]
+	era := o.era.era
+	if o.variant.set {
+		if o.era.set && o.era.era != o.variant.era {
+			return c.usageError(stderr, "-era %s and -variant %s disagree (-variant is a deprecated alias of -era)", o.era.era, o.variant.era)
+		}
+		era = o.variant.era
+		fmt.Fprintln(stderr, "relinksim explore: -variant is deprecated; use -era")
+	}
+	switch o.strategy {
+	case "exhaustive", "pct":
+		if set["schedule"] {
+			return c.usageError(stderr, "-schedule needs -strategy replay")
+		}
+	case "replay":
+		if o.schedule == "" {
+			return c.usageError(stderr, "-strategy replay needs -schedule (as a report prints it)")
+		}
+	case "rapid":
+		return c.usageError(stderr, "-strategy rapid: the rapid strategy lives in package race/racecheck (racecheck.Explore), for Go tests; the command line links neither rapid nor testing (use pct or exhaustive)")
+	default:
+		return c.usageError(stderr, "unknown -strategy %q (want exhaustive, pct or replay)", o.strategy)
+	}
+	arg := fs.Arg(0)
+	where := "" // the scenario file, for error messages
+	sc := race.Library[arg]
 	if sc == nil {
-		fmt.Fprintf(stderr, "relinksim explore: unknown scenario %q (want one of %s)\n", fs.Arg(0), strings.Join(race.Names(), ", "))
-		return 2
-	}
-	era, err := vfs.ParseEra(*variant)
-	if err != nil {
-		fmt.Fprintln(stderr, "relinksim explore:", err)
-		return 2
-	}
-	cfg := race.Config{Era: era, FS: *fsName}
-	var rep *race.Report
-	if *strategy == "replay" {
-		o, err := race.Run(sc, cfg, &race.Replay{Schedule: *schedule})
+		src, err := os.ReadFile(arg)
 		if err != nil {
-			fmt.Fprintln(stderr, "relinksim explore:", err)
+			if os.IsNotExist(err) {
+				return c.usageError(stderr, "%q is neither a library scenario (%s) nor a file", arg, strings.Join(race.Names(), ", "))
+			}
+			fmt.Fprintf(stderr, "relinksim explore: %v\n", err)
 			return 2
 		}
-		rep = &race.Report{Strategy: "replay", Schedules: 1, Steps: o.Steps}
-		if o.Failed() {
-			rep.Failure = o
+		if sc, err = race.ParseScenarioFile(arg, src); err != nil {
+			fmt.Fprintln(stderr, err) // FILE:LINE:COL: message
+			return 2
+		}
+		where = arg + ": "
+	}
+	if o.strategy == "replay" {
+		for i, r := range o.schedule {
+			if r < 'A' || int(r-'A') >= len(sc.Tasks) {
+				return c.usageError(stderr, "-schedule %s: decision %d is %q, not a task of %s (A to %c)", o.schedule, i+1, r, sc.Name, 'A'+len(sc.Tasks)-1)
+			}
+		}
+	}
+	cfg := race.Config{Era: era, FS: o.fs.name, Mkfs: o.mkfs, MountOptions: o.mntOps}
+	var rep *race.Report
+	if o.strategy == "replay" {
+		out, err := race.Run(sc, cfg, &race.Replay{Schedule: o.schedule})
+		if err != nil {
+			fmt.Fprintf(stderr, "relinksim explore: %s%v\n", where, err)
+			return 2
+		}
+		rep = &race.Report{Strategy: "replay", Schedules: 1, Steps: out.Steps}
+		if out.Failed() {
+			rep.Failure = out
 		} else {
-			fmt.Fprint(stdout, o.Timeline())
+			fmt.Fprint(stdout, out.Timeline())
 		}
 	} else {
+		var err error
 		rep, err = race.Explore(sc, cfg, race.Options{
-			Strategy: *strategy, Budget: *budget, Seed: *seed, Bound: *bound, Depth: *depth,
+			Strategy: o.strategy, Budget: o.budget, Seed: o.seed, Bound: o.bound, Depth: o.depth,
 			Progress: func(n int) { fmt.Fprintf(stderr, "relinksim explore: %d schedules...\n", n) },
 		})
 		if err != nil {
-			fmt.Fprintln(stderr, "relinksim explore:", err)
+			fmt.Fprintf(stderr, "relinksim explore: %s%v\n", where, err)
 			return 2
 		}
 	}
-	fmt.Fprintf(stdout, "%s on %s, era %s, %s: %d schedules, %d scheduler steps", sc.Name, *fsName, era, rep.Strategy, rep.Schedules, rep.Steps)
+	fmt.Fprintf(stdout, "%s on %s, era %s, %s: %d schedules, %d scheduler steps", sc.Name, o.fs.name, era, rep.Strategy, rep.Schedules, rep.Steps)
 	if rep.Complete {
-		fmt.Fprintf(stdout, " (every schedule with at most %d preemptions)", *bound)
+		fmt.Fprintf(stdout, " (every schedule with at most %d preemptions)", o.bound)
 	}
 	if rep.Failure == nil {
 		fmt.Fprintln(stdout, ": no check failed")
@@ -76,11 +175,8 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, ": a check failed")
 	if f := rep.Found; f != nil {
 		how := rep.Strategy
-		switch {
-		case rep.Strategy == "rapid" && *seed == 0:
-			how = "rapid with a seed of its own (pass -seed to replay)"
-		case rep.Strategy == "rapid" || rep.Strategy == "pct":
-			how = fmt.Sprintf("%s with -seed %d", rep.Strategy, *seed)
+		if rep.Strategy == "pct" {
+			how = fmt.Sprintf("pct with -seed %d", o.seed)
 		}
 		fmt.Fprintf(stdout, "found by %s as schedule %s (%s); minimized to %s\n",
 			how, f.Schedule, preemptions(f.Preemptions), preemptions(rep.Failure.Preemptions))
@@ -91,9 +187,21 @@ func cmdExplore(args []string, stdout, stderr io.Writer) int {
 }
 
 // preemptions says "1 preemption", "2 preemptions".
-func preemptions(n int) string {
-	if n == 1 {
-		return "1 preemption"
-	}
-	return fmt.Sprintf("%d preemptions", n)
+func preemptions(n int) string { return fmt.Sprintf("%d %s", n, plural(n, "preemption")) }
+
+var opsCommand = &command{
+	name:     "ops",
+	synopsis: "",
+	summary:  "print the op language's reference (every registered op)",
+	help: func() string {
+		return "Ops prints the reference of the op language that run's scripts and explore's\nscenarios are written in, generated from the op registry: every op the\nsimulator and the packages this command imports registered."
+	},
+	flags: func() (*flag.FlagSet, any) { return flag.NewFlagSet("ops", flag.ContinueOnError), nil },
+	run: func(c *command, fs *flag.FlagSet, _ any, _ io.Reader, stdout, stderr io.Writer) int {
+		if fs.NArg() != 0 {
+			return c.usageError(stderr, "ops takes no arguments")
+		}
+		fmt.Fprint(stdout, script.Reference())
+		return 0
+	},
 }
