@@ -28,7 +28,7 @@
 // run reads SCRIPT (standard input for -, which errors call <stdin>),
 // written in the op language that relinksim ops describes, and prints one
 // JSON line per op, in exactly the format the kernel oracle
-// (../shared/oracle) prints for the same script on the real kernel, so the
+// (docs/oracle.md) prints for the same script on the real kernel, so the
 // two can be compared byte for byte. With -fs ext4 the script runs on a
 // fresh ext4sim filesystem laid out as the oracle's 128 MiB mkfs.ext4 image,
 // and "orphans" prints the on-disk orphan chain; with -fs btrfs, on a fresh
