@@ -25,7 +25,7 @@ func (t *Task) doMkdirat(dfd int, name string, mode FileMode) error {
 		return err
 	}
 	defer c.done()
-	return t.vfsMkdir(c.dir(), c.d, mode&(S_IRWXUGO|S_ISVTX)&^t.umask)
+	return t.vfsMkdir(c.dir(), c.d, mode&(S_IRWXUGO|S_ISVTX)&^t.fs.umask)
 }
 
 // vfsMkdir models fs/namei.c:vfs_mkdir.
@@ -84,7 +84,7 @@ func (t *Task) doMknodat(dfd int, name string, mode FileMode, dev uint32) error 
 		return err
 	}
 	defer c.done()
-	mode = mode&S_IFMT | mode&S_IALLUGO&^t.umask
+	mode = mode&S_IFMT | mode&S_IALLUGO&^t.fs.umask
 	dir := c.dir()
 	switch mode.Type() {
 	case 0, S_IFREG:

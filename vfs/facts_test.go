@@ -342,7 +342,7 @@ func TestSecondMountReusesSuperblockAndIgnoresOptions(t *testing.T) {
 			lines = append(lines, l)
 		}
 	}
-	want := []string{"/dev/ram0 /a bdevfs rw,nr_inodes=100 0 0", "/dev/ram0 /b bdevfs rw,nr_inodes=100 0 0"}
+	want := []string{"/dev/ram0 /a bdevfs rw,relatime,nr_inodes=100 0 0", "/dev/ram0 /b bdevfs rw,relatime,nr_inodes=100 0 0"}
 	if fmt.Sprint(lines) != fmt.Sprint(want) {
 		t.Errorf("/proc/mounts:\n got %q\nwant %q", lines, want)
 	}

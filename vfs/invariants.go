@@ -44,6 +44,9 @@ func (k *Kernel) CheckInvariants() []Violation {
 			c.out = append(c.out, sc.CheckSuper(sb)...)
 		}
 	}
+	for _, x := range k.checkers {
+		c.out = append(c.out, x.fn()...)
+	}
 	return c.out
 }
 
@@ -69,6 +72,8 @@ type checker struct {
 	mounts  []*Mount
 	files   []*File
 	nss     []*MountNamespace
+	fss     []*FSStruct
+	fdts    []*FilesStruct
 	expectD map[*Dentry]int64
 	expectI map[*Inode]int64
 	expectM map[*Mount]int64
@@ -108,6 +113,10 @@ func (c *checker) collect() {
 			c.files = append(c.files, o)
 		case *MountNamespace:
 			c.nss = append(c.nss, o)
+		case *FSStruct:
+			c.fss = append(c.fss, o)
+		case *FilesStruct:
+			c.fdts = append(c.fdts, o)
 		}
 	}
 	for _, d := range c.dentry {
@@ -138,17 +147,35 @@ func (c *checker) collect() {
 		c.expectD[f.path.Dentry]++
 		c.expectM[f.path.Mnt]++
 	}
-	for _, t := range k.tasks {
-		for _, p := range []Path{t.root, t.cwd} {
+	for _, fs := range c.fss {
+		for _, p := range []Path{fs.root, fs.pwd} {
 			c.expectD[p.Dentry]++
 			c.expectM[p.Mnt]++
 		}
-		for _, f := range t.fds {
+	}
+	for _, fdt := range c.fdts {
+		for _, f := range fdt.fds {
 			if f != nil {
 				c.expectF[f]++
 			}
 		}
-		c.expectN[t.mntns]++
+	}
+	for _, t := range k.tasks {
+		if t.ownsMntNS {
+			c.expectN[t.mntns]++
+		}
+	}
+	for _, i := range c.inodes {
+		if ns, ok := i.Private.(Namespace); ok && i.Sb.fsType.Name() == "proc" {
+			if mns, ok := ns.(*MountNamespace); ok {
+				c.expectN[mns]++ // an open /proc/PID/ns/mnt
+			}
+		}
+	}
+	if ops := k.nsops; ops != nil {
+		for _, ns := range c.nss {
+			c.expectN[ns] += int64(ops.MntNSRefs(ns))
+		}
 	}
 }
 
@@ -187,7 +214,22 @@ func (c *checker) checkRefs() {
 	}
 	for _, ns := range c.nss {
 		if ns.refs != c.expectN[ns] {
-			c.add("V15", "%s has %d references, %d tasks use it", ns.describe(), ns.refs, c.expectN[ns])
+			c.add("V15", "%s has %d references; tasks, nsproxies and open namespace files account for %d", ns.describe(), ns.refs, c.expectN[ns])
+		}
+	}
+	users := map[any]int64{}
+	for _, t := range c.k.tasks {
+		users[t.fs]++
+		users[t.files]++
+	}
+	for _, fs := range c.fss {
+		if fs.refs != users[fs] {
+			c.add("V16", "%s has %d users, %d tasks use it", fs.describe(), fs.refs, users[fs])
+		}
+	}
+	for _, fdt := range c.fdts {
+		if fdt.refs != users[fdt] {
+			c.add("V17", "%s has %d users, %d tasks use it", fdt.describe(), fdt.refs, users[fdt])
 		}
 	}
 }

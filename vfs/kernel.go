@@ -50,6 +50,13 @@ type Kernel struct {
 	tracer    func(Event)
 	traceSeq  uint64
 	scheduler Scheduler
+
+	// nextInum counts the namespace inode numbers handed out.
+	nextInum uint64
+	// nsops are the namespace operations (package nsproxy), or nil.
+	nsops NamespaceOps
+	// checkers are invariant checks registered by packages above vfs.
+	checkers []checkerEntry
 }
 
 // Options configures a Kernel.
@@ -135,8 +142,8 @@ func NewKernel(opts Options) *Kernel {
 	if err != nil {
 		Bug("boot: mounting the root filesystem %q: %v", rootFS, err)
 	}
-	k.init = k.newTask(nil, RootCred(), ns)
-	putMntNS(ns) // the init task holds it now
+	k.init = k.newTask(RootCred(), ns)
+	PutMntNS(ns) // the init task holds it now
 	if !opts.NoProc {
 		k.current = k.init
 		if k.init.Mkdir("/proc", 0o555) != nil {

@@ -88,12 +88,12 @@ func (t *Task) pathInit(dfd int, name string, flags lookupFlags) (*nameidata, er
 	if name == "" && flags&lookupEmpty == 0 {
 		return nil, ENOENT
 	}
-	nd := &nameidata{t: t, root: t.root, flags: flags, lastType: lastRoot}
+	nd := &nameidata{t: t, root: t.fs.root, flags: flags, lastType: lastRoot}
 	switch {
 	case name != "" && name[0] == '/':
-		nd.path = PathGet(t.root)
+		nd.path = PathGet(t.fs.root)
 	case dfd == AT_FDCWD:
-		nd.path = PathGet(t.cwd)
+		nd.path = PathGet(t.fs.pwd)
 	default:
 		f, err := t.fget(dfd)
 		if err != nil {
@@ -440,7 +440,7 @@ func (k *Kernel) dPathFrom(p Path, root Path) (string, bool) {
 
 // DPath returns the path of p as the task sees it (d_path against the
 // task's root), as /proc/self/fd/N shows it.
-func (t *Task) DPath(p Path) string { return t.k.dPath(p, t.root) }
+func (t *Task) DPath(p Path) string { return t.k.dPath(p, t.fs.root) }
 
 // createCtx is the state filename_create hands to mkdir, mknod, symlink and
 // link: the parent directory (locked), the new negative dentry, and the

@@ -14,6 +14,7 @@ type MountNamespace struct {
 
 	k      *Kernel
 	seq    int
+	inum   uint64
 	root   *Mount
 	mounts []*Mount // attached mounts, in attach order
 }
@@ -33,11 +34,12 @@ func (k *Kernel) newMntNS() *MountNamespace {
 	ns.refs = 1
 	k.register(ns, &ns.kobj)
 	ns.seq = int(ns.id)
+	ns.inum = k.AllocInum()
 	return ns
 }
 
-// getMntNS and putMntNS model get_mnt_ns and put_mnt_ns.
-func getMntNS(ns *MountNamespace) *MountNamespace {
+// GetMntNS models fs/namespace.c:get_mnt_ns: a new reference on ns.
+func GetMntNS(ns *MountNamespace) *MountNamespace {
 	if ns.refs <= 0 {
 		Bug("get_mnt_ns on dead %s", ns.describe())
 	}
@@ -45,7 +47,9 @@ func getMntNS(ns *MountNamespace) *MountNamespace {
 	return ns
 }
 
-func putMntNS(ns *MountNamespace) {
+// PutMntNS models fs/namespace.c:put_mnt_ns: the last reference unmounts
+// the namespace's whole tree.
+func PutMntNS(ns *MountNamespace) {
 	if ns.refs <= 0 {
 		Bug("put_mnt_ns: %s has no references", ns.describe())
 	}
@@ -398,20 +402,79 @@ func (t *Task) doUmount(target string, flags int) error {
 	return nil
 }
 
-// MountInfo returns the caller's mount table in the format of /proc/mounts:
-// "source mountpoint fstype rw|ro<options> 0 0", one line per mount.
+// MountInfo returns the caller's mount table in the format of /proc/mounts
+// (models fs/proc_namespace.c:show_vfsmnt): "source mountpoint fstype
+// rw|ro<options> 0 0", one line per mount the caller's root reaches.
 func (t *Task) MountInfo() []string {
 	var lines []string
 	for _, m := range t.mntns.mounts {
-		mp := "/"
-		if m.parent != m {
-			mp = t.k.dPath(Path{m.parent, m.mountpoint}, t.root)
+		mp, ok := t.mountPoint(m)
+		if !ok {
+			continue
 		}
 		rw := "rw"
 		if m.ReadOnly() {
 			rw = "ro"
 		}
-		lines = append(lines, strings.Join([]string{m.sb.source, mp, m.sb.fsType.Name(), rw + m.sb.ShowOptions(), "0", "0"}, " "))
+		lines = append(lines, strings.Join([]string{escapeMnt(m.sb.source), escapeMnt(mp), m.sb.fsType.Name(), rw + mntOpts(m) + m.sb.ShowOptions(), "0", "0"}, " "))
 	}
 	return lines
+}
+
+// Mountinfo returns the caller's /proc/self/mountinfo (models
+// fs/proc_namespace.c:show_mountinfo): per mount, "ID PARENT MAJ:MIN ROOT
+// MOUNTPOINT MOUNT-OPTIONS - FSTYPE SOURCE SUPER-OPTIONS". Every mount is
+// private (no shared:/master: fields: the simulator has no propagation).
+func (t *Task) Mountinfo() []string {
+	var lines []string
+	for _, m := range t.mntns.mounts {
+		mp, ok := t.mountPoint(m)
+		if !ok {
+			continue
+		}
+		rw, srw := "rw", "rw"
+		if m.readonly {
+			rw = "ro"
+		}
+		if m.sb.readonly {
+			srw = "ro"
+		}
+		dev := m.sb.dev
+		root, _ := t.k.dPathFrom(Path{m, m.root}, Path{m, m.sb.root})
+		lines = append(lines, fmt.Sprintf("%d %d %d:%d %s %s %s%s - %s %s %s%s",
+			m.id, m.parent.id, dev>>8, dev&0xff, escapeMnt(root), escapeMnt(mp), rw, mntOpts(m),
+			m.sb.fsType.Name(), escapeMnt(m.sb.source), srw, m.sb.ShowOptions()))
+	}
+	return lines
+}
+
+// mountPoint returns where m is mounted as t sees it (seq_path_root), and
+// false when t's root does not reach it.
+func (t *Task) mountPoint(m *Mount) (string, bool) {
+	if m.parent == m {
+		return t.k.dPathFrom(Path{m, m.root}, t.fs.root)
+	}
+	return t.k.dPathFrom(Path{m.parent, m.mountpoint}, t.fs.root)
+}
+
+// mntOpts models fs/proc_namespace.c:show_mnt_opts for the flags the
+// simulator keeps: every mount is relatime (the default atime mode).
+func mntOpts(m *Mount) string { return ",relatime" }
+
+// escapeMnt escapes space, tab, newline and backslash as octal, as
+// seq_escape does for /proc/mounts fields.
+func escapeMnt(s string) string {
+	if !strings.ContainsAny(s, " \t\n\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ' ', '\t', '\n', '\\':
+			fmt.Fprintf(&b, "\\%03o", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }

@@ -228,7 +228,7 @@ func (t *Task) lookupOpen(nd *nameidata, op openOp, gotWrite bool) (*Dentry, boo
 	if d.inode != nil {
 		return d, false, nil
 	}
-	mode := op.mode &^ t.umask
+	mode := op.mode &^ t.fs.umask
 	var createErr error
 	if gotWrite {
 		createErr = t.permission(dir, MAY_WRITE|MAY_EXEC)
@@ -408,7 +408,7 @@ func (t *Task) doTmpfile(dirfd int, path string, op openOp) (*File, error) {
 	child := dAlloc(dirPath.Dentry, "/")
 	defer Dput(child)
 	t.k.tick()
-	if err := tf.Tmpfile(dir, child, op.mode&^t.umask); err != nil {
+	if err := tf.Tmpfile(dir, child, op.mode&^t.fs.umask); err != nil {
 		return nil, err
 	}
 	if child.inode == nil || child.inode.nlink != 0 {

@@ -9,6 +9,9 @@ import (
 //
 //	/proc/self            symlink to the caller's pid directory
 //	/proc/<pid>/fd/<n>    magic links to the task's open files
+//	/proc/<pid>/ns/<ns>   the task's namespaces (mnt, and with package
+//	                      nsproxy uts, ipc, net, pid, cgroup, time), which
+//	                      setns(2) takes as descriptors
 //
 // Following /proc/self/fd/N does not walk the text it reads as: it jumps
 // to the open file itself (nd_jump_link), so linkat(AT_FDCWD,
@@ -17,8 +20,14 @@ import (
 // AT_SYMLINK_FOLLOW linkat tries to link the proc link itself and gets
 // EXDEV. readlink shows the d_path of the file, " (deleted)" included.
 //
-// Differences from Linux: no other files; access to another task's fd
-// directory is allowed to root and to the same uid (no ptrace rules).
+// Differences from Linux: no other files (mountinfo and mounts are
+// Task.Mountinfo and Task.MountInfo); access to another task's fd
+// directory is allowed to root and to the same uid (no ptrace rules). A
+// namespace entry is not a magic link into nsfs but a file of proc whose
+// inode number is the namespace's (so fstat compares namespaces as on
+// Linux, but st_dev is proc's and readlink answers EINVAL); the inode
+// holds a reference on the namespace while it exists (as an nsfs dentry
+// does).
 type procType struct{}
 
 func (procType) Name() string         { return "proc" }
@@ -31,6 +40,7 @@ func (procType) FillSuper(sb *Superblock, data string) error {
 	sb.DropUnused = true
 	ps := &procSuper{}
 	sb.Private = ps
+	sb.Ops = ps
 	root := sb.NewInode(1, S_IFDIR|0o555)
 	root.SetNlink(2)
 	root.Ops = procRootOps{}
@@ -39,6 +49,23 @@ func (procType) FillSuper(sb *Superblock, data string) error {
 }
 
 type procSuper struct{ nextIno uint64 }
+
+// EvictInode implements InodeEvicter: a namespace entry drops its
+// namespace's reference.
+func (*procSuper) EvictInode(i *Inode) {
+	if ns, ok := i.Private.(Namespace); ok {
+		i.Private = nil
+		ns.NSPut()
+	}
+}
+
+// taskNamespaces returns t's namespaces as /proc/PID/ns lists them.
+func taskNamespaces(t *Task) []Namespace {
+	if ops := t.k.nsops; ops != nil {
+		return ops.Namespaces(t)
+	}
+	return []Namespace{t.mntns}
+}
 
 func procInode(dir *Inode, mode FileMode) *Inode {
 	ps := dir.Sb.Private.(*procSuper)
@@ -93,22 +120,75 @@ func emitFrom(ents []Dirent, pos int64, emit func(Dirent) bool) error {
 	return nil
 }
 
-// procPidOps serves /proc/<pid>: only "fd".
+// procPidOps serves /proc/<pid>: "fd" and "ns".
 type procPidOps struct{ t *Task }
 
 func (o procPidOps) Lookup(dir *Inode, name string) (*Inode, error) {
-	if name != "fd" || o.t.dead {
+	if o.t.dead {
 		return nil, ENOENT
 	}
-	i := procInode(dir, S_IFDIR|0o500)
-	i.UID, i.GID = dir.UID, dir.GID
-	i.SetNlink(2)
-	i.Ops = procFdOps{o.t}
-	return i, nil
+	switch name {
+	case "fd":
+		i := procInode(dir, S_IFDIR|0o500)
+		i.UID, i.GID = dir.UID, dir.GID
+		i.SetNlink(2)
+		i.Ops = procFdOps{o.t}
+		return i, nil
+	case "ns":
+		i := procInode(dir, S_IFDIR|0o511)
+		i.UID, i.GID = dir.UID, dir.GID
+		i.SetNlink(2)
+		i.Ops = procNsOps{o.t}
+		return i, nil
+	}
+	return nil, ENOENT
 }
 
 func (o procPidOps) IterateDir(dir *Inode, pos int64, emit func(Dirent) bool) error {
-	return emitFrom([]Dirent{{Name: ".", Ino: dir.Ino, Type: S_IFDIR}, {Name: "..", Type: S_IFDIR}, {Name: "fd", Type: S_IFDIR}}, pos, emit)
+	return emitFrom([]Dirent{{Name: ".", Ino: dir.Ino, Type: S_IFDIR}, {Name: "..", Type: S_IFDIR}, {Name: "fd", Type: S_IFDIR}, {Name: "ns", Type: S_IFDIR}}, pos, emit)
+}
+
+// procNsOps serves /proc/<pid>/ns (models fs/proc/namespaces.c): one entry
+// per namespace of the task, holding a reference on it.
+type procNsOps struct{ t *Task }
+
+func (o procNsOps) Lookup(dir *Inode, name string) (*Inode, error) {
+	if o.t.dead {
+		return nil, ENOENT
+	}
+	for _, ns := range taskNamespaces(o.t) {
+		if ns.NSName() == name {
+			i := dir.Sb.NewInode(ns.Inum(), S_IFREG|0o444)
+			i.UID, i.GID = dir.UID, dir.GID
+			ns.NSGet()
+			i.Private = ns
+			return i, nil
+		}
+	}
+	return nil, ENOENT
+}
+
+func (o procNsOps) IterateDir(dir *Inode, pos int64, emit func(Dirent) bool) error {
+	ents := []Dirent{{Name: ".", Ino: dir.Ino, Type: S_IFDIR}, {Name: "..", Type: S_IFDIR}}
+	for _, ns := range taskNamespaces(o.t) {
+		ents = append(ents, Dirent{Name: ns.NSName(), Ino: ns.Inum(), Type: S_IFREG})
+	}
+	return emitFrom(ents, pos, emit)
+}
+
+// NamespaceOf returns the namespace a descriptor of /proc/PID/ns/NAME is
+// open on (what proc_ns_file and get_proc_ns give setns(2)), or EINVAL
+// for any other file.
+func (t *Task) NamespaceOf(fd int) (Namespace, error) {
+	f, err := t.fget(fd)
+	if err != nil {
+		return nil, err
+	}
+	ns, ok := f.inode.Private.(Namespace)
+	if !ok || f.inode.Sb.fsType.Name() != "proc" {
+		return nil, EINVAL
+	}
+	return ns, nil
 }
 
 // procFdOps serves /proc/<pid>/fd: one magic link per open descriptor.

@@ -1,0 +1,285 @@
+package vfs
+
+import "fmt"
+
+// Namespace operations: what the VFS needs from, and offers to, the package
+// that models kernel/nsproxy.c (package nsproxy). Linux keeps a task's
+// namespaces in task->nsproxy, and the mount namespace's reference is the
+// nsproxy's; vfs knows only the mount namespace, so the rest is the
+// package's, installed with SetNamespaceOps.
+
+// Namespace is a namespace as /proc/PID/ns/NAME shows it and setns(2)
+// takes it (struct ns_common with its proc_ns_operations).
+type Namespace interface {
+	// NSType is the namespace's CLONE_NEW* flag.
+	NSType() uint64
+	// NSName is its name in /proc/PID/ns: "mnt", "uts", ...
+	NSName() string
+	// Inum is its proc inode number (ns_common.inum).
+	Inum() uint64
+	// NSGet takes a reference (an open namespace file's), NSPut drops it.
+	NSGet()
+	NSPut()
+}
+
+// NamespaceOps are the namespace operations a Kernel calls at clone and
+// exit, and asks for the leak and invariant checks.
+type NamespaceOps interface {
+	// AdoptTask gives a task that existed before the operations were
+	// installed its namespaces: it must take its own reference on the
+	// task's mount namespace (the task's own is then dropped).
+	AdoptTask(t *Task)
+	// CopyNamespaces gives child, cloned from parent with flags, its
+	// namespaces (models kernel/nsproxy.c:copy_namespaces) and installs
+	// its mount namespace with SetMntNS.
+	CopyNamespaces(flags uint64, parent, child *Task) error
+	// ExitNamespaces models kernel/nsproxy.c:exit_task_namespaces.
+	ExitNamespaces(t *Task)
+	// MntNSRefs returns how many references the operations' objects hold
+	// on ns (for invariant V15).
+	MntNSRefs(ns *MountNamespace) int
+	// Namespaces returns t's namespaces, for /proc/PID/ns, in the order
+	// the directory lists them.
+	Namespaces(t *Task) []Namespace
+}
+
+// SetNamespaceOps installs the namespace operations. Every live task is
+// adopted (AdoptTask) and stops holding its mount namespace itself.
+func (k *Kernel) SetNamespaceOps(ops NamespaceOps) {
+	if k.nsops != nil {
+		Bug("SetNamespaceOps: namespace operations installed twice")
+	}
+	k.nsops = ops
+	for _, t := range k.tasks {
+		if t.ownsMntNS {
+			ops.AdoptTask(t)
+			t.ownsMntNS = false
+			PutMntNS(t.mntns)
+		}
+	}
+}
+
+// NamespaceOps returns the installed namespace operations, or nil.
+func (k *Kernel) NamespaceOps() NamespaceOps { return k.nsops }
+
+// SetMntNS makes ns the mount namespace t works in, as switching
+// task->nsproxy does. The reference is the caller's (the nsproxy's); t
+// takes none.
+func (t *Task) SetMntNS(ns *MountNamespace) {
+	if t.ownsMntNS {
+		Bug("%s: SetMntNS on a task that holds its namespace itself", t)
+	}
+	t.mntns = ns
+}
+
+// NSType implements Namespace: CLONE_NEWNS.
+func (ns *MountNamespace) NSType() uint64 { return CLONE_NEWNS }
+
+// NSName implements Namespace: "mnt".
+func (ns *MountNamespace) NSName() string { return "mnt" }
+
+// Inum implements Namespace.
+func (ns *MountNamespace) Inum() uint64 { return ns.inum }
+
+// NSGet implements Namespace (get_mnt_ns).
+func (ns *MountNamespace) NSGet() { GetMntNS(ns) }
+
+// NSPut implements Namespace (put_mnt_ns).
+func (ns *MountNamespace) NSPut() { PutMntNS(ns) }
+
+// AllocInum models fs/proc/generic.c:proc_alloc_inum: the next namespace
+// inode number of this kernel (from 0xF0000000, PROC_DYNAMIC_FIRST).
+func (k *Kernel) AllocInum() uint64 {
+	k.nextInum++
+	return 0xF0000000 + k.nextInum
+}
+
+// CopyMntNS models fs/namespace.c:copy_mnt_ns for CLONE_NEWNS: a new
+// mount namespace holding a copy of old's whole mount tree — new mounts
+// over the same superblocks and dentries, in the same order — and t's
+// root and working directory, when they are on mounts of old, moved onto
+// the copies (t's fs_struct must be t's alone: unshare_fs or a clone
+// without CLONE_FS saw to it). The caller owns the new namespace's
+// reference.
+func (t *Task) CopyMntNS(old *MountNamespace) *MountNamespace {
+	k := t.k
+	if t.fs.refs != 1 {
+		Bug("copy_mnt_ns: %s's fs_struct is shared", t)
+	}
+	ns := k.newMntNS()
+	copies := map[*Mount]*Mount{}
+	root := k.copyTreeMap(old.root, old.root.root, copies)
+	root.parent = root
+	ns.root = root
+	// Every copy joins the namespace in the order its original is in old.
+	for _, m := range old.mounts {
+		if c := copies[m]; c != nil {
+			c.ns = ns
+			c.attached = true
+			ns.mounts = append(ns.mounts, c)
+		}
+	}
+	move := func(p Path) (Path, bool) {
+		if c := copies[p.Mnt]; c != nil {
+			return PathGet(Path{c, p.Dentry}), true
+		}
+		return Path{}, false
+	}
+	if p, ok := move(t.fs.root); ok {
+		t.fs.setRoot(p)
+	}
+	if p, ok := move(t.fs.pwd); ok {
+		t.fs.setPwd(p)
+	}
+	if k.Tracing() {
+		k.Tracef("fs/namespace.c:copy_mnt_ns", "%s -> %s (%d mounts)", old.describe(), ns.describe(), len(ns.mounts))
+	}
+	return ns
+}
+
+// copyTreeMap is copyTree that records each copy.
+func (k *Kernel) copyTreeMap(m *Mount, root *Dentry, copies map[*Mount]*Mount) *Mount {
+	m.sb.refs++
+	clone := k.newMount(m.sb, root)
+	clone.readonly = m.readonly
+	copies[m] = clone
+	for _, c := range m.children {
+		if c.mountpoint != root && !isAncestor(root, c.mountpoint) {
+			continue
+		}
+		k.linkMnt(k.copyTreeMap(c, c.root, copies), Path{clone, c.mountpoint})
+	}
+	return clone
+}
+
+// MntnsInstall models fs/namespace.c:mntns_install for setns(2) (and the
+// seed's kern_setns): it checks that t may enter ns and moves t's root and
+// working directory to ns's root. The caller's nsproxy then takes the
+// namespace (SetMntNS).
+//
+// Errors, in order:
+//   - EPERM: t lacks CAP_SYS_ADMIN (in ns's user namespace and its own) or
+//     CAP_SYS_CHROOT.
+//   - EINVAL: t's fs_struct is shared with another task (CLONE_FS).
+func (t *Task) MntnsInstall(ns *MountNamespace) error {
+	if !t.NsCapable(CAP_SYS_ADMIN) || !t.Capable(CAP_SYS_CHROOT) || !t.Capable(CAP_SYS_ADMIN) {
+		return EPERM
+	}
+	if t.fs.refs != 1 {
+		return EINVAL
+	}
+	root := Path{ns.root, ns.root.root}
+	t.fs.setRoot(PathGet(root))
+	t.fs.setPwd(PathGet(root))
+	return nil
+}
+
+// UnshareFS models kernel/fork.c:unshare_fs for unshare(CLONE_FS) (and
+// CLONE_NEWNS, which implies it): a task sharing its fs_struct gets a copy
+// of its own.
+func (t *Task) UnshareFS() {
+	if t.fs.refs > 1 {
+		old := t.fs
+		t.fs = copyFSStruct(old)
+		putFSStruct(old)
+	}
+}
+
+// UnshareFiles models kernel/fork.c:unshare_fd for unshare(CLONE_FILES).
+func (t *Task) UnshareFiles() {
+	if t.files.refs > 1 {
+		old := t.files
+		t.files = dupFD(old)
+		putFiles(old)
+	}
+}
+
+// FSStruct returns the task's fs_struct; Files its descriptor table.
+func (t *Task) FSStruct() *FSStruct    { return t.fs }
+func (t *Task) Files() *FilesStruct    { return t.files }
+func (t *Task) Dead() bool             { return t.dead }
+func (t *Task) OwnsMntNS() bool        { return t.ownsMntNS }
+func (ns *MountNamespace) Refs() int64 { return ns.refs }
+
+// Capable models kernel/capability.c:capable: whether t's credentials
+// carry cap. Every capability check of the simulator goes through
+// Cred.Capable, which this and NsCapable call.
+func (t *Task) Capable(cap Capability) bool { return t.cred.Capable(cap) }
+
+// NsCapable models kernel/capability.c:ns_capable. The simulator has one
+// user namespace, so it is Capable.
+func (t *Task) NsCapable(cap Capability) bool { return t.cred.Capable(cap) }
+
+// Object is a reference-counted kernel object of a package above vfs (an
+// nsproxy, a namespace, a checkpoint's deferred work), accounted by the
+// Kernel like its own: Shutdown reports one still alive as a leak, by
+// kind and description. Embed it and call Track once.
+type Object struct {
+	kobj
+	k        *Kernel
+	kindName string
+	desc     func() string
+}
+
+func (o *Object) kind() string     { return o.kindName }
+func (o *Object) describe() string { return o.desc() }
+
+// Track registers o with k, with one reference.
+func (k *Kernel) Track(o *Object, kind string, describe func() string) {
+	o.k, o.kindName, o.desc = k, kind, describe
+	o.refs = 1
+	k.register(o, &o.kobj)
+}
+
+// Refs returns o's reference count.
+func (o *Object) Refs() int64 { return o.refs }
+
+// ObjectID returns o's registry id.
+func (o *Object) ObjectID() uint64 { return o.id }
+
+// Get takes a reference.
+func (o *Object) Get() {
+	if o.refs <= 0 {
+		Bug("%s: reference on a freed object", o.describe())
+	}
+	o.refs++
+}
+
+// Put drops a reference and reports whether it was the last, in which
+// case o is no longer tracked (the caller frees what it holds).
+func (o *Object) Put() bool {
+	if o.refs <= 0 {
+		Bug("%s: put with no references", o.describe())
+	}
+	o.refs--
+	if o.refs > 0 {
+		return false
+	}
+	o.k.unregister(&o.kobj)
+	return true
+}
+
+type checkerEntry struct {
+	name string
+	fn   func() []Violation
+}
+
+// AddChecker registers an invariant check of a package above vfs: it runs
+// with CheckInvariants, its violations reported with the kernel's own.
+func (k *Kernel) AddChecker(name string, fn func() []Violation) {
+	k.checkers = append(k.checkers, checkerEntry{name, fn})
+}
+
+func (ns *MountNamespace) String() string { return fmt.Sprintf("mnt:[%d]", ns.inum) }
+
+// NamespaceFiles returns how many /proc/PID/ns entries (in-core proc
+// inodes, each holding a reference) refer to ns.
+func (k *Kernel) NamespaceFiles(ns Namespace) int {
+	n := 0
+	for _, o := range k.live {
+		if i, ok := o.(*Inode); ok && i.Private == ns && i.Sb.fsType.Name() == "proc" {
+			n++
+		}
+	}
+	return n
+}
