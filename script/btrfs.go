@@ -112,8 +112,8 @@ func (r *Runner) subvolOrphans(sv Subvolumes, p string) ([]string, error) {
 
 // holderOn is holder for inode ino on device dev.
 func (r *Runner) holderOn(dev uint32, ino uint64) string {
-	for _, name := range r.order {
-		fd, ok := r.fds[name]
+	for _, name := range r.names.order {
+		fd, ok := r.names.fds[name]
 		if !ok {
 			continue
 		}

@@ -166,24 +166,123 @@ type Runner struct {
 	Root string
 
 	m     *Machine // the machine the runner is the init task's runner of, or nil
+	names *fdNames // the current task's descriptor names
+	tasks []*runTask
+	cur   *runTask
+}
+
+// fdNames are the script's names for the descriptors of one descriptor
+// table (shared by tasks cloned with CLONE_FILES, as the table is).
+type fdNames struct {
 	fds   map[string]int
 	order []string // fd names in the order they were opened
 }
 
+func (n *fdNames) copy() *fdNames {
+	c := &fdNames{fds: make(map[string]int, len(n.fds)), order: append([]string(nil), n.order...)}
+	for k, v := range n.fds {
+		c.fds[k] = v
+	}
+	return c
+}
+
+// runTask is one task a script drives, by name.
+type runTask struct {
+	name  string
+	sys   Sys
+	names *fdNames
+}
+
+// FirstTask is the name of a runner's first task (as T switches to a
+// task by name).
+const FirstTask = "init"
+
 // NewRunner returns a runner for t on the filesystem mounted at root.
 func NewRunner(t Sys, root string) *Runner {
-	return &Runner{T: t, Root: root, fds: map[string]int{}}
+	r := &Runner{T: t, Root: root}
+	r.cur = &runTask{name: FirstTask, sys: t, names: &fdNames{fds: map[string]int{}}}
+	r.tasks = []*runTask{r.cur}
+	r.names = r.cur.names
+	return r
 }
 
 // Fork returns a runner for t — typically a task forked from r's, whose
 // descriptor table is a copy of it — that knows r's descriptor names. It
 // belongs to no Machine: machine-level ops fail in it.
 func (r *Runner) Fork(t Sys) *Runner {
-	c := &Runner{T: t, Root: r.Root, fds: make(map[string]int, len(r.fds)), order: append([]string(nil), r.order...)}
-	for n, fd := range r.fds {
-		c.fds[n] = fd
-	}
+	c := NewRunner(t, r.Root)
+	c.cur.names = r.names.copy()
+	c.names = c.cur.names
 	return c
+}
+
+// AddTask adds a task the script can switch to by name (the op as): a
+// clone of the current one, whose descriptor names it copies, or shares
+// when the clone shares the descriptor table (CLONE_FILES).
+func (r *Runner) AddTask(name string, t Sys, sharesFiles bool) error {
+	if r.task(name) != nil {
+		return fmt.Errorf("a task is already called %q", name)
+	}
+	names := r.names.copy()
+	if sharesFiles {
+		names = r.names
+	}
+	r.tasks = append(r.tasks, &runTask{name: name, sys: t, names: names})
+	return nil
+}
+
+func (r *Runner) task(name string) *runTask {
+	for _, t := range r.tasks {
+		if t.name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// SwitchTask makes the task called name the one the following ops run as.
+func (r *Runner) SwitchTask(name string) error {
+	t := r.task(name)
+	if t == nil {
+		return fmt.Errorf("no task is called %q (tasks: %s)", name, strings.Join(r.TaskNames(), ", "))
+	}
+	r.cur, r.T, r.names = t, t.sys, t.names
+	return nil
+}
+
+// RemoveTask forgets the task called name (it exited); the first task
+// becomes current if it was.
+func (r *Runner) RemoveTask(name string) {
+	for i, t := range r.tasks {
+		if t.name == name {
+			r.tasks = append(r.tasks[:i], r.tasks[i+1:]...)
+			if r.cur == t {
+				r.SwitchTask(r.tasks[0].name)
+			}
+			return
+		}
+	}
+}
+
+// TaskNames returns the tasks' names, the first task first.
+func (r *Runner) TaskNames() []string {
+	var out []string
+	for _, t := range r.tasks {
+		out = append(out, t.name)
+	}
+	return out
+}
+
+// CurrentTask returns the name of the task ops run as.
+func (r *Runner) CurrentTask() string { return r.cur.name }
+
+// TaskSys returns the Sys of the task called name.
+func (r *Runner) TaskSys(name string) (Sys, bool) {
+	t := r.task(name)
+	if t == nil {
+		return nil, false
+	}
+	return t.sys, true
 }
 
 // Machine returns the machine the runner drives, or nil for a runner
@@ -192,7 +291,7 @@ func (r *Runner) Machine() *Machine { return r.m }
 
 // FD returns the descriptor an fd name stands for.
 func (r *Runner) FD(name string) (int, bool) {
-	fd, ok := r.fds[name]
+	fd, ok := r.names.fds[name]
 	return fd, ok
 }
 
@@ -200,8 +299,8 @@ func (r *Runner) FD(name string) (int, bool) {
 // opened.
 func (r *Runner) FDNames() []string {
 	var out []string
-	for _, n := range r.order {
-		if _, ok := r.fds[n]; ok && !contains(out, n) {
+	for _, n := range r.names.order {
+		if _, ok := r.names.fds[n]; ok && !contains(out, n) {
 			out = append(out, n)
 		}
 	}
@@ -238,7 +337,7 @@ func (r *Runner) Step(op Op) Step {
 	}
 	fd := -1
 	if spec.UsesFD {
-		if fd, ok = r.fds[op.FD]; !ok {
+		if fd, ok = r.names.fds[op.FD]; !ok {
 			st.Errno = "EBADF"
 			return st
 		}
@@ -258,7 +357,7 @@ func (r *Runner) Step(op Op) Step {
 
 // Forget drops the runner's name for a descriptor (after the op closed
 // it), so an op naming it later answers EBADF.
-func (r *Runner) Forget(name string) { delete(r.fds, name) }
+func (r *Runner) Forget(name string) { delete(r.names.fds, name) }
 
 // openFlags returns the op's open flags; every open is non-blocking, as in
 // the oracle, so a fifo never stalls a script.
@@ -274,8 +373,8 @@ func (op Op) openFlags() int {
 // when err is nil, and returns err.
 func (r *Runner) Record(name string, fd int, err error) error {
 	if err == nil {
-		r.fds[name] = fd
-		r.order = append(r.order, name)
+		r.names.fds[name] = fd
+		r.names.order = append(r.names.order, name)
 	}
 	return err
 }
@@ -360,8 +459,8 @@ func (r *Runner) Tree() []Node {
 }
 
 func (r *Runner) holder(ino uint64) string {
-	for _, name := range r.order {
-		fd, ok := r.fds[name]
+	for _, name := range r.names.order {
+		fd, ok := r.names.fds[name]
 		if !ok {
 			continue
 		}
