@@ -62,7 +62,7 @@ close T`)
 // stays 65535, and one unlink makes room for one more link.
 func TestFact12EMLINKAt65535(t *testing.T) {
 	m := newMachine(t)
-	tk := m.T.(*vfs.Task)
+	tk := m.Init()
 	fd := vfstest.Open(t, tk, "/mnt/f", vfs.O_CREAT|vfs.O_RDWR, 0o644)
 	for i := 1; i < 65535; i++ {
 		if err := tk.Link("/mnt/f", fmt.Sprintf("/mnt/l%d", i)); err != nil {

@@ -14,7 +14,7 @@ import (
 // is vfs's TestFact12LinkLimits, the btrfs half btrfssim's.)
 func TestFact12EMLINKAt65000(t *testing.T) {
 	m := machine(t, vfs.Upstream, "")
-	tk := m.T.(*vfs.Task)
+	tk := m.Init()
 	fd := vfstest.Open(t, tk, "/mnt/f", vfs.O_CREAT|vfs.O_RDWR, 0o644)
 	// Spread the names over directories: one directory of 65000 names
 	// would be a test of the directory code instead.

@@ -25,12 +25,13 @@ type MkfsOptions struct {
 	HashSeed [4]uint32
 }
 
-// Mkfs makes a new ext4 filesystem on a new device called name: root 2,
-// lost+found 11 (12 KiB), reserved inodes 1 to 10, the first free inode 12
-// (13 with an orphan file), 32757 free inodes and 117189 free blocks on the
-// default geometry. It panics on a geometry it cannot lay out (a simulator
-// configuration error, not an errno).
-func Mkfs(name string, o MkfsOptions) *Device {
+// MaxSize is the largest device Mkfs lays out (16 GiB: the simulator keeps
+// a record per block group, and the orphan file's slots, in memory).
+const MaxSize = 16 << 30
+
+// layout fills in o's defaults and computes the geometry, or says why the
+// options cannot be laid out.
+func (o MkfsOptions) layout() (MkfsOptions, geometry, error) {
 	if o.Size == 0 {
 		o.Size = 128 << 20
 	}
@@ -43,7 +44,13 @@ func Mkfs(name string, o MkfsOptions) *Device {
 	if o.BlockSize != 1024 && o.BlockSize != 2048 && o.BlockSize != 4096 {
 		// ext4 allows up to 64 KiB, but blocks larger than the page are
 		// not modelled.
-		panic(fmt.Sprintf("ext4sim: Mkfs: block size %d; the simulator supports 1024, 2048 and 4096", o.BlockSize))
+		return o, geometry{}, fmt.Errorf("block size %d; the simulator supports 1024, 2048 and 4096", o.BlockSize)
+	}
+	if o.Size < 0 || o.Size > MaxSize {
+		return o, geometry{}, fmt.Errorf("size %d: the simulator lays out 1 to %d bytes", o.Size, int64(MaxSize))
+	}
+	if o.InodeRatio < int64(o.BlockSize) || o.InodeRatio > 64<<20 {
+		return o, geometry{}, fmt.Errorf("inode ratio %d: want %d (the block size) to 64 MiB, as mkfs.ext4 -i", o.InodeRatio, o.BlockSize)
 	}
 	blocks := uint64(o.Size) / uint64(o.BlockSize)
 	bpg := uint32(8 * o.BlockSize)
@@ -51,17 +58,37 @@ func Mkfs(name string, o MkfsOptions) *Device {
 	if o.BlockSize == 1024 {
 		first = 1 // s_first_data_block
 	}
+	if blocks <= first {
+		return o, geometry{}, fmt.Errorf("cannot lay out %d bytes in %d-byte blocks", o.Size, o.BlockSize)
+	}
 	groups := uint32((blocks - first + uint64(bpg) - 1) / uint64(bpg))
 	ipg := uint32(uint64(o.Size) / uint64(o.InodeRatio) / uint64(groups))
 	ipg = (ipg + 7) &^ 7
-	if groups == 0 || ipg < 16 {
-		panic(fmt.Sprintf("ext4sim: Mkfs: cannot lay out %d bytes in %d-byte blocks", o.Size, o.BlockSize))
+	// The root, lost+found (12 KiB), the journal's inode and the orphan
+	// file need room beyond the group's metadata; 64 KiB is the least the
+	// simulator lays out.
+	if groups == 0 || ipg < 16 || o.Size < 64<<10 {
+		return o, geometry{}, fmt.Errorf("cannot lay out %d bytes in %d-byte blocks (at least 64 KiB and 16 inodes per group)", o.Size, o.BlockSize)
 	}
 	geo := geometry{
 		BlockSize: o.BlockSize, BlocksCount: blocks, BlocksPerGroup: bpg,
 		InodesPerGroup: ipg, Groups: groups, FlexSize: 16, FirstIno: 11,
 		InodeSize: 256, DirTail: 12,
 	}
+	return o, geo, nil
+}
+
+// Mkfs makes a new ext4 filesystem on a new device called name: root 2,
+// lost+found 11 (12 KiB), reserved inodes 1 to 10, the first free inode 12
+// (13 with an orphan file), 32757 free inodes and 117189 free blocks on the
+// default geometry. It panics on options it cannot lay out (a simulator
+// configuration error, not an errno); MkfsOptions.Validate says so first.
+func Mkfs(name string, o MkfsOptions) *Device {
+	o, geo, err := o.layout()
+	if err != nil {
+		panic("ext4sim: Mkfs: " + err.Error())
+	}
+	blocks, groups, ipg := geo.BlocksCount, geo.Groups, geo.InodesPerGroup
 	im := &image{
 		geo:    geo,
 		groups: make([]diskGroup, groups),

@@ -33,13 +33,8 @@ func Setup(opts MkfsOptions) func(k *vfs.Kernel) (string, error) {
 
 // Validate reports options Mkfs cannot lay out.
 func (o MkfsOptions) Validate() error {
-	if o.Size < 0 || o.InodeRatio < 0 {
-		return fmt.Errorf("mkfs.ext4: negative size or inode ratio")
-	}
-	switch o.BlockSize {
-	case 0, 1024, 2048, 4096:
-	default:
-		return fmt.Errorf("mkfs.ext4: block size %d; the simulator supports 1024, 2048 and 4096", o.BlockSize)
+	if _, _, err := o.layout(); err != nil {
+		return fmt.Errorf("mkfs.ext4: %w", err)
 	}
 	return nil
 }

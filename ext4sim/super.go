@@ -66,7 +66,8 @@ func parseOptions(data string) (mountOptions, error) {
 	return o, nil
 }
 
-// Faults injects failures into a mounted filesystem (FS.Faults).
+// Faults injects failures into a mounted filesystem (Mounted.Faults, or
+// the fault op through vfs.FaultInjector).
 type Faults struct {
 	// AddEntryENOSPC makes the next n calls of ext4_add_entry fail with
 	// ENOSPC before they change anything (a full directory block that

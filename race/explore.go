@@ -55,6 +55,16 @@ func Explore(sc *Scenario, cfg Config, opt Options) (*Report, error) {
 }
 
 func explore(sc *Scenario, cfg Config, opt Options) (*Report, error) {
+	// Options that would explore nothing, or not what they say, are
+	// errors rather than a report of no failure.
+	switch {
+	case opt.Budget < 0:
+		return nil, fmt.Errorf("budget %d: want 0 (the default) or more", opt.Budget)
+	case opt.Bound < 0:
+		return nil, fmt.Errorf("preemption bound %d: want 0 or more", opt.Bound)
+	case opt.Depth < 0:
+		return nil, fmt.Errorf("bug depth %d: want 0 (the default, 3) or more", opt.Depth)
+	}
 	if opt.Budget == 0 && opt.Strategy != "exhaustive" {
 		opt.Budget = 1000
 	}

@@ -130,6 +130,9 @@ func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: setup: %w", sc.Name, err)
 	}
+	if len(sc.Tasks) == 0 {
+		return nil, fmt.Errorf("scenario %s has no tasks: nothing to interleave", sc.Name)
+	}
 	finalOps, err := script.Parse(sc.Final)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: final: %w", sc.Name, err)
@@ -142,9 +145,17 @@ func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
 	// A setup that does not do what it says leaves nothing worth
 	// exploring: every op of it must succeed.
 	for _, op := range setupOps {
-		if err := mustSucceed(m.Step(op)); err != nil {
+		st := m.Step(op)
+		var err error
+		switch {
+		case st.Err != nil:
+			err = st.Err
+		case st.Errno != "":
+			err = fmt.Errorf("%s, where the scenario needs it to succeed", st.Errno)
+		}
+		if err != nil {
 			m.K.Shutdown()
-			return nil, fmt.Errorf("scenario %s: setup: %w", sc.Name, err)
+			return nil, sc.opError("setup", st, err)
 		}
 	}
 	k := m.K
@@ -155,6 +166,9 @@ func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
 		ops, err := script.Parse(src)
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s: task %s: %w", sc.Name, taskName(i), err)
+		}
+		if len(ops) == 0 {
+			return nil, fmt.Errorf("scenario %s: task %s has no ops", sc.Name, taskName(i))
 		}
 		vt := init.Fork()
 		ts := &task{vt: vt, runner: m.Runner.Fork(vt), ops: ops, op: -1}
@@ -181,7 +195,7 @@ func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
 				if st.Err != nil {
 					// The op cannot run in a task at all (crash, check,
 					// fault: ops of the machine): the scenario is wrong.
-					ts.err = fmt.Errorf("line %d: %s: %w", st.Line, st.Op, st.Err)
+					ts.err = sc.opError("task "+taskName(i), st, st.Err)
 					return
 				}
 				ts.results = append(ts.results, st)
@@ -250,9 +264,9 @@ func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
 		}
 	}
 	k.SetScheduler(nil)
-	for i, ts := range tasks {
+	for _, ts := range tasks {
 		if ts.err != nil {
-			return nil, fmt.Errorf("scenario %s: task %s: %w", sc.Name, taskName(i), ts.err)
+			return nil, ts.err
 		}
 	}
 	o.Schedule = schedule.String()
@@ -263,21 +277,19 @@ func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
 		return o, nil // the kernel is stuck mid-call: nothing more to check
 	}
 	if err := o.finish(m, finalOps, tasks); err != nil {
-		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
+		return nil, err
 	}
 	return o, nil
 }
 
-// mustSucceed returns an error for a step that failed in any way: an
-// errno, or an op that could not run at all.
-func mustSucceed(st script.Step) error {
-	switch {
-	case st.Err != nil:
-		return fmt.Errorf("line %d: %s: %w", st.Line, st.Op, st.Err)
-	case st.Errno != "":
-		return fmt.Errorf("line %d: %s: %s, where the scenario needs it to succeed", st.Line, st.Op, st.Errno)
+// opError says which op of the scenario could not run and why: as
+// FILE:LINE: for a scenario read from a file (ParseScenarioFile keeps the
+// file's lines), else naming the scenario, the section and the line.
+func (sc *Scenario) opError(section string, st script.Step, err error) error {
+	if sc.File != "" {
+		return fmt.Errorf("%s:%d: %s: %w (%s of scenario %s)", sc.File, st.Line, st.Op, err, section, sc.Name)
 	}
-	return nil
+	return fmt.Errorf("scenario %s: %s: line %d: %s: %w", sc.Name, section, st.Line, st.Op, err)
 }
 
 // finish runs the scenario's final ops and the end-of-run checks. A
@@ -289,7 +301,7 @@ func (o *Outcome) finish(m *script.Machine, finalOps []script.Op, tasks []*task)
 	for _, op := range finalOps {
 		if st := m.Step(op); st.Err != nil {
 			m.K.Shutdown()
-			return fmt.Errorf("final: line %d: %s: %w", st.Line, st.Op, st.Err)
+			return o.Scenario.opError("final", st, st.Err)
 		}
 	}
 	end := len(o.Events)

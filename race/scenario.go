@@ -12,6 +12,9 @@ import (
 // schedule broke something.
 type Scenario struct {
 	Name string
+	// File is the file the scenario was read from (ParseScenarioFile), so
+	// that errors name its lines; empty for one written in Go.
+	File string
 	// Doc explains the race, for the explorer's report.
 	Doc string
 	// Setup are ops the init task runs first, alone; descriptors it opens

@@ -70,7 +70,7 @@ func ParseScenarioFile(name string, src []byte) (*Scenario, error) {
 	newSection := func(kind string, line int) *section {
 		return &section{kind: kind, line: line, lines: make([]string, len(lines))}
 	}
-	sc := &Scenario{}
+	sc := &Scenario{File: name}
 	var (
 		setup, final *section
 		tasks        []*section

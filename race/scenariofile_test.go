@@ -176,7 +176,7 @@ func TestScenarioFileSetupError(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = race.Run(sc, race.Config{FS: "tmpfs"}, race.Sequential{})
-	if err == nil || !strings.Contains(err.Error(), "setup: line 4: fault add_entry 1: ") {
+	if err == nil || !strings.HasPrefix(err.Error(), "f.race:4: fault add_entry 1: ") {
 		t.Errorf("error %v, want one naming line 4: fault add_entry 1", err)
 	}
 }

@@ -143,12 +143,12 @@ func (m *Machine) MountNew(fs, mkfs, dir, opts string) error {
 	if err != nil {
 		return err
 	}
-	source, err := info.Setup(m.K, mkfs)
-	if err != nil {
-		return err
-	}
 	target := m.p(dir)
 	if err := m.task.Mkdir(target, 0o755); err != nil && vfs.ErrnoOf(err) != vfs.EEXIST {
+		return err
+	}
+	source, err := info.Setup(m.K, mkfs)
+	if err != nil {
 		return err
 	}
 	return m.task.Mount(source, path.Clean(target), fs, 0, opts)
@@ -264,7 +264,7 @@ func init() {
 				out := []string{}
 				slots, err := or.OrphanFileSlots(r.Root)
 				if err != nil {
-					return out, nil
+					return nil, err
 				}
 				for _, s := range slots {
 					out = append(out, fmt.Sprintf("%d:%d=%s", s.Block, s.Slot, r.holder(s.Ino)))
@@ -277,6 +277,9 @@ func init() {
 				fi, err := Need[FaultInjector](r, op)
 				if err != nil {
 					return nil, err
+				}
+				if op.N <= 0 {
+					return nil, fmt.Errorf("fault %s %d: the count must be positive", op.Text, op.N)
 				}
 				if err := fi.InjectFault(r.Root, op.Text, int(op.N)); err != nil {
 					return nil, fmt.Errorf("the filesystem at %s cannot inject fault %q (%v)", r.Root, op.Text, err)

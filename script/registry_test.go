@@ -279,6 +279,12 @@ umount t: ok`
 func TestSetupErrors(t *testing.T) {
 	for _, c := range []struct{ fs, mkfs, want string }{
 		{"ext4", "blocksize=3000", "block size 3000"},
+		{"ext4", "size=1024", "cannot lay out 1024 bytes"},
+		{"ext4", "size=1", "cannot lay out 1 bytes"},
+		{"ext4", "blocksize=4096,size=4096", "cannot lay out 4096 bytes in 4096-byte blocks"},
+		{"ext4", "orphan_file,size=8192", "cannot lay out 8192 bytes"},
+		{"ext4", "size=9223372036854775807", "the simulator lays out 1 to"},
+		{"ext4", "inode_ratio=512", "inode ratio 512"},
 		{"ext4", "orphan_file=yes", "orphan_file takes no value"},
 		{"ext4", "journal", `unknown option "journal"`},
 		{"btrfs", "size=-1", "want a positive number"},

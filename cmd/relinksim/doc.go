@@ -70,7 +70,7 @@
 //
 // ops prints the op language's reference, generated from the op registry
 // (script.Reference): the built-in ops and those of every package the
-// command imports (btrfssim's subvolume ops).
+// command imports (nsproxy's unshare and setns, for one).
 //
 // # Exit codes
 //

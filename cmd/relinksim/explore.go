@@ -115,7 +115,6 @@ func cmdExplore(c *command, fs *flag.FlagSet, opts any, _ io.Reader, stdout, std
 		return c.usageError(stderr, "unknown -strategy %q (want exhaustive, pct or replay)", o.strategy)
 	}
 	arg := fs.Arg(0)
-	where := "" // the scenario file, for error messages
 	sc := race.Library[arg]
 	if sc == nil {
 		src, err := os.ReadFile(arg)
@@ -130,7 +129,6 @@ func cmdExplore(c *command, fs *flag.FlagSet, opts any, _ io.Reader, stdout, std
 			fmt.Fprintln(stderr, err) // FILE:LINE:COL: message
 			return 2
 		}
-		where = arg + ": "
 	}
 	if o.strategy == "replay" {
 		for i, r := range o.schedule {
@@ -144,7 +142,11 @@ func cmdExplore(c *command, fs *flag.FlagSet, opts any, _ io.Reader, stdout, std
 	if o.strategy == "replay" {
 		out, err := race.Run(sc, cfg, &race.Replay{Schedule: o.schedule})
 		if err != nil {
-			fmt.Fprintf(stderr, "relinksim explore: %s%v\n", where, err)
+			reportRunError(stderr, sc, err)
+			return 2
+		}
+		if out.Schedule != o.schedule {
+			fmt.Fprintf(stderr, "relinksim explore: -schedule %s does not replay as given: the run took %s (a decision named a task that could not run, or the run needed more or fewer decisions)\n", o.schedule, out.Schedule)
 			return 2
 		}
 		rep = &race.Report{Strategy: "replay", Schedules: 1, Steps: out.Steps}
@@ -160,7 +162,7 @@ func cmdExplore(c *command, fs *flag.FlagSet, opts any, _ io.Reader, stdout, std
 			Progress: func(n int) { fmt.Fprintf(stderr, "relinksim explore: %d schedules...\n", n) },
 		})
 		if err != nil {
-			fmt.Fprintf(stderr, "relinksim explore: %s%v\n", where, err)
+			reportRunError(stderr, sc, err)
 			return 2
 		}
 	}
@@ -204,4 +206,15 @@ var opsCommand = &command{
 		fmt.Fprint(stdout, script.Reference())
 		return 0
 	},
+}
+
+// reportRunError prints why a scenario could not run: a scenario file's
+// errors start with FILE:LINE: (editors jump there), the library's with the
+// command's name.
+func reportRunError(w io.Writer, sc *race.Scenario, err error) {
+	if sc.File != "" {
+		fmt.Fprintln(w, err)
+		return
+	}
+	fmt.Fprintf(w, "relinksim explore: %v\n", err)
 }

@@ -87,7 +87,7 @@ func runIO(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // usageError prints a usage error of c and returns exit code 2.
 func (c *command) usageError(stderr io.Writer, format string, args ...any) int {
 	fmt.Fprintf(stderr, "relinksim %s: %s\n", c.name, fmt.Sprintf(format, args...))
-	fmt.Fprintf(stderr, "usage: relinksim %s %s\nrun 'relinksim help %s' for usage\n", c.name, c.synopsis, c.name)
+	fmt.Fprintf(stderr, "%s\nrun 'relinksim help %s' for usage\n", strings.TrimRight("usage: relinksim "+c.name+" "+c.synopsis, " "), c.name)
 	return 2
 }
 

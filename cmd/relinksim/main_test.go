@@ -139,7 +139,7 @@ func init() {
 		Name: "test-leak-file", Args: []script.Arg{script.ArgFD}, UsesFD: true, Group: "test",
 		Help: "take a reference to FD's file and never drop it (cmd/relinksim tests only)",
 		Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
-			f, err := r.T.(*vfs.Task).File(fd)
+			f, err := r.Machine().Init().File(fd)
 			if err != nil {
 				return nil, err
 			}
@@ -283,6 +283,11 @@ func TestExploreErrors(t *testing.T) {
 		{[]string{"explore", "testdata/bad-op.scenario"}, "testdata/bad-op.scenario:5:13: link: missing path2\n"},
 		{[]string{"explore", noTask}, noTask + ":3:1: no task: section"},
 		{[]string{"explore", "-fs", "ext4", "-mkfs", "frob", "link-unlink-2007"}, `unknown option "frob"`},
+		{[]string{"explore", "-bound", "-1", "link-unlink-2007"}, "preemption bound -1"},
+		{[]string{"explore", "-strategy", "pct", "-budget", "-5", "link-unlink-2007"}, "budget -5"},
+		{[]string{"explore", "-strategy", "pct", "-depth", "-1", "link-unlink-2007"}, "bug depth -1"},
+		{[]string{"explore", "-era", "pre2007", "-strategy", "replay", "-schedule", "A", "link-unlink-2007"}, "-schedule A does not replay as given"},
+		{[]string{"explore", "-fs", "tmpfs", "-era", "sandeen-rfc", "testdata/amir-on-tmpfs.scenario"}, "testdata/amir-on-tmpfs.scenario:4: fault add_entry 4: the filesystem at /mnt cannot inject"},
 	} {
 		r := invoke(c.args, "")
 		if r.code != 2 || !strings.Contains(r.errOut, c.msg) || strings.Contains(r.out, "no check failed") {

@@ -61,6 +61,9 @@ func (cfg FSConfig) machine(era vfs.Era) (*script.Machine, error) {
 //
 // The package documentation describes the file format.
 func TestFilesystem(t *testing.T, cfg FSConfig) {
+	if cfg.Setup == nil {
+		t.Run("fsinfo", func(t *testing.T) { CheckFSInfo(t, cfg.Type) })
+	}
 	ents, err := conformanceFiles.ReadDir(conformanceDir)
 	if err != nil {
 		t.Fatalf("the embedded conformance cases: %v", err)
@@ -406,7 +409,7 @@ func printResult(st script.Step) (string, error) {
 // directory listing (d_ino, d_type), lstat on the name, and fstat through
 // an open descriptor; and that a non-directory's nlink counts its names.
 func crossCheck(m *script.Machine) []string {
-	t := m.T.(*vfs.Task)
+	t := m.Init()
 	var problems []string
 	type devIno struct {
 		dev uint32

@@ -17,11 +17,13 @@
 // open file and rmdir of an open directory leave the descriptor working;
 // link(2) gives the errnos the VFS decides; misused descriptors fail
 // cleanly; under the 2011 relink series an orphan gets its name back. A
-// filesystem author runs it in one line, with the type's mount(2) name and
-// a Setup that registers the type (and adds its block device):
+// filesystem author runs it in one line, with the type's mount(2) name as
+// the filesystem registered it (vfs.RegisterFS; FSConfig.Setup for one
+// that is not registered). For a registered filesystem it also checks
+// that the registry's declarations hold (CheckFSInfo):
 //
 //	func TestConformance(t *testing.T) {
-//		vfstest.TestFilesystem(t, vfstest.FSConfig{Type: "ext4", Setup: ext4sim.Setup(ext4sim.MkfsOptions{})})
+//		vfstest.TestFilesystem(t, vfstest.FSConfig{Type: "ext4"})
 //	}
 //
 // Each case is a file under testdata/conformance, embedded in the package
