@@ -51,7 +51,7 @@ func Boot(cfg Config) (*Machine, error) {
 		}
 		info = vfs.FSInfo{Name: cfg.FS} // a type only cfg.Setup knows
 	}
-	k := vfs.NewKernel(cfg.Options)
+	k := newKernel(cfg.Options)
 	setup := cfg.Setup
 	if setup == nil {
 		setup = func(k *vfs.Kernel) (string, error) { return info.Setup(k, cfg.Mkfs) }
@@ -65,6 +65,22 @@ func Boot(cfg Config) (*Machine, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+var bootHooks []func(k *vfs.Kernel)
+
+// OnBoot registers fn to run on every kernel a Machine boots (at Boot and
+// after a crash), before anything is mounted: a package above script that
+// keeps kernel state of its own installs it there (package nsproxy
+// enables namespace operations). Register from an init function.
+func OnBoot(fn func(k *vfs.Kernel)) { bootHooks = append(bootHooks, fn) }
+
+func newKernel(opts vfs.Options) *vfs.Kernel {
+	k := vfs.NewKernel(opts)
+	for _, fn := range bootHooks {
+		fn(k)
+	}
+	return k
 }
 
 // NewMachine boots a kernel with opts and mounts a fresh filesystem of type
@@ -162,7 +178,7 @@ func (m *Machine) MountNew(fs, mkfs, dir, opts string) error {
 // survives a crash (tmpfs) comes back empty.
 func (m *Machine) Crash() ([]string, error) {
 	sb := m.Superblock()
-	k := vfs.NewKernel(m.cfg.Options)
+	k := newKernel(m.cfg.Options)
 	source := "none"
 	if sb != nil && sb.Device() != nil {
 		c, ok := sb.Device().(vfs.Crasher)

@@ -115,6 +115,19 @@ func TestEveryOpRuns(t *testing.T) {
 		{"mount-new tmpfs t2", "ok"},
 		{"stat t2", "dir nlink=2 size=40"},
 		{"umount t2", "ok"},
+		{"fork -> C", "ok"},
+		{"as C", "ok"},
+		{"close F2", "ok"}, // C's copy of the table
+		{"as init", "ok"},
+		{"fstat F2", "file nlink=3 size=7"},
+		{"exit C", "ok"},
+		{"clone files,fs -> D", "ok"},
+		{"as D", "ok"},
+		{"close F2", "ok"}, // the shared table
+		{"as init", "ok"},
+		{"fstat F2", "error EBADF"},
+		{"exit D", "ok"},
+		{"mountinfo", "mountinfo:\n  m1 m2 d1 / . rw,relatime - tmpfs none rw"},
 		{"subvol sv", "error ENOTTY"}, // the btrfs ioctls (see btrfssim's tests)
 		{"snapshot . sn", "error ENOTTY"},
 		{"snapshot-ro . sn", "error ENOTTY"},

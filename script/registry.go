@@ -23,6 +23,10 @@ type OpSpec struct {
 	// Help says in a line or two what the op does (and, for a system
 	// call, which one it makes).
 	Help string
+	// Example is a line of the op as a script would write it, for the
+	// reference and the registry's own test (needed when a WORD operand
+	// takes particular words).
+	Example string
 	// Group orders the reference: "oracle" (ops the kernel oracle knows,
 	// with its syntax and output exactly), "file", "namespace", "kernel",
 	// "btrfs", or a group of the registering package's own.
@@ -135,7 +139,7 @@ func Specs() []OpSpec {
 	return out
 }
 
-var groupOrder = []string{"oracle", "file", "namespace", "kernel", "btrfs"}
+var groupOrder = []string{"oracle", "file", "task", "namespace", "kernel", "btrfs"}
 
 func groupKey(g string) string {
 	if i := slices.Index(groupOrder, g); i >= 0 {
@@ -147,7 +151,8 @@ func groupKey(g string) string {
 var groupTitles = map[string]string{
 	"oracle":    "Ops the kernel oracle knows (same syntax, same output)",
 	"file":      "More system calls on files and directories",
-	"namespace": "Mounts and credentials",
+	"task":      "Tasks: clone, switch, exit",
+	"namespace": "Mounts, namespaces and credentials",
 	"kernel":    "The machine: sync, crash, checks, faults, more filesystems",
 	"btrfs":     "btrfs subvolumes and snapshots",
 }
@@ -189,6 +194,9 @@ line: unquoted words (joined by single spaces) or one Go string literal
 			if l != "" {
 				fmt.Fprintf(&b, "      %s\n", l)
 			}
+		}
+		if s.Example != "" {
+			fmt.Fprintf(&b, "      e.g. %s\n", s.Example)
 		}
 	}
 	return b.String()

@@ -16,8 +16,12 @@ import (
 	"github.com/relinksim/relinksim/vfs/vfstest"
 )
 
-// sample returns a line of op s's syntax with an example for each operand.
+// sample returns a line of op s's syntax: its Example, or one made of an
+// example for each operand.
 func sample(s script.OpSpec) string {
+	if s.Example != "" {
+		return s.Example
+	}
 	parts := []string{s.Name}
 	for _, a := range s.Args {
 		switch a {

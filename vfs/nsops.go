@@ -41,6 +41,59 @@ type NamespaceOps interface {
 	// Namespaces returns t's namespaces, for /proc/PID/ns, in the order
 	// the directory lists them.
 	Namespaces(t *Task) []Namespace
+	// Unshare, Setns and KernSetns carry out Task's methods of the same
+	// names.
+	Unshare(t *Task, flags uint64) error
+	Setns(t *Task, fd int, nstype uint64) error
+	KernSetns(t *Task, ns Namespace) error
+}
+
+// Unshare models unshare(2) (kernel/fork.c:ksys_unshare): CLONE_FS and
+// CLONE_FILES give t its own fs_struct and descriptor table; CLONE_NEW*
+// flags, new namespaces, which need namespace operations (EINVAL
+// without).
+//
+// Errors: EINVAL for unknown flags (or CLONE_NEW* without namespace
+// operations), EPERM for CLONE_NEW* without CAP_SYS_ADMIN.
+func (t *Task) Unshare(flags uint64) error {
+	t.enter()
+	if ops := t.k.nsops; ops != nil {
+		return pathErr("unshare", "", ops.Unshare(t, flags))
+	}
+	if flags&^uint64(CLONE_FS|CLONE_FILES) != 0 {
+		return pathErr("unshare", "", EINVAL)
+	}
+	if flags&CLONE_FS != 0 {
+		t.UnshareFS()
+	}
+	if flags&CLONE_FILES != 0 {
+		t.UnshareFiles()
+	}
+	return nil
+}
+
+// Setns models setns(2) with a namespace file (kernel/nsproxy.c:setns):
+// EBADF, EINVAL (not a namespace file, nstype mismatch, a shared
+// fs_struct for a mount namespace), EPERM (capabilities). Without
+// namespace operations every call is EINVAL.
+func (t *Task) Setns(fd int, nstype uint64) error {
+	t.enter()
+	ops := t.k.nsops
+	if ops == nil {
+		return pathErr("setns", fdName(fd), EINVAL)
+	}
+	return pathErr("setns", fdName(fd), ops.Setns(t, fd, nstype))
+}
+
+// KernSetns models seed patch 09's kern_setns: t enters namespace ns,
+// with setns(2)'s checks, without a descriptor (checkpoint knows the
+// namespace of the file it relinks).
+func (t *Task) KernSetns(ns Namespace) error {
+	ops := t.k.nsops
+	if ops == nil {
+		return EINVAL
+	}
+	return ops.KernSetns(t, ns)
 }
 
 // SetNamespaceOps installs the namespace operations. Every live task is
