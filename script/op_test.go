@@ -115,6 +115,12 @@ func TestEveryOpRuns(t *testing.T) {
 		{"mount-new tmpfs t2", "ok"},
 		{"stat t2", "dir nlink=2 size=40"},
 		{"umount t2", "ok"},
+		{"mkdir m2", "ok"},
+		{"mount-dev m2 nr_inodes=100", "ok"}, // tmpfs: a second "none" is a new filesystem
+		{"remount-opts m2 nr_inodes=200", "ok"},
+		{"remount-opts m2 relink=x", "error EINVAL"}, // upstream: tmpfs knows no relink=
+		{"mounts", "mounts:\n  . tmpfs rw\n  m2 tmpfs rw,nr_inodes=200"},
+		{"umount m2", "ok"},
 		{"subvol sv", "error ENOTTY"}, // the btrfs ioctls (see btrfssim's tests)
 		{"snapshot . sn", "error ENOTTY"},
 		{"snapshot-ro . sn", "error ENOTTY"},

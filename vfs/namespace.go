@@ -176,7 +176,8 @@ func isMountRoot(p Path) bool { return p.Dentry == p.Mnt.root }
 //   - ENOENT, ENOTDIR, ...: from resolving target.
 //   - EPERM: the caller lacks CAP_SYS_ADMIN.
 //   - Remounts: EINVAL when target is not on a mount of the caller's
-//     namespace or is not a mount root; EBUSY going read-only while an
+//     namespace or is not a mount root, or (Relink2011Fixed) when relink=
+//     would change; EBUSY going read-only while an
 //     unlinked file is open (s_remove_count > 0) or a file is open for
 //     writing on any mount of the superblock (on the mount itself, for a
 //     per-mount remount).
@@ -184,7 +185,9 @@ func isMountRoot(p Path) bool { return p.Dentry == p.Mnt.root }
 //     resolving source; ENOENT when target was removed (cant_mount); EINVAL
 //     when target or source is not in the caller's namespace; ENOTDIR when
 //     one is a directory and the other is not.
-//   - New mounts (do_new_mount): ENODEV for an unregistered fstype; the
+//   - New mounts (do_new_mount): ENODEV for an unregistered fstype;
+//     under Relink2011Fixed, EINVAL or ENAMETOOLONG for a relink= it
+//     refuses (relinkopt.go); the
 //     filesystem's errors (for a device: ENOENT without one, EBUSY when it
 //     is mounted with a different read-only state, EACCES writing a
 //     read-only one, and whatever filling the superblock fails with); then
@@ -252,11 +255,17 @@ func (t *Task) doMount(source, target, fstype string, flags MountFlags, data str
 	if !ok {
 		return ENODEV
 	}
-	sb, err := k.sget(fsType, source, flags, data)
+	// The relink eras take relink= out before the filesystem sees data.
+	relink, err := k.relinkMountOpt(data)
 	if err != nil {
 		return err
 	}
-	m := k.newMount(sb, sb.root) // vfs_create_mount
+	sb, err := k.sget(fsType, source, flags, relink.data)
+	if err != nil {
+		return err
+	}
+	k.setRelinkDir(sb, relink, len(sb.mounts) == 0) // a reused superblock has mounts
+	m := k.newMount(sb, sb.root)                    // vfs_create_mount
 	m.readonly = flags&MS_RDONLY != 0
 	err = func() error {
 		// do_new_mount_fc: lock_mount, then do_add_mount.
@@ -306,6 +315,10 @@ func (t *Task) doRemount(at Path, flags MountFlags, data string) error {
 		return EINVAL
 	}
 	sb := at.Mnt.sb
+	data, err := t.k.remountRelinkOpt(sb, data)
+	if err != nil {
+		return err
+	}
 	ro := flags&MS_RDONLY != 0
 	if ro && !sb.readonly {
 		if sb.removeCount > 0 {
@@ -399,7 +412,9 @@ func (t *Task) doUmount(target string, flags int) error {
 }
 
 // MountInfo returns the caller's mount table in the format of /proc/mounts:
-// "source mountpoint fstype rw|ro<options> 0 0", one line per mount.
+// "source mountpoint fstype rw|ro<options> 0 0", one line per mount
+// (models fs/proc_namespace.c:show_vfsmnt; the relink eras' relink= comes
+// first among the options, where seed patch 07 prints it from show_sb_opts).
 func (t *Task) MountInfo() []string {
 	var lines []string
 	for _, m := range t.mntns.mounts {
@@ -411,7 +426,8 @@ func (t *Task) MountInfo() []string {
 		if m.ReadOnly() {
 			rw = "ro"
 		}
-		lines = append(lines, strings.Join([]string{m.sb.source, mp, m.sb.fsType.Name(), rw + m.sb.ShowOptions(), "0", "0"}, " "))
+		opts := rw + m.sb.showRelinkDir() + m.sb.ShowOptions() // show_sb_opts, then ->show_options
+		lines = append(lines, strings.Join([]string{m.sb.source, mp, m.sb.fsType.Name(), opts, "0", "0"}, " "))
 	}
 	return lines
 }
