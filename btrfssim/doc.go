@@ -94,6 +94,9 @@
 //	relink2011   seed patch 06: an nlink-0 inode is "adopted" — its orphan
 //	             item is deleted, then the name is added; if that fails
 //	             the inode has neither, and a crash leaks it (B5)
+//	relink2011-fixed  as relink2011, but the orphan item is deleted only
+//	             after the name was added: a failed relink leaves an
+//	             orphan, which recovery deletes (testdata/adopted_leak)
 //	older eras   2.6.38's btrfs_link (btrfs was merged in 2.6.29): its own
 //	             ENOENT for nlink 0, EPERM across subvolumes
 //

@@ -283,6 +283,9 @@ func (o dirOps) Tmpfile(dirVI *vfs.Inode, d *vfs.Dentry, mode vfs.FileMode) erro
 //	            inode is unnamed again but has no orphan item: a crash
 //	            before its last close leaks it (the ordering Amir Goldstein
 //	            objected to in Sandeen's ext4 RFC).
+//	relink2011-fixed  as relink2011, but the adopted inode's orphan item
+//	            is deleted only after the name was added: a failed relink
+//	            leaves it an orphan, and nothing leaks.
 //	older eras  btrfs as merged before the series (2.6.38): EPERM across
 //	            subvolumes and its own ENOENT for nlink 0. (btrfs did not
 //	            exist in 2007.)
@@ -294,7 +297,7 @@ func (o dirOps) Link(old *vfs.Dentry, dirVI *vfs.Inode, d *vfs.Dentry) error {
 	crossErr := vfs.EPERM
 	if era == vfs.Upstream {
 		crossErr = vfs.EXDEV
-	} else if era != vfs.Relink2011 && inode.Nlink() == 0 {
+	} else if !era.IsRelink2011() && inode.Nlink() == 0 {
 		return vfs.ENOENT
 	}
 	if ei.root != dir.root {
@@ -335,6 +338,12 @@ func (o dirOps) Link(old *vfs.Dentry, dirVI *vfs.Inode, d *vfs.Dentry) error {
 	fs.updateInode(tr, ei)
 	if era == vfs.Upstream && inode.Nlink() == 1 {
 		// Only an O_TMPFILE inode can go from nlink 0 to 1 here.
+		fs.orphanDel(tr, ei)
+	}
+	if era == vfs.Relink2011Fixed && adopted {
+		// The fix: the orphan item goes only once the name exists, so
+		// a failed relink leaves the inode an orphan (ext4's relink
+		// does orphan_del after add_entry the same way).
 		fs.orphanDel(tr, ei)
 	}
 	d.Instantiate(inode) // takes over the reference ihold took

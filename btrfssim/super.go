@@ -169,6 +169,18 @@ func (FilesystemType) FillSuper(sb *vfs.Superblock, data string) error {
 	return nil
 }
 
+// CheckOptions implements vfs.OptionChecker (models btrfs_parse_param run
+// by the fs_context API before get_tree): no option is accepted, even by a
+// mount that reuses the superblock.
+func (FilesystemType) CheckOptions(k *vfs.Kernel, data string) error {
+	for _, opt := range strings.Split(data, ",") {
+		if opt != "" {
+			return vfs.EINVAL
+		}
+	}
+	return nil
+}
+
 // KillSuper implements vfs.SuperKiller (models
 // fs/btrfs/super.c:btrfs_put_super with close_ctree, after
 // generic_shutdown_super's sync_filesystem): the data is written back and the
@@ -250,6 +262,7 @@ var (
 	_ vfs.SuperKiller   = (*fsInfo)(nil)
 	_ vfs.OptionShower  = (*fsInfo)(nil)
 	_ vfs.Remounter     = (*fsInfo)(nil)
+	_ vfs.OptionChecker = FilesystemType{}
 	_ vfs.Syncer        = (*fsInfo)(nil)
 	_ vfs.OrphanLister  = (*fsInfo)(nil)
 	_ vfs.FaultInjector = (*fsInfo)(nil)

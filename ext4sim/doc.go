@@ -105,6 +105,8 @@
 //	enoent2007   refuses nlink 0 with ENOENT (commit 2988a7740dc0)
 //	relink2011   seed patch 02: .relink is ext4_link; it takes the inode off
 //	             the list after the name is added, when nlink went 0 -> 1
+//	relink2011-fixed  as relink2011 (ext4's relink has no bug to fix); the
+//	             VFS's relink= option differs (testdata/relink_option)
 //	upstream     the VFS refuses nlink 0 unless I_LINKABLE; ext4 takes an
 //	             O_TMPFILE inode off the list after adding its first name
 //

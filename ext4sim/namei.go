@@ -245,7 +245,7 @@ func (fs *fsInfo) link(old *vfs.Dentry, dirVI *vfs.Inode, d *vfs.Dentry) error {
 		err = fs.addEntry(h, dir, d.Name(), ei.ino, inode.Mode.Type())
 		if err == nil {
 			fs.markInodeDirty(h, ei)
-			if (era == vfs.Relink2011 || era == vfs.Upstream) && inode.Nlink() == 1 {
+			if (era.IsRelink2011() || era == vfs.Upstream) && inode.Nlink() == 1 {
 				fs.orphanDel(h, ei)
 			}
 			dirVI.Touch(true, true)

@@ -66,6 +66,22 @@ func parseOptions(data string) (mountOptions, error) {
 	return o, nil
 }
 
+// CheckOptions implements vfs.OptionChecker (models ext4_parse_param run by
+// the fs_context API before get_tree): a second mount of a mounted device
+// ignores its options but still fails on one ext4 does not know.
+func (FilesystemType) CheckOptions(k *vfs.Kernel, data string) error {
+	_, err := parseOptions(data)
+	return err
+}
+
+// Remount implements vfs.Remounter (models the option parsing of
+// fs/ext4/super.c:ext4_reconfigure): an unknown option is EINVAL; the
+// simulator's own options are accepted and keep their first values.
+func (fs *fsInfo) Remount(sb *vfs.Superblock, flags vfs.MountFlags, data string) error {
+	_, err := parseOptions(data)
+	return err
+}
+
 // Faults injects failures into a mounted filesystem (Mounted.Faults, or
 // the fault op through vfs.FaultInjector).
 type Faults struct {
@@ -146,6 +162,8 @@ var (
 	_ vfs.OrphanLister     = (*fsInfo)(nil)
 	_ vfs.OrphanFileLister = (*fsInfo)(nil)
 	_ vfs.FaultInjector    = (*fsInfo)(nil)
+	_ vfs.Remounter        = (*fsInfo)(nil)
+	_ vfs.OptionChecker    = FilesystemType{}
 	_ vfs.Crasher          = (*Device)(nil)
 )
 

@@ -40,7 +40,7 @@ func tmpfsBackend() backend {
 			if err != nil {
 				return hostkernel.Task{}, "", nil, err
 			}
-			return hostkernel.Task{}, m.Dir, m.Close, nil
+			return hostkernel.Task{Source: "none", FSType: "tmpfs"}, m.Dir, m.Close, nil
 		},
 		sim: func() (*script.Machine, error) { return script.NewMachine(vfs.Options{}, "tmpfs", nil) },
 	}
@@ -57,7 +57,7 @@ func ext4Backend(template string) backend {
 			if err != nil {
 				return hostkernel.Task{}, "", nil, err
 			}
-			return hostkernel.Task{OrphanDev: m.Dev}, m.Dir, m.Close, nil
+			return hostkernel.Task{OrphanDev: m.Dev, Source: m.Dev, FSType: "ext4"}, m.Dir, m.Close, nil
 		},
 		sim: func() (*script.Machine, error) {
 			return script.NewMachine(vfs.Options{}, "ext4", ext4sim.Setup(ext4sim.MkfsOptions{}))
@@ -78,7 +78,7 @@ func btrfsBackend(template string) backend {
 			if err != nil {
 				return hostkernel.Task{}, "", nil, err
 			}
-			return hostkernel.Task{OrphanDev: m.Dev, OrphanFS: "btrfs"}, m.Dir, m.Close, nil
+			return hostkernel.Task{OrphanDev: m.Dev, OrphanFS: "btrfs", Source: m.Dev, FSType: "btrfs"}, m.Dir, m.Close, nil
 		},
 		sim: func() (*script.Machine, error) {
 			return script.NewMachine(vfs.Options{}, "btrfs", btrfssim.Setup(btrfssim.MkfsOptions{}))

@@ -128,6 +128,12 @@ func TestEveryOpRuns(t *testing.T) {
 		{"fstat F2", "error EBADF"},
 		{"exit D", "ok"},
 		{"mountinfo", "mountinfo:\n  m1 m2 d1 / . rw,relatime - tmpfs none rw"},
+		{"mkdir m2", "ok"},
+		{"mount-dev m2 nr_inodes=100", "ok"}, // tmpfs: a second "none" is a new filesystem
+		{"remount-opts m2 nr_inodes=200", "ok"},
+		{"remount-opts m2 relink=x", "error EINVAL"}, // upstream: tmpfs knows no relink=
+		{"mounts", "mounts:\n  . tmpfs rw,relatime\n  m2 tmpfs rw,relatime,nr_inodes=200"},
+		{"umount m2", "ok"},
 		{"subvol sv", "error ENOTTY"}, // the btrfs ioctls (see btrfssim's tests)
 		{"snapshot . sn", "error ENOTTY"},
 		{"snapshot-ro . sn", "error ENOTTY"},

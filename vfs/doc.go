@@ -55,7 +55,12 @@
 //	sandeen-rfc  as pre2007 in the VFS (ext4sim changes its link)
 //	enoent2007   as pre2007 in the VFS; ext3/ext4 refuse nlink 0 themselves
 //	relink2011   no VFS nlink check; vfs_link calls .relink when present;
-//	             do_linkat compares mounts before creating the name
+//	             do_linkat compares mounts before creating the name; the
+//	             relink= mount option as seed patch 08 parses it
+//	relink2011-fixed  relink2011 with its bugs fixed (relinksim's
+//	             proposal): relink= set only with a new superblock,
+//	             checked, freed and shown escaped; btrfs keeps an adopted
+//	             inode's orphan item until its name exists (relinkopt.go)
 //	upstream     vfs_link: ENOENT for nlink 0 unless I_LINKABLE; AT_EMPTY_PATH
 //	             (6.10 credential rule); O_TMPFILE; protected_hardlinks
 //

@@ -1,6 +1,9 @@
 package vfs
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Era selects which kernel's link rules a Kernel follows. Several eras are
 // modelled side by side so their differences, and the bugs of the older ones,
@@ -42,20 +45,37 @@ const (
 	// vfs_link calls the filesystem's .relink operation where one exists
 	// (seed patch 01), which takes the inode off the orphan list. A user
 	// reaches it through linkat("/proc/self/fd/N", AT_SYMLINK_FOLLOW), the
-	// checkpoint code through do_kern_linkat.
+	// checkpoint code through do_kern_linkat. Its relink= mount option
+	// (seed patches 07 and 08) is parsed on every mount, overwriting the
+	// superblock's string without freeing the old one, and shown without
+	// escaping.
 	Relink2011
+
+	// Relink2011Fixed is relinksim's proposal: Relink2011 with its bugs
+	// fixed, identical to it everywhere else (no VFS nlink check, the
+	// .relink operation, ext4's relink). The relink= option is taken only
+	// when the superblock is created (a second mount of the device ignores
+	// it, as Linux ignores every other option), a remount may not change
+	// it, it must be a non-empty relative path without "..", it is freed
+	// with the superblock and shown escaped (docs/linux-semantics.md §6.3);
+	// btrfs deletes an adopted inode's orphan item only after the new name
+	// exists, as ext4's relink does.
+	Relink2011Fixed
 )
 
 var eraNames = [...]string{
-	Upstream:   "upstream",
-	Pre2007:    "pre2007",
-	ENOENT2007: "enoent2007",
-	SandeenRFC: "sandeen-rfc",
-	Relink2011: "relink2011",
+	Upstream:        "upstream",
+	Pre2007:         "pre2007",
+	ENOENT2007:      "enoent2007",
+	SandeenRFC:      "sandeen-rfc",
+	Relink2011:      "relink2011",
+	Relink2011Fixed: "relink2011-fixed",
 }
 
 // Eras lists every era in chronological order, upstream last.
-var Eras = []Era{Pre2007, SandeenRFC, ENOENT2007, Relink2011, Upstream}
+// Relink2011Fixed, a proposal rather than a kernel that shipped, follows
+// the series it fixes.
+var Eras = []Era{Pre2007, SandeenRFC, ENOENT2007, Relink2011, Relink2011Fixed, Upstream}
 
 func (e Era) String() string {
 	if int(e) < len(eraNames) {
@@ -71,7 +91,11 @@ func ParseEra(s string) (Era, error) {
 			return Era(i), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown kernel era %q (want one of pre2007, enoent2007, sandeen-rfc, relink2011, upstream)", s)
+	names := make([]string, len(Eras))
+	for i, e := range Eras {
+		names[i] = e.String()
+	}
+	return 0, fmt.Errorf("unknown kernel era %q (want one of %s)", s, strings.Join(names, ", "))
 }
 
 // VFSChecksNlink reports whether vfs_link itself refuses an inode whose nlink
@@ -85,8 +109,14 @@ func (e Era) HasAtEmptyPath() bool { return e == Upstream }
 func (e Era) HasTmpfile() bool { return e == Upstream }
 
 // HasRelinkOp reports whether vfs_link prefers the filesystem's .relink
-// inode operation over .link (the 2011 series, seed patch 01).
-func (e Era) HasRelinkOp() bool { return e == Relink2011 }
+// inode operation over .link (the 2011 series, seed patch 01, and its
+// fixed version).
+func (e Era) HasRelinkOp() bool { return e == Relink2011 || e == Relink2011Fixed }
+
+// IsRelink2011 reports whether the era is the 2011 relink series, as posted
+// (Relink2011) or fixed (Relink2011Fixed): everything that is not one of
+// the series' bugs is the same in both.
+func (e Era) IsRelink2011() bool { return e == Relink2011 || e == Relink2011Fixed }
 
 // HasRenameat2 reports whether the renameat2 system call exists (3.15+).
 func (e Era) HasRenameat2() bool { return e == Upstream }

@@ -60,11 +60,12 @@ func TestVFSLinkCallsRelinkOnlyIn2011(t *testing.T) {
 		calls string
 		err   vfs.Errno
 	}{
-		vfs.Pre2007:    {"[link(nlink 1) link(nlink 0)]", 0},
-		vfs.SandeenRFC: {"[link(nlink 1) link(nlink 0)]", 0},
-		vfs.ENOENT2007: {"[link(nlink 1) link(nlink 0)]", 0},
-		vfs.Relink2011: {"[relink(nlink 1) relink(nlink 0)]", 0},
-		vfs.Upstream:   {"[link(nlink 1)]", vfs.ENOENT},
+		vfs.Pre2007:         {"[link(nlink 1) link(nlink 0)]", 0},
+		vfs.SandeenRFC:      {"[link(nlink 1) link(nlink 0)]", 0},
+		vfs.ENOENT2007:      {"[link(nlink 1) link(nlink 0)]", 0},
+		vfs.Relink2011:      {"[relink(nlink 1) relink(nlink 0)]", 0},
+		vfs.Relink2011Fixed: {"[relink(nlink 1) relink(nlink 0)]", 0},
+		vfs.Upstream:        {"[link(nlink 1)]", vfs.ENOENT},
 	}
 	for _, era := range vfs.Eras {
 		t.Run(era.String(), func(t *testing.T) {
@@ -90,7 +91,7 @@ func TestVFSLinkCallsRelinkOnlyIn2011(t *testing.T) {
 func TestEraFeatureMatrix(t *testing.T) {
 	type result map[vfs.Era]vfs.Errno
 	old := func(oldErr, upstream vfs.Errno) result {
-		return result{vfs.Pre2007: oldErr, vfs.SandeenRFC: oldErr, vfs.ENOENT2007: oldErr, vfs.Relink2011: oldErr, vfs.Upstream: upstream}
+		return result{vfs.Pre2007: oldErr, vfs.SandeenRFC: oldErr, vfs.ENOENT2007: oldErr, vfs.Relink2011: oldErr, vfs.Relink2011Fixed: oldErr, vfs.Upstream: upstream}
 	}
 	cases := []struct {
 		name string

@@ -39,6 +39,18 @@ type FilesystemType interface {
 	FillSuper(sb *Superblock, data string) error
 }
 
+// OptionChecker is implemented by a FilesystemType whose options the
+// kernel parses before it looks for the superblock (the fs_context API's
+// parse_param, ahead of get_tree): a second mount of a mounted device does
+// not use the options, but an invalid one still fails the mount.
+type OptionChecker interface {
+	// CheckOptions parses data as FillSuper would, without applying it.
+	//
+	// Errors:
+	//   - EINVAL: data holds an option the filesystem rejects.
+	CheckOptions(k *Kernel, data string) error
+}
+
 // InodeEvicter is the optional super operation evict_inode.
 type InodeEvicter interface {
 	// EvictInode is called when the last reference of an inode goes and the

@@ -180,7 +180,8 @@ func isMountRoot(p Path) bool { return p.Dentry == p.Mnt.root }
 //   - ENOENT, ENOTDIR, ...: from resolving target.
 //   - EPERM: the caller lacks CAP_SYS_ADMIN.
 //   - Remounts: EINVAL when target is not on a mount of the caller's
-//     namespace or is not a mount root; EBUSY going read-only while an
+//     namespace or is not a mount root, or (Relink2011Fixed) when relink=
+//     would change; EBUSY going read-only while an
 //     unlinked file is open (s_remove_count > 0) or a file is open for
 //     writing on any mount of the superblock (on the mount itself, for a
 //     per-mount remount).
@@ -188,7 +189,9 @@ func isMountRoot(p Path) bool { return p.Dentry == p.Mnt.root }
 //     resolving source; ENOENT when target was removed (cant_mount); EINVAL
 //     when target or source is not in the caller's namespace; ENOTDIR when
 //     one is a directory and the other is not.
-//   - New mounts (do_new_mount): ENODEV for an unregistered fstype; the
+//   - New mounts (do_new_mount): ENODEV for an unregistered fstype;
+//     under Relink2011Fixed, EINVAL or ENAMETOOLONG for a relink= it
+//     refuses (relinkopt.go); the
 //     filesystem's errors (for a device: ENOENT without one, EBUSY when it
 //     is mounted with a different read-only state, EACCES writing a
 //     read-only one, and whatever filling the superblock fails with); then
@@ -256,11 +259,17 @@ func (t *Task) doMount(source, target, fstype string, flags MountFlags, data str
 	if !ok {
 		return ENODEV
 	}
-	sb, err := k.sget(fsType, source, flags, data)
+	// The relink eras take relink= out before the filesystem sees data.
+	relink, err := k.relinkMountOpt(data)
 	if err != nil {
 		return err
 	}
-	m := k.newMount(sb, sb.root) // vfs_create_mount
+	sb, err := k.sget(fsType, source, flags, relink.data)
+	if err != nil {
+		return err
+	}
+	k.setRelinkDir(sb, relink, len(sb.mounts) == 0) // a reused superblock has mounts
+	m := k.newMount(sb, sb.root)                    // vfs_create_mount
 	m.readonly = flags&MS_RDONLY != 0
 	err = func() error {
 		// do_new_mount_fc: lock_mount, then do_add_mount.
@@ -310,6 +319,10 @@ func (t *Task) doRemount(at Path, flags MountFlags, data string) error {
 		return EINVAL
 	}
 	sb := at.Mnt.sb
+	data, err := t.k.remountRelinkOpt(sb, data)
+	if err != nil {
+		return err
+	}
 	ro := flags&MS_RDONLY != 0
 	if ro && !sb.readonly {
 		if sb.removeCount > 0 {
@@ -404,7 +417,9 @@ func (t *Task) doUmount(target string, flags int) error {
 
 // MountInfo returns the caller's mount table in the format of /proc/mounts
 // (models fs/proc_namespace.c:show_vfsmnt): "source mountpoint fstype
-// rw|ro<options> 0 0", one line per mount the caller's root reaches.
+// rw|ro<options> 0 0", one line per mount the caller's root reaches; the
+// options are show_sb_opts' (the relink eras' relink=, where seed patch 07
+// prints it), show_mnt_opts' (relatime), then the filesystem's.
 func (t *Task) MountInfo() []string {
 	var lines []string
 	for _, m := range t.mntns.mounts {
@@ -416,7 +431,8 @@ func (t *Task) MountInfo() []string {
 		if m.ReadOnly() {
 			rw = "ro"
 		}
-		lines = append(lines, strings.Join([]string{escapeMnt(m.sb.source), escapeMnt(mp), m.sb.fsType.Name(), rw + mntOpts(m) + m.sb.ShowOptions(), "0", "0"}, " "))
+		opts := rw + m.sb.showRelinkDir() + mntOpts(m) + m.sb.ShowOptions()
+		lines = append(lines, strings.Join([]string{escapeMnt(m.sb.source), escapeMnt(mp), m.sb.fsType.Name(), opts, "0", "0"}, " "))
 	}
 	return lines
 }
@@ -443,7 +459,7 @@ func (t *Task) Mountinfo() []string {
 		root, _ := t.k.dPathFrom(Path{m, m.root}, Path{m, m.sb.root})
 		lines = append(lines, fmt.Sprintf("%d %d %d:%d %s %s %s%s - %s %s %s%s",
 			m.id, m.parent.id, dev>>8, dev&0xff, escapeMnt(root), escapeMnt(mp), rw, mntOpts(m),
-			m.sb.fsType.Name(), escapeMnt(m.sb.source), srw, m.sb.ShowOptions()))
+			m.sb.fsType.Name(), escapeMnt(m.sb.source), srw, m.sb.showRelinkDir()+m.sb.ShowOptions()))
 	}
 	return lines
 }

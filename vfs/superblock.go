@@ -43,11 +43,6 @@ type Superblock struct {
 	// to raise nlink past it. Filesystems that check their own limit inside
 	// Link (ext4, btrfs) leave it 0.
 	MaxLinks uint32
-	// RelinkDir is s_relink_dir, the directory (relative to the
-	// filesystem root) where checkpoint relinks open-unlinked files (seed
-	// patch 07). It is reserved here and set by the relink= mount option
-	// when the checkpoint work lands; empty means "lost+found".
-	RelinkDir string
 	// DropUnused makes the last Iput of any inode evict it and the last
 	// Dput of any dentry free it, whatever nlink says (->drop_inode =
 	// generic_delete_inode plus an always-true ->d_delete). procfs uses it:
@@ -59,6 +54,10 @@ type Superblock struct {
 	// KeepInodes tells DropCaches not to evict unused inodes: the
 	// filesystem keeps its data in them (tmpfs).
 	KeepInodes bool
+
+	// relinkDir is s_relink_dir (seed patch 07), set by the relink= mount
+	// option in the relink eras (relinkopt.go; RelinkDir).
+	relinkDir *relinkString
 
 	readonly    bool
 	failed      bool // forced read-only after an error
@@ -156,6 +155,9 @@ func (sb *Superblock) Inodes() []*Inode {
 // already-mounted device again returns the existing superblock and ignores
 // the new options (docs/linux-semantics.md §6.2), but refuses a read-only/
 // read-write mismatch with EBUSY. Other types get a new superblock per mount.
+// Under Upstream the reused superblock's type still checks the options
+// (OptionChecker): an option it does not know is EINVAL on Linux 6.18 even
+// then.
 //
 // The caller owns one active reference on the result.
 func (k *Kernel) sget(fsType FilesystemType, source string, flags MountFlags, data string) (*Superblock, error) {
@@ -168,6 +170,15 @@ func (k *Kernel) sget(fsType FilesystemType, source string, flags MountFlags, da
 		bdev = d
 		for _, sb := range k.supers {
 			if sb.bdev == bdev && !sb.dying {
+				if oc, ok := fsType.(OptionChecker); ok && k.opts.Era == Upstream {
+					// The fs_context API parses every option before
+					// get_tree looks for the superblock, so a bad one
+					// fails even when the superblock is then reused;
+					// 2.6.38's mount_bdev never parsed them.
+					if err := oc.CheckOptions(k, data); err != nil {
+						return nil, err
+					}
+				}
 				if sb.fsType != fsType {
 					return nil, EBUSY // the device is claimed by another filesystem
 				}
@@ -263,6 +274,7 @@ func (k *Kernel) killSuper(sb *Superblock) {
 			break
 		}
 	}
+	k.freeRelinkDir(sb) // destroy_super
 	k.unregister(&sb.kobj)
 }
 

@@ -15,7 +15,7 @@
 //
 //	-era ERA       the kernel era whose link rules the kernel follows
 //	               (vfs.Eras: pre2007, sandeen-rfc, enoent2007, relink2011,
-//	               upstream; default upstream)
+//	               relink2011-fixed, upstream; default upstream)
 //	-fs NAME       the filesystem made fresh and mounted at /mnt, one of the
 //	               registry's (vfs.FSNames: btrfs, ext4, tmpfs); run's
 //	               default is tmpfs, explore's ext4

@@ -17,10 +17,31 @@ import (
 // Task performs system calls on the real kernel. Its methods mirror
 // *vfs.Task's. OrphanDev, when set, names the block device whose orphans
 // the op language's orphans op reads, the way the oracle reads them for
-// filesystem OrphanFS ("ext4", the default, or "btrfs").
+// filesystem OrphanFS ("ext4", the default, or "btrfs"). Source and FSType
+// are the mount source and type of the filesystem under test, which the
+// mount-dev op mounts again (script.SourceMounter).
 type Task struct {
 	OrphanDev string
 	OrphanFS  string
+	Source    string
+	FSType    string
+}
+
+// Mount is mount(2) (script.Mounter).
+func (Task) Mount(source, target, fstype string, flags vfs.MountFlags, data string) error {
+	return errno(unix.Mount(source, target, fstype, uintptr(flags), data))
+}
+
+// Umount is umount2(2) (script.Mounter).
+func (Task) Umount(target string, flags int) error { return errno(unix.Unmount(target, flags)) }
+
+// MountSource mounts the filesystem under test's source again on target
+// (script.SourceMounter).
+func (t Task) MountSource(target string, flags vfs.MountFlags, data string) error {
+	if t.Source == "" || t.FSType == "" {
+		return fmt.Errorf("hostkernel.Task: no Source and FSType to mount")
+	}
+	return t.Mount(t.Source, target, t.FSType, flags, data)
 }
 
 // OnDiskOrphans reads the orphans of OrphanDev: ext4's orphan chain, or the
@@ -257,11 +278,13 @@ func (m *Tmpfs) Close(fds []int) error {
 }
 
 // The op language's system-call surface and the optional parts the host
-// kernel offers (the rest — mounts, credentials, faults — the differential
-// tests do not generate).
+// kernel offers (the rest — credentials, faults — the differential tests do
+// not generate; mounts serve the recorded scenarios).
 var (
-	_ script.Sys          = Task{}
-	_ script.Syncer       = Task{}
-	_ script.OrphanReader = Task{}
-	_ script.Subvolumes   = Task{}
+	_ script.Sys           = Task{}
+	_ script.Syncer        = Task{}
+	_ script.OrphanReader  = Task{}
+	_ script.Subvolumes    = Task{}
+	_ script.Mounter       = Task{}
+	_ script.SourceMounter = Task{}
 )

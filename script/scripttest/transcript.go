@@ -1,6 +1,7 @@
 package scripttest
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -65,12 +66,18 @@ func RunTranscripts(t *testing.T, dir, fs string) {
 //	    each op, the result per era.
 //	invariants
 //	    Print the invariant violations, or "ok".
+//	leaks
+//	    Shut the machine down (Kernel.Shutdown) and print every object
+//	    left behind, or "no leaks": the transcript shows a leak instead of
+//	    failing on it, and a leak that appears or goes changes it. The
+//	    next command must be kernel.
 //
 // Transcripts are the files under dir whose names have no extension; the
-// others (references, rapid's failfiles) are left alone.
+// others (references, rapid's failfiles, go test's fuzz corpora under
+// fuzz/) are left alone.
 func RunTranscriptsWith(t *testing.T, dir string, factory MachineFactory) {
 	datadriven.Walk(t, dir, func(t *testing.T, path string) {
-		if strings.Contains(path, "/rapid/") || filepath.Ext(path) != "" {
+		if strings.Contains(path, "/rapid/") || strings.Contains(path, "/fuzz/") || filepath.Ext(path) != "" {
 			return
 		}
 		h := &transcript{t: t, factory: factory}
@@ -207,8 +214,30 @@ func (h *transcript) handle(t *testing.T, d *datadriven.TestData) string {
 			}
 			for i, era := range vfs.Eras {
 				res := strings.ReplaceAll(describeResult(results[i][j]), "\n", "\n    ")
-				fmt.Fprintf(&b, "  %-13s%s\n", era.String()+":", res)
+				// A column of 13, and a space after longer names.
+				fmt.Fprintf(&b, "  %-*s%s\n", max(13, len(era.String())+2), era.String()+":", res)
 			}
+		}
+		return b.String()
+	case "leaks":
+		if h.m == nil {
+			d.Fatalf(t, "leaks before kernel")
+		}
+		if vs := h.m.Check(); len(vs) > 0 && !h.buggy {
+			t.Errorf("%s: before shutdown: %v", d.Pos, vfs.InvariantError(vs))
+		}
+		err := h.m.K.Shutdown()
+		h.m = nil
+		if err == nil {
+			return "no leaks"
+		}
+		var le *vfs.LeakError
+		if !errors.As(err, &le) {
+			d.Fatalf(t, "shutdown: %v", err)
+		}
+		var b strings.Builder
+		for _, o := range le.Objects {
+			fmt.Fprintf(&b, "leaked %s %s (refcount %d)\n", o.Kind, o.Desc, o.Refs)
 		}
 		return b.String()
 	case "invariants":
