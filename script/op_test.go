@@ -127,6 +127,12 @@ func TestEveryOpRuns(t *testing.T) {
 		{"as init", "ok"},
 		{"fstat F2", "error EBADF"},
 		{"exit D", "ok"},
+		{"unshare files,fs", "ok"},
+		{"unshare mnt", "error EINVAL"}, // no namespace operations: package nsproxy is not linked here
+		{"open-ns init mnt -> N", "ok"},
+		{"setns N", "error EINVAL"},
+		{"setns-type N uts", "error EINVAL"},
+		{"close N", "ok"},
 		{"mountinfo", "mountinfo:\n  m1 m2 d1 / . rw,relatime - tmpfs none rw"},
 		{"mkdir m2", "ok"},
 		{"mount-dev m2 nr_inodes=100", "ok"}, // tmpfs: a second "none" is a new filesystem

@@ -189,3 +189,79 @@ func NormalizeMountinfo(lines []string, root string) []string {
 	}
 	return out
 }
+
+// The namespace system calls, for a Sys that has them (*vfs.Task: through
+// the namespace operations package nsproxy installs).
+type (
+	// Unsharer is unshare(2).
+	Unsharer interface{ Unshare(flags uint64) error }
+	// Setnser is setns(2) with a descriptor of /proc/PID/ns/NAME.
+	Setnser interface {
+		Setns(fd int, nstype uint64) error
+	}
+	// Tider names the task's process id (for /proc/PID paths).
+	Tider interface{ Tid() int }
+)
+
+var (
+	_ Unsharer = (*vfs.Task)(nil)
+	_ Setnser  = (*vfs.Task)(nil)
+	_ Tider    = (*vfs.Task)(nil)
+)
+
+// nsTypes are setns' nstype names.
+var nsTypes = map[string]uint64{
+	"mnt": vfs.CLONE_NEWNS, "uts": vfs.CLONE_NEWUTS, "ipc": vfs.CLONE_NEWIPC, "net": vfs.CLONE_NEWNET,
+	"pid": vfs.CLONE_NEWPID, "cgroup": vfs.CLONE_NEWCGROUP, "time": vfs.CLONE_NEWTIME,
+}
+
+func setnsOp(r *Runner, op Op, fd int) (any, error) {
+	s, err := Need[Setnser](r, op)
+	if err != nil {
+		return nil, err
+	}
+	var nstype uint64
+	if op.Name == "setns-type" {
+		nt, ok := nsTypes[op.Text]
+		if !ok {
+			return nil, fmt.Errorf("unknown namespace type %q (want mnt, uts, ipc, net, pid, cgroup or time)", op.Text)
+		}
+		nstype = nt
+	}
+	return nil, s.Setns(fd, nstype)
+}
+
+func init() {
+	for _, s := range []OpSpec{
+		{Name: "unshare", Group: "namespace", Args: []Arg{ArgWord}, Usage: "unshare FLAGS", Check: checkCloneFlags(0), Example: "unshare mnt",
+			Help: "unshare(2) with FLAGS as clone takes them (mnt implies fs)",
+			Run: func(r *Runner, op Op, fd int) (any, error) {
+				u, err := Need[Unsharer](r, op)
+				if err != nil {
+					return nil, err
+				}
+				flags, _ := ParseCloneFlags(op.Text)
+				return nil, u.Unshare(flags)
+			}},
+		{Name: "open-ns", Group: "namespace", Args: []Arg{ArgPath, ArgWord, ArgOut}, Usage: "open-ns TASK NS -> FD", Example: "open-ns init mnt -> N",
+			Help: "open /proc/PID/ns/NS of task TASK (NS: mnt, uts, ipc, net, pid, pid_for_children, cgroup, time, time_for_children) read-only, for setns",
+			Run: func(r *Runner, op Op, fd int) (any, error) {
+				sys, ok := r.TaskSys(op.Path)
+				if !ok {
+					return nil, fmt.Errorf("no task is called %q (tasks: %s)", op.Path, strings.Join(r.TaskNames(), ", "))
+				}
+				tid, ok := sys.(Tider)
+				if !ok {
+					return nil, fmt.Errorf("op open-ns needs a task with Tid, which %T lacks", sys)
+				}
+				nfd, err := r.T.Open(fmt.Sprintf("/proc/%d/ns/%s", tid.Tid(), op.Text), vfs.O_RDONLY, 0)
+				return nil, r.Record(op.Out, nfd, err)
+			}},
+		{Name: "setns", Group: "namespace", Args: []Arg{ArgFD}, UsesFD: true,
+			Help: "setns(2) into the namespace FD (from open-ns) is open on, nstype 0", Run: setnsOp},
+		{Name: "setns-type", Group: "namespace", Args: []Arg{ArgFD, ArgWord}, UsesFD: true, Usage: "setns-type FD NSTYPE", Example: "setns-type N uts",
+			Help: "setns(2) with nstype NSTYPE (mnt, uts, ipc, net, pid, cgroup, time): EINVAL unless FD's namespace is of that type", Run: setnsOp},
+	} {
+		Register(s)
+	}
+}

@@ -326,7 +326,7 @@ func TestFact14AtEmptyPathCredentials(t *testing.T) {
 
 // Reference: docs/linux-semantics.md §7 fact 23, §6.2: a second mount of an
 // already-mounted device reuses the superblock and ignores its options.
-func TestSecondMountReusesSuperblockAndIgnoresOptions(t *testing.T) {
+func TestFact23SecondMountReusesSuperblockAndIgnoresOptions(t *testing.T) {
 	k, tk := boot(t, vfs.Options{})
 	k.RegisterFilesystem(bdevfs{})
 	k.AddBlockDevice(ramdisk{name: "/dev/ram0"})
