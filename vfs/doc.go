@@ -136,7 +136,15 @@
 //	V12  I_LINKABLE implies nlink 0
 //	V13  s_remove_count equals the in-core inodes with nlink 0
 //	V14  no i_rwsem is held between system calls
-//	V15  each mount namespace's count equals the tasks using it
+//	V15  each mount namespace's count equals the tasks that hold it
+//	     themselves, plus the references the namespace operations' objects
+//	     hold (nsproxies), plus the open /proc/PID/ns/mnt entries
+//	V16  each fs_struct's count equals the tasks using it (CLONE_FS)
+//	V17  each files_struct's count equals the tasks using it (CLONE_FILES)
+//
+// Packages above vfs add their own checks (Kernel.AddChecker: nsproxy's
+// N1–N3) and objects (Kernel.Track: an Object is leak-checked like the
+// kernel's own).
 //
 // V1–V3 need the filesystem's DirentWalker, and are not checked on a
 // superblock that forced itself read-only after an error (ForceReadOnly);
@@ -168,16 +176,24 @@
 //   - One uid and gid per credential; no user namespaces, no ACLs, no LSMs,
 //     no quotas, no delegations, no fsnotify, no idmapped mounts, no mount
 //     propagation.
-//   - Tasks are single threads with private fs_struct and files_struct; no
-//     exec, no signals (a write to a reader-less fifo returns EPIPE without
-//     SIGPIPE).
+//   - Tasks are single-threaded processes; clone shares the fs_struct
+//     (CLONE_FS) and the descriptor table (CLONE_FILES) and nothing else;
+//     no exec, no signals (a write to a reader-less fifo returns EPIPE
+//     without SIGPIPE). Namespaces other than the mount namespace are
+//     package nsproxy's (Kernel.SetNamespaceOps); without it there is one
+//     mount namespace and CLONE_NEW* flags are EINVAL.
+//   - Every mount is private: no propagation (MS_SHARED, MS_SLAVE) between
+//     mounts or namespaces; mountinfo shows no shared:/master: fields.
 //   - A blocking operation that would wait for another task (a fifo opened
 //     without O_NONBLOCK and without a partner, a blocking read of an empty
 //     fifo, a blocking write to a full one) returns EINTR, as a signal would
 //     make it, unless a Scheduler is installed.
 //   - The fifo buffer holds PipeCapacity bytes, counted in bytes rather than
 //     page slots.
-//   - procfs has only /proc/self and /proc/<pid>/fd.
+//   - procfs has only /proc/self, /proc/<pid>/fd and /proc/<pid>/ns; the
+//     mount tables are Task.MountInfo (/proc/mounts) and Task.Mountinfo
+//     (/proc/self/mountinfo). Mount ids are never reused (Linux takes the
+//     lowest free one), so they are compared by label.
 //   - Of the resource limits only RLIMIT_NOFILE exists (soft 1024, hard
 //     fs.nr_open to start with; see Task.Setrlimit).
 //   - tmpfs does not model size= (no page accounting against a limit).

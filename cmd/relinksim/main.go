@@ -12,6 +12,7 @@ import (
 	// and btrfssim's ops join the language (script.Register).
 	_ "github.com/relinksim/relinksim/btrfssim"
 	_ "github.com/relinksim/relinksim/ext4sim"
+	_ "github.com/relinksim/relinksim/nsproxy" // namespaces on every machine, and its ops
 	"github.com/relinksim/relinksim/race"
 	"github.com/relinksim/relinksim/vfs"
 )

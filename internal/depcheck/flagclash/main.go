@@ -13,6 +13,7 @@ import (
 
 	_ "github.com/relinksim/relinksim/btrfssim"
 	_ "github.com/relinksim/relinksim/ext4sim"
+	_ "github.com/relinksim/relinksim/nsproxy"
 	"github.com/relinksim/relinksim/race"
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
