@@ -1,6 +1,9 @@
 package vfs
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Namespace operations: what the VFS needs from, and offers to, the package
 // that models kernel/nsproxy.c (package nsproxy). Linux keeps a task's
@@ -164,7 +167,10 @@ func (t *Task) CopyMntNS(old *MountNamespace) *MountNamespace {
 	root := k.copyTreeMap(old.root, old.root.root, copies)
 	root.parent = root
 	ns.root = root
-	// Every copy joins the namespace in the order its original is in old.
+	// The copies join the namespace in the order they were made (copy_tree
+	// walks the tree depth first), which is the order of their ids: 6.18
+	// keeps a namespace's mounts sorted by creation (mnt_id_unique), and
+	// mountinfo lists them so.
 	for _, m := range old.mounts {
 		if c := copies[m]; c != nil {
 			c.ns = ns
@@ -172,6 +178,7 @@ func (t *Task) CopyMntNS(old *MountNamespace) *MountNamespace {
 			ns.mounts = append(ns.mounts, c)
 		}
 	}
+	slices.SortFunc(ns.mounts, func(a, b *Mount) int { return a.id - b.id })
 	move := func(p Path) (Path, bool) {
 		if c := copies[p.Mnt]; c != nil {
 			return PathGet(Path{c, p.Dentry}), true
