@@ -32,6 +32,7 @@ type Machine struct {
 	K *vfs.Kernel
 	*Runner
 
+	ext      map[any]any
 	cfg      Config
 	info     vfs.FSInfo
 	task     *vfs.Task
@@ -126,6 +127,24 @@ func mountedAt(t *vfs.Task, path string) *vfs.Superblock {
 // Init returns the task the machine's runner drives: the kernel's init
 // task.
 func (m *Machine) Init() *vfs.Task { return m.task }
+
+// Ext returns what a package keeps on the machine under key (nil when
+// none): checkpoint images, which outlive the tasks and a crash. SetExt
+// sets it.
+func (m *Machine) Ext(key any) any { return m.ext[key] }
+
+// SetExt keeps v on the machine under key.
+func (m *Machine) SetExt(key, v any) {
+	if m.ext == nil {
+		m.ext = map[any]any{}
+	}
+	m.ext[key] = v
+}
+
+// SetInit makes t the task the machine's own operations (remount,
+// mount-new, crash) run as, after the script's first task was replaced
+// (by restart).
+func (m *Machine) SetInit(t *vfs.Task) { m.task = t }
 
 // FS returns the registry's description of the filesystem under test.
 func (m *Machine) FS() vfs.FSInfo { return m.info }

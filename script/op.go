@@ -23,6 +23,9 @@ type Op struct {
 	FD, Out string
 	// Flags holds open flags ("creat", "rdwr", ...).
 	Flags []string
+	// Words holds a WORDS operand: zero or more words (KEY=VALUE options
+	// of checkpoint, for one).
+	Words []string
 	// Off and N are numeric operands (offsets, lengths, modes).
 	Off, N int64
 	// Text is the data of write and pwrite, and a WORD operand (a
@@ -49,6 +52,9 @@ const (
 	ArgN     Arg = "N"     // a decimal number, into N
 	ArgMode  Arg = "MODE"  // an octal number, into N
 	ArgWord  Arg = "WORD"  // one word, into Text
+	// ArgWords is zero or more words, into Words, up to "->" or the end of
+	// the line; only an OUT may follow it.
+	ArgWords Arg = "WORDS"
 	// ArgText is the rest of the line, into Text: either a Go-quoted
 	// string ("a b\n#c") or unquoted words, which are joined by single
 	// spaces. It must be the last operand.
@@ -167,6 +173,12 @@ func ParseOp(text string) (Op, error) {
 			op.Text = strings.Join(parts, " ")
 			continue
 		}
+		if a == ArgWords {
+			for ; i < len(w) && w[i].s != "->"; i++ {
+				op.Words = append(op.Words, w[i].s)
+			}
+			continue
+		}
 		if i >= len(w) {
 			return Op{}, bad("missing " + strings.ToLower(string(a)))
 		}
@@ -269,6 +281,8 @@ func (op Op) String() string {
 			parts = append(parts, op.FD)
 		case ArgWord:
 			parts = append(parts, op.Text)
+		case ArgWords:
+			parts = append(parts, op.Words...)
 		case ArgText:
 			switch {
 			case needsQuote(op.Text):

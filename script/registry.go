@@ -36,6 +36,9 @@ type OpSpec struct {
 	UsesFD bool
 	// Oracle marks ops the kernel oracle also knows.
 	Oracle bool
+	// NoTask marks ops that run with no task in the runner (after the
+	// container was killed: restart, image).
+	NoTask bool
 	// Check validates a parsed op beyond its operands' syntax; it returns
 	// the index of the operand at fault and a message, or "" when the op is
 	// fine.
@@ -62,6 +65,8 @@ func (s OpSpec) Synopsis() string {
 			parts = append(parts, "-> FD2")
 		case ArgFlags:
 			parts = append(parts, "FLAGS[,...]")
+		case ArgWords:
+			parts = append(parts, "[WORD...]")
 		default:
 			parts = append(parts, string(a))
 		}
@@ -85,6 +90,11 @@ func Register(s OpSpec) {
 	for i, a := range s.Args {
 		if a == ArgText && i != len(s.Args)-1 {
 			panic(fmt.Sprintf("script: Register: op %q: TEXT must be the last operand", s.Name))
+		}
+	}
+	for i, a := range s.Args {
+		if a == ArgWords && i != len(s.Args)-1 && !(i == len(s.Args)-2 && s.Args[i+1] == ArgOut) {
+			panic(fmt.Sprintf("script: Register: op %q: only an OUT may follow WORDS", s.Name))
 		}
 	}
 	if s.UsesFD && (len(s.Args) == 0 || s.Args[0] != ArgFD) {

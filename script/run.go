@@ -273,8 +273,74 @@ func (r *Runner) TaskNames() []string {
 	return out
 }
 
-// CurrentTask returns the name of the task ops run as.
-func (r *Runner) CurrentTask() string { return r.cur.name }
+// CurrentTask returns the name of the task ops run as ("" when there is
+// none: the container was killed).
+func (r *Runner) CurrentTask() string {
+	if r.cur == nil {
+		return ""
+	}
+	return r.cur.name
+}
+
+// TaskInfo is a task as the runner knows it, for a package that takes the
+// script's tasks away and gives them back (checkpoint and restart).
+type TaskInfo struct {
+	Name string
+	Sys  Sys
+	// FDs and Order are the task's descriptor names (name to number, and
+	// the names in the order they were opened).
+	FDs   map[string]int
+	Order []string
+	// Table is the same number for tasks that share their descriptor
+	// table (and so their names).
+	Table int
+}
+
+// Tasks returns the runner's tasks, the first task first, with copies of
+// their descriptor names.
+func (r *Runner) Tasks() []TaskInfo {
+	var out []TaskInfo
+	tables := map[*fdNames]int{}
+	for _, t := range r.tasks {
+		id, ok := tables[t.names]
+		if !ok {
+			id = len(tables) + 1
+			tables[t.names] = id
+		}
+		c := t.names.copy()
+		out = append(out, TaskInfo{Name: t.name, Sys: t.sys, FDs: c.fds, Order: c.order, Table: id})
+	}
+	return out
+}
+
+// SetTasks replaces the runner's tasks (none: the container is gone, and
+// only ops that need no task run until tasks are set again), current
+// being the one ops run as (the first when empty).
+func (r *Runner) SetTasks(ts []TaskInfo, current string) error {
+	r.tasks, r.cur, r.T, r.names = nil, nil, nil, nil
+	tables := map[int]*fdNames{}
+	for _, ti := range ts {
+		names := tables[ti.Table]
+		if names == nil || ti.Table == 0 {
+			names = &fdNames{fds: map[string]int{}, order: append([]string(nil), ti.Order...)}
+			for k, v := range ti.FDs {
+				names.fds[k] = v
+			}
+			tables[ti.Table] = names
+		}
+		if r.task(ti.Name) != nil {
+			return fmt.Errorf("two tasks called %q", ti.Name)
+		}
+		r.tasks = append(r.tasks, &runTask{name: ti.Name, sys: ti.Sys, names: names})
+	}
+	if len(r.tasks) == 0 {
+		return nil
+	}
+	if current == "" {
+		current = r.tasks[0].name
+	}
+	return r.SwitchTask(current)
+}
 
 // TaskSys returns the Sys of the task called name.
 func (r *Runner) TaskSys(name string) (Sys, bool) {
@@ -333,6 +399,10 @@ func (r *Runner) Step(op Op) Step {
 	spec, ok := Lookup(op.Name)
 	if !ok {
 		st.Err = fmt.Errorf("unknown op %q", op.Name)
+		return st
+	}
+	if r.cur == nil && !spec.NoTask {
+		st.Err = fmt.Errorf("no task runs: the container was killed (restart it first)")
 		return st
 	}
 	fd := -1

@@ -57,6 +57,8 @@ type Kernel struct {
 	nsops NamespaceOps
 	// checkers are invariant checks registered by packages above vfs.
 	checkers []checkerEntry
+	// ext holds packages' values (Ext, SetExt).
+	ext map[any]any
 }
 
 // Options configures a Kernel.

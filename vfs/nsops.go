@@ -343,3 +343,103 @@ func (k *Kernel) NamespaceFiles(ns Namespace) int {
 	}
 	return n
 }
+
+// Namespace returns the mount namespace m is attached in (nil for a
+// detached mount).
+func (m *Mount) Namespace() *MountNamespace { return m.ns }
+
+// InstallFile puts f in descriptor slot fd of t's table, taking a new
+// reference, closing what the slot held (models fs/file.c:fd_install as
+// the restart code uses it to give a restored file its old number).
+// EBADF for a negative fd or one not below RLIMIT_NOFILE.
+func (t *Task) InstallFile(fd int, f *File) error {
+	if fd < 0 || uint64(fd) >= t.nofile.Cur {
+		return EBADF
+	}
+	fdt := t.files
+	for len(fdt.fds) <= fd {
+		fdt.fds = append(fdt.fds, nil)
+	}
+	old := fdt.fds[fd]
+	fdt.fds[fd] = Fget(f)
+	if old != nil {
+		Fput(old)
+	}
+	return nil
+}
+
+// ShareFiles makes t use other's descriptor table (what clone with
+// CLONE_FILES gives; the restart code rebuilds sharing with it).
+func (t *Task) ShareFiles(other *Task) {
+	if t.files == other.files {
+		return
+	}
+	old := t.files
+	t.files = getFiles(other.files)
+	putFiles(old)
+}
+
+// ShareFS makes t use other's fs_struct (CLONE_FS's sharing).
+func (t *Task) ShareFS(other *Task) {
+	if t.fs == other.fs {
+		return
+	}
+	old := t.fs
+	t.fs = getFSStruct(other.fs)
+	putFSStruct(old)
+}
+
+// Ext returns the value a package above vfs keeps on k under key (nil
+// when none); SetExt sets it. The kernel does not look at them.
+func (k *Kernel) Ext(key any) any { return k.ext[key] }
+
+// SetExt keeps v on k under key.
+func (k *Kernel) SetExt(key, v any) {
+	if k.ext == nil {
+		k.ext = map[any]any{}
+	}
+	k.ext[key] = v
+}
+
+// Root, Pwd and Umask return the fs_struct's root, working directory and
+// umask (the caller does not own references).
+func (fs *FSStruct) Root() Path      { return fs.root }
+func (fs *FSStruct) Pwd() Path       { return fs.pwd }
+func (fs *FSStruct) Umask() FileMode { return fs.umask }
+func (fs *FilesStruct) FDs() []int {
+	var out []int
+	for fd, f := range fs.fds {
+		if f != nil {
+			out = append(out, fd)
+		}
+	}
+	return out
+}
+
+// File returns the file in slot fd, or nil.
+func (fs *FilesStruct) File(fd int) *File {
+	if fd < 0 || fd >= len(fs.fds) {
+		return nil
+	}
+	return fs.fds[fd]
+}
+
+// PipeData returns a copy of the bytes buffered in a fifo's pipe (what
+// checkpoint saves of it, seed patch 05), or nil.
+func (i *Inode) PipeData() []byte {
+	if i.pipe == nil {
+		return nil
+	}
+	return append([]byte(nil), i.pipe.buf...)
+}
+
+// SetRootPwd sets the task's root and working directory to root and pwd
+// (taking new references), as set_fs_root and set_fs_pwd do.
+func (t *Task) SetRootPwd(root, pwd Path) {
+	t.fs.setRoot(PathGet(root))
+	t.fs.setPwd(PathGet(pwd))
+}
+
+// SetCred replaces the file's credentials (f_cred), as the restart code
+// gives a reopened file the credentials it had at checkpoint.
+func (f *File) SetCred(c *Cred) { f.cred = c }

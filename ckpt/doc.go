@@ -1,0 +1,93 @@
+// Package ckpt models the checkpoint and restart of open, unlinked files:
+// Matt Helsley's 2011 series (seed patches 04, 05, 07–10) as posted, with
+// its bugs fixed, and ported to today's kernel. A container's tasks are
+// checkpointed into an Image — credentials, fs_structs, descriptor tables
+// and open files, shared objects once — and restarted from it. A file
+// whose dentry is d_unlinked is first given a name again ("relinked") at
+// <mount root>/<s_relink_dir or lost+found>/checkpoint-<crid>/relinked-<n>,
+// so that a backup or snapshot taken after the checkpoint holds its
+// contents without copying them (the cover letter's argument: the IO is
+// independent of the file's size); the restart opens that name and unlinks
+// it once the whole restart succeeded.
+//
+// Importing the package adds the ops checkpoint, kill, restart and image
+// to the op language (script), and a checkpoint daemon to every kernel a
+// script.Machine boots (Daemon): a root task of the initial namespace that
+// is "current" for the seed's code.
+//
+// # Kernel correspondence
+//
+//	Checkpoint                    kernel/checkpoint/sys.c:sys_checkpoint
+//	Restart                       kernel/checkpoint/sys.c:sys_restart
+//	ctx                           struct ckpt_ctx (crid, unique_name_count,
+//	                              err_deferq)
+//	deferqueue                    kernel/deferqueue.c
+//	ctx.checkpointFile            fs/checkpoint.c:checkpoint_file_common with
+//	                              generic_file_checkpoint / pipe_file_checkpoint
+//	ctx.checkpointFileLinks       fs/namei.c:checkpoint_file_links (patch 04)
+//	ctx.checkpointFileRelink      fs/namei.c:checkpoint_file_relink (patches 04, 09)
+//	ctx.checkpointFillRelinkFname fs/namei.c:checkpoint_fill_relink_fname (04, 07)
+//	ctx.checkpointMakeRelinkCollection
+//	                              fs/namei.c:checkpoint_make_relink_collection
+//	                              (04, 10)
+//	ctx.queueRm, removeAll        checkpoint_rm_relink_collection's "rm -rf" (10)
+//	restorer.restoreOpenFname     fs/checkpoint.c:restore_open_fname (04, 05)
+//	deferred unlink entries       restore_dq_unlink / restore_dq_dont_unlink
+//	vfs.Task.KernLinkat           fs/namei.c:do_kern_linkat (patch 03)
+//	vfs.Task.KernSetns            kernel/nsproxy.c:kern_setns (patch 09)
+//
+// # Eras and strategies
+//
+//	relink2011 + relink   the seed as posted: the capability check is
+//	                      capable(CAP_DAC_OVERRIDE|CAP_DAC_READ_SEARCH),
+//	                      i.e. capable(3), CAP_FOWNER (plus CAP_SYS_ADMIN);
+//	                      an open removed directory fails the checkpoint
+//	                      with vfs_link's EPERM; a filesystem without the
+//	                      relink directory (tmpfs, btrfs: no lost+found)
+//	                      fails with ENOENT; the checkpointer's root and
+//	                      working directory stay where kern_setns's
+//	                      mntns_install put them; the empty
+//	                      checkpoint-<crid> directory stays after a
+//	                      successful restart.
+//	relink2011-fixed      the same code with those bugs fixed: each
+//	                      capability checked, a removed directory recreated
+//	                      empty at restart and removed again, root and
+//	                      working directory restored, the collection
+//	                      directory removed after a successful restart.
+//	upstream + relink     the seed's calls on today's kernel: vfs_link
+//	                      refuses an nlink-0 inode (ENOENT), so a checkpoint
+//	                      with an orphan fails.
+//	upstream + relink-upstream
+//	                      the port: every fix above, the orphan marked
+//	                      I_LINKABLE before do_kern_linkat (today's
+//	                      ext4_link and btrfs_link take it off their orphan
+//	                      lists), a missing relink directory made; an
+//	                      O_TMPFILE file still linkable at checkpoint is
+//	                      linkable again after restart.
+//
+// # Invariants
+//
+//	C1  a failed checkpoint leaves no collection directory it made, and
+//	    every relinked file open-unlinked again (err_deferq's rm -rf)
+//	C2  a failed restart leaves every relinked name in place and no
+//	    restored task; a retry can succeed
+//	C3  a successful restart leaves no relinked name (relink2011 leaves
+//	    its empty checkpoint-<crid> directory)
+//	C4  a checkpoint and a restart of relinked files move no file data
+//	    (the IO counters' data bytes are 0)
+//
+// # Divergences and limits
+//
+//   - The checkpointer is a daemon task, not a task of the container; the
+//     container is every task of the script. Tasks are restarted as clones
+//     of the daemon, in its root (no chroot) and initial namespace: a file
+//     whose mount exists only in another namespace is relinked there (as
+//     the seed does with kern_setns) but reopened in the initial one.
+//   - f_version is not modelled (recorded as 0).
+//   - A restored file's name is the relinked one: readlink of its
+//     /proc/self/fd link shows ".../relinked-<n> (deleted)" after the
+//     restart, and the collection directory, removed while the file keeps
+//     it pinned, is an orphan until the file is closed.
+//   - The user-mode helper's "rm -rf" runs synchronously, as the
+//     checkpointer.
+package ckpt

@@ -1,0 +1,244 @@
+package ckpt
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/relinksim/relinksim/script"
+	"github.com/relinksim/relinksim/vfs"
+)
+
+// The op language's checkpoint and restart: the container is every task of
+// the script; the checkpoint daemon (Daemon) does the work.
+
+// Stored is an image a script made, with the script's names for what it
+// holds (the tasks' and descriptors' names, which the kernel's image does
+// not carry).
+type Stored struct {
+	Name  string
+	Image *Image
+	Tasks []script.TaskInfo
+	// Current is the task ops ran as at the checkpoint.
+	Current string
+}
+
+type imagesKey struct{}
+
+// Images returns the images the machine's script made, in the order it
+// made them.
+func Images(m *script.Machine) []*Stored {
+	if s, ok := m.Ext(imagesKey{}).(*[]*Stored); ok {
+		return *s
+	}
+	return nil
+}
+
+func store(m *script.Machine, st *Stored) {
+	s, ok := m.Ext(imagesKey{}).(*[]*Stored)
+	if !ok {
+		s = &[]*Stored{}
+		m.SetExt(imagesKey{}, s)
+	}
+	for i, x := range *s {
+		if x.Name == st.Name {
+			(*s)[i] = st
+			return
+		}
+	}
+	*s = append(*s, st)
+}
+
+func lookup(m *script.Machine, name string) (*Stored, error) {
+	for _, st := range Images(m) {
+		if st.Name == name {
+			return st, nil
+		}
+	}
+	return nil, fmt.Errorf("no image is called %q", name)
+}
+
+func machine(r *script.Runner, op script.Op) (*script.Machine, error) {
+	m := r.Machine()
+	if m == nil {
+		return nil, fmt.Errorf("op %s needs a Machine", op.Name)
+	}
+	return m, nil
+}
+
+// checkpointOptions reads checkpoint's words: a strategy, then KEY=VALUE
+// options: caps=CAP[,CAP...] (the daemon's capabilities for this
+// checkpoint: fowner, dac_override, dac_read_search, sys_admin, sys_chroot,
+// or all) and fail=N (the N-th kernel call fails).
+func checkpointOptions(words []string) (Options, *vfs.CapSet, error) {
+	var opt Options
+	var caps *vfs.CapSet
+	for i, w := range words {
+		k, v, isKV := strings.Cut(w, "=")
+		switch {
+		case !isKV && i == 0:
+			if w != StrategyRelink && w != StrategyRelinkUpstream {
+				return opt, nil, fmt.Errorf("unknown strategy %q (want %s or %s)", w, StrategyRelink, StrategyRelinkUpstream)
+			}
+			opt.Strategy = w
+		case k == "fail":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return opt, nil, fmt.Errorf("fail=%s: want a call number from 1", v)
+			}
+			opt.FailAt = n
+		case k == "caps":
+			var set vfs.CapSet
+			for _, name := range strings.Split(v, ",") {
+				c, ok := capNames[name]
+				if !ok {
+					return opt, nil, fmt.Errorf("caps=%s: unknown capability %q", v, name)
+				}
+				set |= c
+			}
+			caps = &set
+		default:
+			return opt, nil, fmt.Errorf("unknown option %q (want STRATEGY first, then caps=... or fail=N)", w)
+		}
+	}
+	return opt, caps, nil
+}
+
+var capNames = map[string]vfs.CapSet{
+	"fowner": 1 << vfs.CAP_FOWNER, "dac_override": 1 << vfs.CAP_DAC_OVERRIDE, "dac_read_search": 1 << vfs.CAP_DAC_READ_SEARCH,
+	"sys_admin": 1 << vfs.CAP_SYS_ADMIN, "sys_chroot": 1 << vfs.CAP_SYS_CHROOT, "all": vfs.AllCaps, "none": 0,
+}
+
+// targets returns the script's tasks as checkpoint targets.
+func targets(r *script.Runner) ([]Target, []script.TaskInfo, error) {
+	infos := r.Tasks()
+	var out []Target
+	for _, ti := range infos {
+		t, ok := ti.Sys.(*vfs.Task)
+		if !ok {
+			return nil, nil, fmt.Errorf("task %s is not a simulated task", ti.Name)
+		}
+		out = append(out, Target{Name: ti.Name, Task: t})
+	}
+	return out, infos, nil
+}
+
+func init() {
+	script.OnBoot(func(k *vfs.Kernel) { Daemon(k) })
+	for _, s := range []script.OpSpec{
+		{Name: "checkpoint", Group: "checkpoint", Args: []script.Arg{script.ArgWords, script.ArgOut}, Usage: "checkpoint [STRATEGY] [caps=CAPS] [fail=N] -> IMG",
+			Example: "checkpoint relink-upstream -> I",
+			Help:    "checkpoint every task of the script into image IMG: strategy relink (the seed; default under the 2011 eras) or relink-upstream (the port; default under upstream); caps= the checkpointer's capabilities, fail=N the N-th kernel call fails; ret: tasks, files, relinked files, data bytes moved",
+			Check: func(op script.Op) (int, string) {
+				if _, _, err := checkpointOptions(op.Words); err != nil {
+					return 0, err.Error()
+				}
+				return 0, ""
+			},
+			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
+				m, err := machine(r, op)
+				if err != nil {
+					return nil, err
+				}
+				opt, caps, _ := checkpointOptions(op.Words)
+				tg, infos, err := targets(r)
+				if err != nil {
+					return nil, err
+				}
+				d := Daemon(m.K)
+				if caps != nil {
+					old := d.Cred()
+					d.SetCred(&vfs.Cred{Caps: *caps})
+					defer d.SetCred(old)
+				}
+				img, sum, err := Checkpoint(d, tg, opt)
+				if err != nil {
+					return nil, err
+				}
+				store(m, &Stored{Name: op.Out, Image: img, Tasks: infos, Current: r.CurrentTask()})
+				return sum.String(), nil
+			}},
+		{Name: "kill", Group: "checkpoint",
+			Help: "every task of the script exits (descriptors closed, as at exit); only restart and image run until a restart",
+			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
+				for _, ti := range r.Tasks() {
+					if e, ok := ti.Sys.(script.Exiter); ok {
+						e.Exit()
+					}
+				}
+				return nil, r.SetTasks(nil, "")
+			}},
+		{Name: "restart", Group: "checkpoint", Args: []script.Arg{script.ArgWord, script.ArgWords}, Usage: "restart IMG [fail=N]", NoTask: true,
+			Help: "the tasks of image IMG come back, with the same task and descriptor names (fail=N: the N-th kernel call fails); ret: tasks, files, data bytes moved",
+			Check: func(op script.Op) (int, string) {
+				if _, err := restartOptions(op.Words); err != nil {
+					return 1, err.Error()
+				}
+				return 0, ""
+			},
+			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
+				m, err := machine(r, op)
+				if err != nil {
+					return nil, err
+				}
+				st, err := lookup(m, op.Text)
+				if err != nil {
+					return nil, err
+				}
+				if r.CurrentTask() != "" {
+					return nil, fmt.Errorf("the script's tasks still run: kill them first")
+				}
+				opt, _ := restartOptions(op.Words)
+				restored, sum, err := Restart(Daemon(m.K), st.Image, opt)
+				if err != nil {
+					return nil, err
+				}
+				infos := slices.Clone(st.Tasks)
+				for i := range infos {
+					infos[i].Sys = restored[i].Task
+				}
+				if err := r.SetTasks(infos, st.Current); err != nil {
+					return nil, err
+				}
+				if sys, ok := r.TaskSys(script.FirstTask); ok {
+					m.SetInit(sys.(*vfs.Task))
+				}
+				return fmt.Sprintf("tasks=%d files=%d data-bytes=%d", sum.Tasks, sum.Files, sum.DataBytes), nil
+			}},
+		{Name: "image", Group: "checkpoint", Args: []script.Arg{script.ArgWord}, Usage: "image IMG", NoTask: true,
+			Help: "image IMG decoded, as JSON (relinksim decode prints the same)",
+			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
+				m, err := machine(r, op)
+				if err != nil {
+					return nil, err
+				}
+				st, err := lookup(m, op.Text)
+				if err != nil {
+					return nil, err
+				}
+				b, err := json.Marshal(st.Image)
+				if err != nil {
+					return nil, err
+				}
+				return string(b), nil
+			}},
+	} {
+		script.Register(s)
+	}
+}
+
+// restartOptions reads restart's words: fail=N.
+func restartOptions(words []string) (Options, error) {
+	var opt Options
+	for _, w := range words {
+		v, ok := strings.CutPrefix(w, "fail=")
+		n, err := strconv.Atoi(v)
+		if !ok || err != nil || n < 1 {
+			return opt, fmt.Errorf("unknown option %q (want fail=N, N from 1)", w)
+		}
+		opt.FailAt = n
+	}
+	return opt, nil
+}
