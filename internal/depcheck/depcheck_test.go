@@ -24,7 +24,7 @@ func deps(t *testing.T, pkg string) []string {
 }
 
 // libraries are the packages a program imports, and the command line.
-var libraries = []string{"vfs", "ext4sim", "btrfssim", "script", "nsproxy", "race", "internal/hostkernel", "cmd/relinksim", "examples/relink-demo"}
+var libraries = []string{"vfs", "ext4sim", "btrfssim", "script", "nsproxy", "ckpt", "race", "internal/hostkernel", "cmd/relinksim", "examples/relink-demo"}
 
 func TestLibrariesLinkNoTestLibrary(t *testing.T) {
 	for _, p := range libraries {
@@ -58,7 +58,8 @@ func TestLayering(t *testing.T) {
 		{"vfs", []string{mod + "script", mod + "ext4sim", mod + "btrfssim", mod + "race"}},
 		{"ext4sim", []string{mod + "script", mod + "btrfssim"}},
 		{"btrfssim", []string{mod + "script", mod + "ext4sim"}},
-		{"nsproxy", []string{mod + "ext4sim", mod + "btrfssim", mod + "race"}},
+		{"nsproxy", []string{mod + "ext4sim", mod + "btrfssim", mod + "race", mod + "ckpt"}},
+		{"ckpt", []string{mod + "ext4sim", mod + "btrfssim", mod + "race"}},
 	} {
 		for _, d := range deps(t, mod+c.pkg) {
 			if slices.Contains(c.banned, d) {
