@@ -439,6 +439,14 @@ func (op Op) openFlags() int {
 	return flags
 }
 
+// RelinkDirer names the relink directory (s_relink_dir) of the filesystem
+// path is on, "" when none is set; Tree hides it.
+type RelinkDirer interface {
+	RelinkDir(path string) (string, error)
+}
+
+var _ RelinkDirer = (*vfs.Task)(nil)
+
 // Record names descriptor fd (just opened by an op) name, in open order,
 // when err is nil, and returns err.
 func (r *Runner) Record(name string, fd int, err error) error {
@@ -486,11 +494,19 @@ func (r *Runner) ls(p string) ([]string, error) {
 	return names, err
 }
 
-// Tree lists every path under the root but lost+found, depth first in name
-// order, as the oracle's tree does.
+// Tree lists every path under the root but lost+found (and the relink
+// directory), depth first in name order, as the oracle's tree does.
 func (r *Runner) Tree() []Node {
 	out := []Node{}
 	label := map[uint64]string{}
+	// The superblock's relink directory (relink=, where checkpoint relinks
+	// unlinked files) is hidden like lost+found.
+	relinkDir := ""
+	if rd, ok := r.T.(RelinkDirer); ok {
+		if d, err := rd.RelinkDir(r.Root); err == nil && d != "" {
+			relinkDir = path.Clean(d)
+		}
+	}
 	var walk func(rel string)
 	walk = func(rel string) {
 		names, err := r.ls(r.p(rel))
@@ -506,7 +522,7 @@ func (r *Runner) Tree() []Node {
 		sort.Strings(kids)
 		for _, n := range kids {
 			rp := path.Join(rel, n)
-			if rel == "" && n == "lost+found" {
+			if rel == "" && n == "lost+found" || rp == relinkDir {
 				continue
 			}
 			s, err := r.T.Lstat(r.p(rp))

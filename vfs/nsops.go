@@ -443,3 +443,13 @@ func (t *Task) SetRootPwd(root, pwd Path) {
 // SetCred replaces the file's credentials (f_cred), as the restart code
 // gives a reopened file the credentials it had at checkpoint.
 func (f *File) SetCred(c *Cred) { f.cred = c }
+
+// RelinkDir returns the relink directory (s_relink_dir, set by the
+// relink= mount option) of the filesystem path is on, "" when none is set.
+func (t *Task) RelinkDir(path string) (string, error) {
+	sb, err := t.SuperblockOf(path)
+	if err != nil {
+		return "", err
+	}
+	return sb.RelinkDir(), nil
+}
