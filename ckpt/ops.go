@@ -1,6 +1,7 @@
 package ckpt
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -208,7 +209,7 @@ func init() {
 				return fmt.Sprintf("tasks=%d files=%d data-bytes=%d", sum.Tasks, sum.Files, sum.DataBytes), nil
 			}},
 		{Name: "image", Group: "checkpoint", Args: []script.Arg{script.ArgWord}, Usage: "image IMG", NoTask: true,
-			Help: "image IMG decoded, as JSON (relinksim decode prints the same)",
+			Help: "image IMG decoded, as JSON on one line (relinksim decode prints the same, indented)",
 			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
 				m, err := machine(r, op)
 				if err != nil {
@@ -218,11 +219,15 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				b, err := json.Marshal(st.Image)
+				b, err := st.Image.JSON()
 				if err != nil {
 					return nil, err
 				}
-				return string(b), nil
+				var compact bytes.Buffer
+				if err := json.Compact(&compact, b); err != nil {
+					return nil, err
+				}
+				return compact.String(), nil
 			}},
 	} {
 		script.Register(s)
