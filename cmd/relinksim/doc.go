@@ -1,11 +1,13 @@
 // Command relinksim runs op-language scripts on the simulated kernel, and
 // explores races between concurrent system calls.
 //
-//	relinksim run [-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS] SCRIPT|-
+//	relinksim run [-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS] [-images DIR] SCRIPT|-
 //	relinksim explore [-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS]
 //	                  [-strategy exhaustive|pct|replay] [-bound N] [-budget N]
 //	                  [-seed N] [-depth N] [-schedule S] SCENARIO|FILE
 //	relinksim ops
+//	relinksim decode IMG|-
+//	relinksim encode [-o FILE] [JSON|-]
 //	relinksim help [CMD]
 //
 // relinksim help (or -h, --help) prints every command's flags;
@@ -71,6 +73,14 @@
 // ops prints the op language's reference, generated from the op registry
 // (script.Reference): the built-in ops and those of every package the
 // command imports (nsproxy's unshare and setns, for one).
+//
+// # decode and encode
+//
+// decode prints a checkpoint image (what the checkpoint op makes; run
+// -images DIR writes them to DIR/IMG.img) as JSON; encode turns that JSON
+// back into exactly the same bytes (package ckpt documents the layout). A
+// corrupt or truncated image is exit 2, naming the byte offset and the
+// record being read.
 //
 // # Exit codes
 //

@@ -160,8 +160,9 @@ const exitCodes = `Exit codes:
      schedule within its budget
   1  a check failed: run saw an invariant violation, a leak or a kernel BUG;
      explore found a failing schedule (its timeline is printed)
-  2  usage error, unreadable or unparsable script or scenario file, or an op
-     that cannot be carried out at all (the script or scenario is wrong)
+  2  usage error, unreadable or unparsable script, scenario file or image,
+     or an op that cannot be carried out at all (the script or scenario is
+     wrong)
 `
 
 var helpCommand = &command{
@@ -253,6 +254,7 @@ type bootFlags struct {
 	era          eraValue
 	fs           fsValue
 	mkfs, mntOps string
+	images       string // run only: where checkpoint images are written
 }
 
 func (b *bootFlags) define(fs *flag.FlagSet, defaultFS string) {

@@ -6,15 +6,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/relinksim/relinksim/ckpt"
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
 )
 
 var runCommand = &command{
 	name:     "run",
-	synopsis: "[-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS] SCRIPT|-",
+	synopsis: "[-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS] [-images DIR] SCRIPT|-",
 	summary:  "run an op-language script on a fresh filesystem, one JSON line per op",
 	help: func() string {
 		return `Run boots a simulated kernel of the era -era, makes a fresh -fs filesystem
@@ -30,6 +32,9 @@ the filesystems are unmounted) and whatever kernel object is left is a leak.
 Each problem is reported on standard error with the script line where it was
 first seen; the JSON output does not change.
 
+With -images DIR each image a checkpoint op made is written to DIR/IMG.img
+('relinksim decode' reads it).
+
 Exit status: 0 when no check failed; 1 when one did (an invariant violation,
 a leak, a kernel BUG); 2 on a usage error, an unreadable or unparsable script
 (FILE:LINE:COL: message), or an op that cannot be carried out at all on this
@@ -40,6 +45,7 @@ kernel and filesystem (FILE:LINE: OP: reason), which stops the script.`
 		fs := flag.NewFlagSet("run", flag.ContinueOnError)
 		b := &bootFlags{}
 		b.define(fs, "tmpfs")
+		fs.StringVar(&b.images, "images", "", "write each checkpoint image the script makes to `DIR`/IMG.img")
 		return fs, b
 	},
 	run: cmdRun,
@@ -121,6 +127,18 @@ func cmdRun(c *command, fs *flag.FlagSet, opts any, stdin io.Reader, stdout, std
 		}
 		scanLog(op.Line, st.Op)
 		last = op.Line
+	}
+	if b.images != "" {
+		for _, st := range ckpt.Images(m) {
+			img, err := ckpt.Encode(st.Image)
+			if err == nil {
+				err = os.WriteFile(filepath.Join(b.images, st.Name+".img"), img, 0o644)
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "relinksim run: image %s: %v\n", st.Name, err)
+				return 2
+			}
+		}
 	}
 	if err := m.K.Shutdown(); err != nil {
 		report(0, "", "leak check at shutdown: "+err.Error())
