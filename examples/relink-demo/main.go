@@ -6,6 +6,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/relinksim/relinksim/ckpt"
+	_ "github.com/relinksim/relinksim/ext4sim"
+	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
 )
 
@@ -16,10 +19,17 @@ func main() {
 	}
 }
 
-// machine is one simulated kernel with a tmpfs on /mnt, narrating what it
-// does.
+// size is the size of the file at "a" in the cover letter's example. The
+// simulated file is sparse (ftruncate): nothing here reads it, which is
+// the point.
+const size = 1 << 30
+
+// machine is one simulated kernel with an ext4 filesystem on /mnt (the
+// series patched ext3/4 first, and mkfs.ext4 makes the lost+found the
+// checkpoint relinks into), and the container's one task, which runs the
+// cover letter's program, narrating what it does.
 type machine struct {
-	k  *vfs.Kernel
+	m  *script.Machine
 	t  *vfs.Task
 	w  io.Writer
 	ev []vfs.Event
@@ -30,22 +40,25 @@ type machine struct {
 var booted []*vfs.Kernel
 
 func boot(w io.Writer, era vfs.Era) (*machine, error) {
-	k := vfs.NewKernel(vfs.Options{Era: era})
-	booted = append(booted, k)
-	m := &machine{k: k, t: k.Init(), w: w}
-	k.SetTracer(func(e vfs.Event) { m.ev = append(m.ev, e) })
-	if err := m.t.Mkdir("/mnt", 0o755); err != nil {
+	sm, err := script.Boot(script.Config{Options: vfs.Options{Era: era}, FS: "ext4"})
+	if err != nil {
 		return nil, err
 	}
-	if err := m.t.Mount("none", "/mnt", "tmpfs", 0, ""); err != nil {
-		return nil, err
-	}
+	booted = append(booted, sm.K)
+	// The program is a task of its own (the container), forked from init;
+	// the checkpoint daemon every Machine boots checkpoints and restarts
+	// it.
+	m := &machine{m: sm, t: sm.Init().Fork(), w: w}
+	sm.K.SetTracer(func(e vfs.Event) { m.ev = append(m.ev, e) })
 	if err := m.t.Chdir("/mnt"); err != nil {
 		return nil, err
 	}
 	m.ev = nil
 	return m, nil
 }
+
+// traced are the kernel functions whose trace lines matter to the story.
+var traced = []string{"fs/namei.c:vfs_link", "fs/namei.c:vfs_mkdir", "fs/namei.c:vfs_unlink", "fs/namei.c:vfs_rmdir"}
 
 // say prints a call and its result, then the kernel functions it went
 // through that matter to the story.
@@ -56,25 +69,49 @@ func (m *machine) say(call string, result any, err error) {
 	}
 	fmt.Fprintf(m.w, "  %-48s = %s\n", call, res)
 	for _, e := range m.ev {
-		if strings.HasPrefix(e.Func, "fs/namei.c:vfs_link") || e.Func == "fs/inode.c:evict" {
-			fmt.Fprintf(m.w, "  %-48s   %s: %s\n", "", e.Func, e.Msg)
+		for _, f := range traced {
+			if strings.HasPrefix(e.Func, f) {
+				fmt.Fprintf(m.w, "  %-48s   %s: %s\n", "", e.Func, e.Msg)
+				break
+			}
 		}
 	}
 	m.ev = nil
 }
 
-func (m *machine) cat(path string) string {
+// head reads the first n bytes of path, as head -c does.
+func (m *machine) head(path string, n int) string {
 	fd, err := m.t.Open(path, vfs.O_RDONLY, 0)
 	if err != nil {
-		return vfs.ErrnoName(err)
+		return "-1 " + vfs.ErrnoName(err)
 	}
 	defer m.t.Close(fd)
-	buf := make([]byte, 64)
-	n, err := m.t.Read(fd, buf)
+	buf := make([]byte, n)
+	k, err := m.t.Pread(fd, buf, 0)
 	if err != nil {
-		return vfs.ErrnoName(err)
+		return "-1 " + vfs.ErrnoName(err)
 	}
-	return fmt.Sprintf("%q", buf[:n])
+	return fmt.Sprintf("%q", buf[:k])
+}
+
+// ls lists the names in dir but . and ..
+func (m *machine) ls(dir string) string {
+	fd, err := m.t.Open(dir, vfs.O_RDONLY|vfs.O_DIRECTORY, 0)
+	if err != nil {
+		return "-1 " + vfs.ErrnoName(err)
+	}
+	defer m.t.Close(fd)
+	ents, err := m.t.ReadDir(fd)
+	if err != nil {
+		return "-1 " + vfs.ErrnoName(err)
+	}
+	var names []string
+	for _, e := range ents {
+		if e.Name != "." && e.Name != ".." {
+			names = append(names, e.Name)
+		}
+	}
+	return "[" + strings.Join(names, " ") + "]"
 }
 
 func (m *machine) nlink(fd int) uint32 {
@@ -96,6 +133,8 @@ func (m *machine) program() (int, error) {
 	}
 	n, err := t.Write(aFD, []byte("foo"))
 	m.say(`write(a_fd, "foo")`, n, err)
+	err = t.Ftruncate(aFD, size)
+	m.say(`ftruncate(a_fd, 1 GiB)`, 0, err)
 	err = t.Link("a", "b")
 	m.say(`link("a", "b")`, 0, err)
 	err = t.Unlink("a")
@@ -103,6 +142,12 @@ func (m *machine) program() (int, error) {
 	fd, err := t.Creat("a", 0o644)
 	m.say(`creat("a")`, fd, err)
 	return aFD, err
+}
+
+// checkpoint runs sys_checkpoint of the program's task with strategy, as
+// the machine's checkpoint daemon.
+func (m *machine) checkpoint(strategy string) (*ckpt.Image, ckpt.Summary, error) {
+	return ckpt.Checkpoint(ckpt.Daemon(m.m.K), []ckpt.Target{{Name: "program", Task: m.t}}, ckpt.Options{Strategy: strategy})
 }
 
 func demo(w io.Writer) (err error) {
@@ -115,10 +160,11 @@ func demo(w io.Writer) (err error) {
 		}
 	}()
 	fmt.Fprintln(w, "relink-demo: why checkpoint/restart relinks open, unlinked files")
-	fmt.Fprintln(w, "(the example of Matt Helsley's 2011 series, on a simulated upstream kernel, tmpfs)")
+	fmt.Fprintln(w, "(the example of Matt Helsley's 2011 series, on a simulated 2.6.38 kernel")
+	fmt.Fprintln(w, "with the series applied, era relink2011, ext4 on /mnt)")
 	fmt.Fprintln(w)
 
-	m, err := boot(w, vfs.Upstream)
+	m, err := boot(w, vfs.Relink2011)
 	if err != nil {
 		return err
 	}
@@ -131,21 +177,22 @@ func demo(w io.Writer) (err error) {
 	fmt.Fprintf(w, "   a_fd's path is now %q: its dentry was unlinked, but its inode\n", link)
 	fmt.Fprintf(w, "   lives on as \"b\" (nlink %d). The path \"a\" names a different, new file.\n\n", m.nlink(aFD))
 
-	fmt.Fprintln(w, "2. A naive restart reopens the path a_fd was opened with")
+	fmt.Fprintln(w, "2. A naive restart would reopen the path a_fd was opened with")
 	fd, err := m.t.Open("a", vfs.O_RDWR, 0)
 	m.say(`fd = open("a", O_RDWR)`, fd, err)
 	n, err := m.t.Write(fd, []byte("bar"))
 	m.say(`write(fd, "bar")`, n, err)
-	m.say(`cat b`, m.cat("b"), nil)
+	m.say(`head -c 6 b`, m.head("b", 6), nil)
 	fmt.Fprintln(w, "   The write after the restart went to the new \"a\", never to b's inode: wrong file.")
+	fmt.Fprintln(w, "   Copying a_fd's contents into the image instead would read 1 GiB at the")
+	fmt.Fprintln(w, "   checkpoint, write it back at the restart, and still lose the sharing with b.")
 	fmt.Fprintln(w)
 
-	fmt.Fprintln(w, "3. Relinking: give a_fd's inode a name of its own, then reopen that name")
-	m2, err := boot(w, vfs.Upstream)
+	fmt.Fprintln(w, "3. The series' checkpoint relinks a_fd's inode; its restart reopens that name")
+	m2, err := boot(w, vfs.Relink2011)
 	if err != nil {
 		return err
 	}
-	m2.ev = nil
 	fmt.Fprintln(w, "   (same program, fresh machine)")
 	var discard strings.Builder
 	m2.w = &discard
@@ -154,24 +201,61 @@ func demo(w io.Writer) (err error) {
 		return err
 	}
 	m2.w = w
-	err = m2.t.Linkat(vfs.AT_FDCWD, fmt.Sprintf("/proc/self/fd/%d", aFD2), vfs.AT_FDCWD, "relinked-1", vfs.AT_SYMLINK_FOLLOW)
-	m2.say(`linkat("/proc/self/fd/N", "relinked-1", FOLLOW)`, 0, err)
-	fd, err = m2.t.Open("relinked-1", vfs.O_RDWR|vfs.O_APPEND, 0)
-	m2.say(`fd = open("relinked-1", O_RDWR|O_APPEND)`, fd, err)
-	n, err = m2.t.Write(fd, []byte("bar"))
-	m2.say(`write(fd, "bar")`, n, err)
-	m2.say(`cat b`, m2.cat("b"), nil)
-	fmt.Fprintln(w, "   The restarted write reached b's inode: relinking preserved the sharing,")
-	fmt.Fprintln(w, "   with IO independent of the file's size.")
+	img, sum, err := m2.checkpoint(ckpt.StrategyRelink)
+	m2.say("sys_checkpoint(the program)", sum, err)
+	if err != nil {
+		return err
+	}
+	for _, f := range img.Files {
+		if f.Relinked != "" {
+			fmt.Fprintf(w, "   the image records a_fd as %q,\n", f.Path)
+			fmt.Fprintf(w, "   relinked at %q\n", f.Relinked)
+		}
+	}
+	m2.say("ls lost+found/checkpoint-1", m2.ls("lost+found/checkpoint-1"), nil)
+	fmt.Fprintf(w, "   data bytes moved by the checkpoint: %d, for a file of %d bytes.\n", sum.DataBytes, size)
+	fmt.Fprintln(w, "   A backup or snapshot of the filesystem taken now holds the file under its")
+	fmt.Fprintln(w, "   new name: copying it is the backup's business, and a btrfs snapshot or a")
+	fmt.Fprintln(w, "   cluster filesystem would not copy it at all.")
+	fmt.Fprintln(w)
+
+	m2.t.Exit()
+	m2.say("kill the program (it exits, closing a_fd)", 0, nil)
+	restored, rsum, err := ckpt.Restart(ckpt.Daemon(m2.m.K), img, ckpt.Options{})
+	m2.say("sys_restart(the image)", fmt.Sprintf("tasks=%d files=%d data-bytes=%d", rsum.Tasks, rsum.Files, rsum.DataBytes), err)
+	if err != nil {
+		return err
+	}
+	m2.t = restored[0].Task
+	link, _ = m2.t.Readlink(fmt.Sprintf("/proc/self/fd/%d", aFD2))
+	fmt.Fprintf(w, "   a_fd (%d again) is %q\n", aFD2, link)
+	n, err = m2.t.Write(aFD2, []byte("bar"))
+	m2.say(`write(a_fd, "bar")`, n, err)
+	m2.say(`head -c 6 b`, m2.head("b", 6), nil)
+	m2.say("ls lost+found/checkpoint-1", m2.ls("lost+found/checkpoint-1"), nil)
+	fmt.Fprintf(w, "   data bytes moved by the restart: %d.\n", rsum.DataBytes)
+	fmt.Fprintln(w, "   The restarted write reached b's inode: relinking kept the sharing, with")
+	fmt.Fprintln(w, "   IO independent of the file's size. (relink2011 leaves the empty")
+	fmt.Fprintln(w, "   checkpoint-1 directory behind; the fixed code removes it.)")
 	fmt.Fprintln(w)
 
 	fmt.Fprintln(w, "4. Now \"b\" is unlinked too: the inode has no name at all (nlink 0)")
-	fmt.Fprintln(w, "   and lives only through a_fd. Can it be given a name again?")
-	eras := []vfs.Era{vfs.Relink2011, vfs.Upstream}
-	rows := map[vfs.Era][]string{}
+	fmt.Fprintln(w, "   and lives only through a_fd. Can the checkpoint still give it a name?")
+	type variant struct {
+		title    string
+		era      vfs.Era
+		strategy string
+	}
+	variants := []variant{
+		{"relink2011, relink", vfs.Relink2011, ckpt.StrategyRelink},
+		{"upstream, relink", vfs.Upstream, ckpt.StrategyRelink},
+		{"upstream, relink-upstream", vfs.Upstream, ckpt.StrategyRelinkUpstream},
+	}
 	var calls []string
-	for _, era := range eras {
-		me, err := boot(&discard, era)
+	var rows [][]string
+	var notes []string
+	for vi, v := range variants {
+		me, err := boot(&discard, v.era)
 		if err != nil {
 			return err
 		}
@@ -181,43 +265,70 @@ func demo(w io.Writer) (err error) {
 		}
 		var out []string
 		record := func(call string, res string) {
-			if era == eras[0] {
+			if vi == 0 {
 				calls = append(calls, call)
 			}
 			out = append(out, res)
 		}
-		me.ev = nil
 		err = me.t.Unlink("b")
 		record(`unlink("b")`, result(err))
 		record(`fstat(a_fd).st_nlink`, fmt.Sprint(me.nlink(a)))
 		me.ev = nil
-		err = me.t.Linkat(vfs.AT_FDCWD, fmt.Sprintf("/proc/self/fd/%d", a), vfs.AT_FDCWD, "relinked-1", vfs.AT_SYMLINK_FOLLOW)
-		res := result(err)
-		for _, e := range me.ev {
-			if e.Func == "fs/namei.c:vfs_link" {
-				res += " (" + e.Msg + ")"
-				break
+		_, sum, err := me.checkpoint(v.strategy)
+		if err != nil {
+			record("sys_checkpoint", result(err))
+			for _, e := range me.ev {
+				if e.Func == "fs/namei.c:vfs_link" {
+					notes = append(notes, fmt.Sprintf("%s: vfs_link: %s", v.title, e.Msg))
+				}
 			}
+		} else {
+			record("sys_checkpoint", fmt.Sprintf("relinked=%d data-bytes=%d", sum.Relinked, sum.DataBytes))
 		}
-		record(`linkat("/proc/self/fd/N", "relinked-1", FOLLOW)`, res)
 		record(`fstat(a_fd).st_nlink`, fmt.Sprint(me.nlink(a)))
-		rows[era] = out
+		rows = append(rows, out)
 	}
-	w1, w2 := 0, len("relink2011 (2.6.38 + the series)")
-	for i, c := range calls {
+	w1 := 0
+	for _, c := range calls {
 		w1 = max(w1, len(c))
-		w2 = max(w2, len(rows[eras[0]][i]))
 	}
-	fmt.Fprintf(w, "   %-*s  %-*s  %s\n", w1, "", w2, "relink2011 (2.6.38 + the series)", "upstream (6.18)")
+	widths := make([]int, len(variants))
+	for i, v := range variants {
+		widths[i] = len(v.title)
+		for _, r := range rows[i] {
+			widths[i] = max(widths[i], len(r))
+		}
+	}
+	line := func(first string, cells []string) {
+		s := fmt.Sprintf("   %-*s", w1, first)
+		for i, c := range cells {
+			s += fmt.Sprintf("  %-*s", widths[i], c)
+		}
+		fmt.Fprintln(w, strings.TrimRight(s, " "))
+	}
+	var titles []string
+	for _, v := range variants {
+		titles = append(titles, v.title)
+	}
+	line("", titles)
 	for i, c := range calls {
-		fmt.Fprintf(w, "   %-*s  %-*s  %s\n", w1, c, w2, rows[eras[0]][i], rows[eras[1]][i])
+		var cells []string
+		for j := range variants {
+			cells = append(cells, rows[j][i])
+		}
+		line(c, cells)
+	}
+	for _, n := range notes {
+		fmt.Fprintf(w, "   (%s)\n", n)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "   The 2011 VFS had no nlink check, so the inode came back under a name the")
 	fmt.Fprintln(w, "   checkpoint image can record and a filesystem snapshot can keep. Since")
-	fmt.Fprintln(w, "   2.6.39 vfs_link refuses an nlink-0 inode (unless it is an unlinked")
-	fmt.Fprintln(w, "   O_TMPFILE, I_LINKABLE), so today CRIU must copy such a file's contents")
-	fmt.Fprintln(w, "   into the image: IO proportional to the file's size.")
+	fmt.Fprintln(w, "   2.6.39 vfs_link refuses an nlink-0 inode unless it is an unlinked")
+	fmt.Fprintln(w, "   O_TMPFILE (I_LINKABLE): the series' code fails on today's kernel, and")
+	fmt.Fprintln(w, "   CRIU copies such a file's contents into the image instead, IO")
+	fmt.Fprintln(w, "   proportional to the file's size. relink-upstream is this simulator's port")
+	fmt.Fprintln(w, "   of the series (not in Linux): it marks the orphan I_LINKABLE first.")
 	return nil
 }
 
