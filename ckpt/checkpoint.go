@@ -85,6 +85,14 @@ type ctx struct {
 	files     map[*vfs.File]uint32
 	failAt    int
 	summary   Summary
+	// madeRelinkDirs are the missing relink directories the port made
+	// (checkpointMakeRelinkCollection), for the restart to remove.
+	madeRelinkDirs []string
+	// reservedDirs are the names reserved for removed directories (the
+	// fixed code), by inode.
+	reservedDirs map[*vfs.Inode]string
+	// pipes are the fifos whose data is recorded.
+	pipes map[*vfs.Inode]bool
 }
 
 // call is every kernel call of the path: it counts them, and fails the
@@ -136,6 +144,8 @@ func Checkpoint(cp *vfs.Task, targets []Target, opt Options) (*Image, Summary, e
 	c.fss = map[*vfs.FSStruct]uint32{}
 	c.tables = map[*vfs.FilesStruct]uint32{}
 	c.files = map[*vfs.File]uint32{}
+	c.reservedDirs = map[*vfs.Inode]string{}
+	c.pipes = map[*vfs.Inode]bool{}
 	before := c.k.Stats()
 	err = nil
 	for _, tg := range targets {
@@ -153,7 +163,27 @@ func Checkpoint(cp *vfs.Task, targets []Target, opt Options) (*Image, Summary, e
 	if err != nil {
 		return nil, c.summary, err
 	}
+	if len(c.madeRelinkDirs) > 0 {
+		madeRelinkDirs(c.k)[c.crid] = c.madeRelinkDirs
+	}
 	return c.img, c.summary, nil
+}
+
+// madeRelinkDirsKey keys, on the kernel (vfs.Kernel.Ext), the relink
+// directories each successful checkpoint of the port made because they
+// were missing (lost+found on tmpfs and btrfs), by crid: the port removes
+// everything it made once a restart succeeded, and the image does not say
+// which directories those were. A restart on another kernel (after a
+// reboot) does not know them, and leaves them.
+type madeRelinkDirsKey struct{}
+
+func madeRelinkDirs(k *vfs.Kernel) map[uint32][]string {
+	if m, ok := k.Ext(madeRelinkDirsKey{}).(map[uint32][]string); ok {
+		return m
+	}
+	m := map[uint32][]string{}
+	k.SetExt(madeRelinkDirsKey{}, m)
+	return m
 }
 
 func dataBytes(s vfs.IOStats) uint64 { return s.DataBytesRead + s.DataBytesWritten + s.DataBytesCopied }
@@ -258,6 +288,13 @@ func (c *ctx) checkpointFile(f *vfs.File) (uint32, error) {
 	unlinked := f.Dentry().Unlinked()
 	if unlinked {
 		fs.RestartFlags |= FileUnlink
+		if c.fixed() && f.Inode().Mode.IsDir() {
+			// The restart makes a removed directory again when the
+			// flags say O_DIRECTORY: a directory opened without it
+			// (open(2) allows O_RDONLY) is marked so, the image having
+			// no field for the file's type.
+			fs.Flags |= vfs.O_DIRECTORY
+		}
 	}
 	if err := c.call(func() error {
 		fs.Path = c.cp.DPath(f.Path()) // checkpoint_fname
@@ -269,14 +306,28 @@ func (c *ctx) checkpointFile(f *vfs.File) (uint32, error) {
 		if f.Inode().State()&vfs.I_LINKABLE != 0 {
 			fs.RestartFlags |= FileLinkable
 		}
-		name, err := c.checkpointFileLinks(f)
-		if err != nil {
-			return 0, err
+		name, ok := c.reservedDirs[f.Inode()]
+		if !ok {
+			var err error
+			if name, err = c.checkpointFileLinks(f); err != nil {
+				return 0, err
+			}
+		}
+		if c.fixed() && f.Inode().Mode.IsDir() {
+			// Every open file of one removed directory gets the one
+			// name, so that the restart makes one directory for them
+			// all, as there was one.
+			c.reservedDirs[f.Inode()] = name
 		}
 		fs.Relinked = name
 		c.summary.Relinked++
 	}
-	if fs.Type == FileFifo {
+	if fs.Type == FileFifo && !c.pipes[f.Inode()] {
+		// The buffered bytes belong to the pipe, not to each file open
+		// on it: recorded with the first (seed patch 05 checkpoints the
+		// pipe once, by objref), so that the restart writes them back
+		// once.
+		c.pipes[f.Inode()] = true
 		fs.FifoData = f.Inode().PipeData()
 	}
 	c.img.Files = append(c.img.Files, fs)
@@ -346,17 +397,41 @@ func (c *ctx) relinkInNamespace(f *vfs.File) (string, error) {
 	if err := c.checkpointMakeRelinkCollection(name); err != nil {
 		return "", err
 	}
+	if c.fixed() && f.Inode().Mode.IsDir() {
+		// vfs_link refuses a directory (EPERM), which fails the seed's
+		// checkpoint. The fixed code only reserves the name: the restart
+		// makes an empty directory there, opens it and removes it again
+		// (restoreOpenFname), so nothing is linked now.
+		return name, nil
+	}
+	inode := f.Inode()
+	// An O_TMPFILE file opened without O_EXCL is I_LINKABLE already.
+	wasLinkable := inode.State()&vfs.I_LINKABLE != 0
 	if c.strategy == StrategyRelinkUpstream {
 		// The port: today's vfs_link takes an nlink-0 inode only when it
 		// is I_LINKABLE, as O_TMPFILE's are.
-		f.Inode().SetState(vfs.I_LINKABLE)
+		inode.SetState(vfs.I_LINKABLE)
 	}
 	err = c.call(func() error { return c.cp.KernLinkat(f.Path(), vfs.AT_FDCWD, name) })
-	if err != nil && c.strategy == StrategyRelinkUpstream {
-		f.Inode().ClearState(vfs.I_LINKABLE)
+	if err != nil && c.strategy == StrategyRelinkUpstream && !wasLinkable {
+		// Only the mark the port set is taken back: a linkable
+		// O_TMPFILE file stays linkable.
+		inode.ClearState(vfs.I_LINKABLE)
 	}
 	if err != nil {
 		return "", fmt.Errorf("failed to relink unlinked file %s: %w", name, err)
+	}
+	if wasLinkable {
+		// vfs_link cleared I_LINKABLE. Should the checkpoint fail, the
+		// rm -rf (queued before, so run first) leaves the file nlink 0
+		// again: it must be linkable again too, as it was (C1), as the
+		// restart makes it (FileLinkable).
+		c.errDeferq.add(func() error {
+			if inode.Nlink() == 0 {
+				inode.SetState(vfs.I_LINKABLE)
+			}
+			return nil
+		}, nil)
 	}
 	return name, nil
 }
@@ -407,6 +482,7 @@ func (c *ctx) checkpointMakeRelinkCollection(name string) error {
 		switch {
 		case err == nil:
 			c.queueRm(parent)
+			c.madeRelinkDirs = append(c.madeRelinkDirs, parent)
 		case !errors.Is(err, vfs.EEXIST):
 			return err
 		}

@@ -90,4 +90,32 @@
 //     it pinned, is an orphan until the file is closed.
 //   - The user-mode helper's "rm -rf" runs synchronously, as the
 //     checkpointer.
+//   - A restored file's dentry is the relinked name, in the collection
+//     directory: the directories above its old dentry are no longer
+//     pinned by it, so a removed one is freed at the restart where S
+//     keeps it on the orphan list until the file is closed.
+//   - After a restart the orphan list (ext4, LIFO) holds the restored
+//     files in the reverse of the order the restart unlinked them (image
+//     order), then the collection directory and a relink directory the
+//     port made, pinned by them; btrfs's orphan items stay in inode order.
+//     Scripts compare orphans as a set (ckpt/property_test.go).
+//   - The directories a checkpoint makes take inode numbers, even when it
+//     fails and removes them: tmpfs (get_next_ino) and btrfs (objectid
+//     counter) only count up, and ext4 gives the lowest free number, which
+//     a pinned collection directory holds. Inodes allocated after the
+//     checkpoint may have other numbers than without it (the ino op, an
+//     O_TMPFILE file's "#<ino>" name); an inode that lived at the
+//     checkpoint keeps its number.
+//   - A removed directory comes back made and removed again (rmdir): nlink
+//     0 and an empty removed directory's size (ext4: 0, where one renamed
+//     over keeps its size; a deleted btrfs subvolume's root keeps nlink
+//     1). All open files of one removed directory share the one
+//     directory made again.
+//   - On btrfs, a file unlinked in a subvolume other than the mount's
+//     fails the checkpoint with EXDEV: the relink directory is the mount
+//     root's, and btrfs_link refuses a link across subvolumes (C1 holds;
+//     the tasks run on).
+//   - The relink directories the port made (lost+found on tmpfs and
+//     btrfs) are recorded on the kernel, not in the image: a restart on
+//     the same kernel removes them, one after a reboot leaves them.
 package ckpt

@@ -33,7 +33,7 @@ func Restart(rs *vfs.Task, img *Image, opt Options) ([]Target, Summary, error) {
 	}
 	nsproxy.Enable(c.k)
 	before := c.k.Stats()
-	r := &restorer{ctx: c, img: img, files: map[uint32]*vfs.File{}, creds: map[uint32]*vfs.Cred{}}
+	r := &restorer{ctx: c, img: img, files: map[uint32]*vfs.File{}, creds: map[uint32]*vfs.Cred{}, madeDirs: map[string]bool{}}
 	targets, err := r.restore()
 	if err != nil {
 		c.errDeferq.run()
@@ -44,9 +44,16 @@ func Restart(rs *vfs.Task, img *Image, opt Options) ([]Target, Summary, error) {
 	if derr := c.errDeferq.destroy(); derr != nil && err == nil {
 		err = derr
 	}
+	// The restart's own references go, as the restarter: after a failure
+	// the last one of a file may be one of these, and its final iput
+	// (an orphan's eviction) runs in sys_restart, current being the
+	// restarter.
+	prev := c.k.Current()
+	c.k.SetCurrent(rs)
 	for _, f := range r.files {
 		vfs.Fput(f)
 	}
+	c.k.SetCurrent(prev)
 	c.summary.DataBytes = dataBytes(c.k.Stats()) - dataBytes(before)
 	if err != nil {
 		return nil, c.summary, err
@@ -63,6 +70,8 @@ type restorer struct {
 	// collections are the checkpoint's collection directories met, to be
 	// removed after the relinked names (the fixed code and the port).
 	collections []string
+	// madeDirs are the removed directories made again, by name.
+	madeDirs map[string]bool
 }
 
 func (r *restorer) restore() ([]Target, error) {
@@ -114,6 +123,24 @@ func (r *restorer) restore() ([]Target, error) {
 				}
 				return nil
 			})
+		}
+		// Then the relink directories the port's checkpoint made because
+		// they were missing (lost+found on tmpfs and btrfs): the port
+		// leaves nothing it made. One still holding something else
+		// (ENOTEMPTY) stays.
+		k := r.k
+		crid := r.img.CRID
+		for _, dir := range madeRelinkDirs(k)[crid] {
+			cp := r.cp
+			r.errDeferq.add(nil, func() error {
+				if err := cp.Rmdir(dir); err != nil && !errors.Is(err, vfs.ENOENT) && !errors.Is(err, vfs.ENOTEMPTY) {
+					return err
+				}
+				return nil
+			})
+		}
+		if len(madeRelinkDirs(k)[crid]) > 0 {
+			r.errDeferq.add(nil, func() error { delete(madeRelinkDirs(k), crid); return nil })
 		}
 	}
 	return targets, nil
@@ -208,10 +235,21 @@ func (r *restorer) restoreOpenFname(fs FileState) (*vfs.File, error) {
 		}
 	}
 	flags := int(fs.Flags)
+	queueUnlink := unlink
 	if unlink && flags&vfs.O_DIRECTORY != 0 && r.fixed() {
-		// A removed directory comes back empty, and is removed again.
-		if err := r.call(func() error { return cp.Mkdir(name, 0o700) }); err != nil {
-			return nil, err
+		// A removed directory comes back empty, and is removed again;
+		// once for all the open files of it (one name in the image).
+		if r.madeDirs[name] {
+			queueUnlink = false
+		} else {
+			if err := r.call(func() error { return cp.Mkdir(name, 0o700) }); err != nil {
+				return nil, err
+			}
+			r.madeDirs[name] = true
+			// Should the restart fail, the directory it made goes, so
+			// that a retry can make it again (C2); the image's names
+			// are as they were.
+			r.errDeferq.add(func() error { return cp.Rmdir(name) }, nil)
 		}
 	}
 	var holder int = -1
@@ -249,7 +287,7 @@ func (r *restorer) restoreOpenFname(fs FileState) (*vfs.File, error) {
 		return nil, err
 	}
 	vfs.Fget(f)
-	if unlink {
+	if queueUnlink {
 		dir := f.Inode().Mode.IsDir()
 		linkable := fs.RestartFlags&FileLinkable != 0
 		r.errDeferq.add(nil, func() error { // restore_dq_unlink
