@@ -13,7 +13,9 @@
 // Importing the package adds the ops checkpoint, kill, restart and image
 // to the op language (script), and a checkpoint daemon to every kernel a
 // script.Machine boots (Daemon): a root task of the initial namespace that
-// is "current" for the seed's code.
+// is "current" for the seed's code. Between kill and restart a script's
+// ops run as a clone of the daemon (Inspector), so that it can look at
+// what a checkpoint or a failed restart left.
 //
 // # Kernel correspondence
 //
@@ -40,7 +42,9 @@
 //
 //	relink2011 + relink   the seed as posted: the capability check is
 //	                      capable(CAP_DAC_OVERRIDE|CAP_DAC_READ_SEARCH),
-//	                      i.e. capable(3), CAP_FOWNER (plus CAP_SYS_ADMIN);
+//	                      i.e. capable(3), CAP_FOWNER (plus CAP_SYS_ADMIN;
+//	                      kern_setns then needs CAP_SYS_CHROOT too, as
+//	                      mntns_install does, in every era);
 //	                      an open removed directory fails the checkpoint
 //	                      with vfs_link's EPERM; a filesystem without the
 //	                      relink directory (tmpfs, btrfs: no lost+found)

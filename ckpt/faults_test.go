@@ -278,8 +278,8 @@ func TestRestartFaults(t *testing.T) {
 						if got := len(m.K.Tasks()); got != tasks {
 							t.Fatalf("C2: %s, restart fail=%d: %d tasks, %d before", fs.name, n, got, tasks)
 						}
-						if m.CurrentTask() != "" {
-							t.Fatalf("C2: %s, restart fail=%d: the script has task %s", fs.name, n, m.CurrentTask())
+						if got := strings.Join(m.TaskNames(), " "); got != ckpt.Inspector {
+							t.Fatalf("C2: %s, restart fail=%d: the script has tasks %s, want only %s", fs.name, n, got, ckpt.Inspector)
 						}
 						if vs := m.Check(); len(vs) > 0 {
 							t.Fatalf("%s restart fail=%d: %v", fs.name, n, vfs.InvariantError(vs))

@@ -28,6 +28,14 @@ type Stored struct {
 
 type imagesKey struct{}
 
+// killedKey keys the inspector task of a killed container.
+type killedKey struct{}
+
+// Inspector is the name the script's only task has between kill and
+// restart: a clone of the checkpoint daemon (root, in the initial
+// namespace), so that a script can look at what the checkpoint left.
+const Inspector = "daemon"
+
 // Images returns the images the machine's script made, in the order it
 // made them.
 func Images(m *script.Machine) []*Stored {
@@ -162,14 +170,24 @@ func init() {
 				return sum.String(), nil
 			}},
 		{Name: "kill", Group: "checkpoint",
-			Help: "every task of the script exits (descriptors closed, as at exit); only restart and image run until a restart",
+			Help: "every task of the script exits (descriptors closed, as at exit); until a restart the ops run as " + Inspector + ", a clone of the checkpoint daemon, to look at the filesystem",
 			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
+				m, err := machine(r, op)
+				if err != nil {
+					return nil, err
+				}
 				for _, ti := range r.Tasks() {
 					if e, ok := ti.Sys.(script.Exiter); ok {
 						e.Exit()
 					}
 				}
-				return nil, r.SetTasks(nil, "")
+				insp, err := Daemon(m.K).Clone(0)
+				if err != nil {
+					return nil, err
+				}
+				m.SetExt(killedKey{}, insp)
+				m.SetInit(insp)
+				return nil, r.SetTasks([]script.TaskInfo{{Name: Inspector, Sys: insp}}, Inspector)
 			}},
 		{Name: "restart", Group: "checkpoint", Args: []script.Arg{script.ArgWord, script.ArgWords}, Usage: "restart IMG [fail=N]", NoTask: true,
 			Help: "the tasks of image IMG come back, with the same task and descriptor names (fail=N: the N-th kernel call fails); ret: tasks, files, data bytes moved",
@@ -188,7 +206,8 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				if r.CurrentTask() != "" {
+				insp, _ := m.Ext(killedKey{}).(*vfs.Task)
+				if insp == nil {
 					return nil, fmt.Errorf("the script's tasks still run: kill them first")
 				}
 				opt, _ := restartOptions(op.Words)
@@ -206,6 +225,8 @@ func init() {
 				if sys, ok := r.TaskSys(script.FirstTask); ok {
 					m.SetInit(sys.(*vfs.Task))
 				}
+				insp.Exit()
+				m.SetExt(killedKey{}, nil)
 				return fmt.Sprintf("tasks=%d files=%d data-bytes=%d", sum.Tasks, sum.Files, sum.DataBytes), nil
 			}},
 		{Name: "image", Group: "checkpoint", Args: []script.Arg{script.ArgWord}, Usage: "image IMG", NoTask: true,
