@@ -112,6 +112,11 @@ func TestEveryOpRuns(t *testing.T) {
 		{"check", "[]"},
 		{"orphan-slots", "[]"},                              // tmpfs has no orphan file
 		{"fault add_entry 1", "fails: cannot inject fault"}, // tmpfs injects no faults: the script cannot go on
+		{"mkdir t3", "ok"},
+		{"mount none t3 tmpfs mode=0700", "ok"},
+		{"stat t3", "dir nlink=2 size=40"},
+		{"mount none t3 tmpfs bogus=1", "error EINVAL"},
+		{"umount t3", "ok"},
 		{"mount-new tmpfs t2", "ok"},
 		{"stat t2", "dir nlink=2 size=40"},
 		{"umount t2", "ok"},

@@ -296,6 +296,25 @@ var builtinOps = []OpSpec{
 			}
 			return nil, m.Mount("", r.p(op.Path), "", vfs.MS_REMOUNT|vfs.MS_BIND|vfs.MS_RDONLY, "")
 		}},
+	{Name: "mount", Group: "namespace", Args: []Arg{ArgWords}, Usage: "mount SRC DIR FSTYPE [OPTS]", Example: "mount none t tmpfs mode=0700",
+		Help: "mount(2) of SRC (a device such as /dev/loop0, or none) on DIR with type FSTYPE and data OPTS",
+		Check: func(op Op) (int, string) {
+			if n := len(op.Words); n < 3 || n > 4 {
+				return 0, "want SRC DIR FSTYPE [OPTS]"
+			}
+			return 0, ""
+		},
+		Run: func(r *Runner, op Op, fd int) (any, error) {
+			m, err := Need[Mounter](r, op)
+			if err != nil {
+				return nil, err
+			}
+			data := ""
+			if len(op.Words) == 4 {
+				data = op.Words[3]
+			}
+			return nil, m.Mount(op.Words[0], r.p(op.Words[1]), op.Words[2], 0, data)
+		}},
 	{Name: "umount", Group: "namespace", Args: []Arg{ArgPath}, Help: "umount2(2) without flags",
 		Run: func(r *Runner, op Op, fd int) (any, error) {
 			m, err := Need[Mounter](r, op)
