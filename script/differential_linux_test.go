@@ -25,6 +25,8 @@ import (
 type backend struct {
 	name string
 	gen  scriptgen.GenConfig
+	// cpu is the CPU the real tasks run pinned to, or -1.
+	cpu int
 	// host mounts a fresh filesystem and returns the executor, its root and
 	// a function that tears it down.
 	host func(base string) (hostkernel.Task, string, func(fds []int) error, error)
@@ -34,7 +36,8 @@ type backend struct {
 func tmpfsBackend() backend {
 	return backend{
 		name: "tmpfs",
-		gen:  scriptgen.DefaultGenConfig,
+		gen:  withNamespaces(scriptgen.DefaultGenConfig),
+		cpu:  -1,
 		host: func(base string) (hostkernel.Task, string, func([]int) error, error) {
 			m, err := hostkernel.MountTmpfs(base)
 			if err != nil {
@@ -47,11 +50,12 @@ func tmpfsBackend() backend {
 }
 
 func ext4Backend(template string) backend {
-	gen := scriptgen.DefaultGenConfig
+	gen := withNamespaces(scriptgen.DefaultGenConfig)
 	gen.NoListing = true // ext4 lists in htree hash order, which the simulator does not model
 	return backend{
 		name: "ext4",
 		gen:  gen,
+		cpu:  0, // ext4's per-CPU counters steer where top-level directories go
 		host: func(base string) (hostkernel.Task, string, func([]int) error, error) {
 			m, err := hostkernel.MountExt4(base, template)
 			if err != nil {
@@ -66,13 +70,14 @@ func ext4Backend(template string) backend {
 }
 
 func btrfsBackend(template string) backend {
-	gen := scriptgen.DefaultGenConfig
+	gen := withNamespaces(scriptgen.DefaultGenConfig)
 	gen.Btrfs = true
 	gen.FS = "btrfs"
 	gen.Setup = btrfssim.Setup(btrfssim.MkfsOptions{})
 	return backend{
 		name: "btrfs",
 		gen:  gen,
+		cpu:  -1,
 		host: func(base string) (hostkernel.Task, string, func([]int) error, error) {
 			m, err := hostkernel.MountBtrfs(base, template)
 			if err != nil {
@@ -84,6 +89,14 @@ func btrfsBackend(template string) backend {
 			return script.NewMachine(vfs.Options{}, "btrfs", btrfssim.Setup(btrfssim.MkfsOptions{}))
 		},
 	}
+}
+
+// withNamespaces turns on the task, namespace and mount ops: the real
+// kernel's side runs every task of a sequence as a worker process in a
+// throwaway mount namespace (hostkernel.Session).
+func withNamespaces(c scriptgen.GenConfig) scriptgen.GenConfig {
+	c.Namespaces = true
+	return c
 }
 
 // TestKernelDifferential runs generated op sequences on the simulator and on
@@ -284,11 +297,22 @@ func runHost(base string, b backend, ops []script.Op) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := script.NewRunner(task, root)
+	// Every task is a worker process, the first in a mount namespace of
+	// its own: nothing the script mounts or unshares reaches the test
+	// process or the machine.
+	sess, init, err := hostkernel.NewSession(task, b.cpu)
+	if err != nil {
+		done(nil)
+		return nil, err
+	}
+	r := script.NewRunner(init, root)
 	out := make([]string, len(ops))
 	var stepErr error
 	for i, op := range ops {
 		st := r.Step(op)
+		if st.Err == nil {
+			st.Err = sess.Err()
+		}
 		if st.Err != nil {
 			// The real kernel's side could not run the op at all: the
 			// comparison would prove nothing.
@@ -297,12 +321,9 @@ func runHost(base string, b backend, ops []script.Op) ([]string, error) {
 		}
 		out[i] = encode(st)
 	}
-	var fds []int
-	for _, name := range r.FDNames() {
-		fd, _ := r.FD(name)
-		fds = append(fds, fd)
-	}
-	if err := done(fds); err != nil {
+	// The workers' descriptors, mounts and namespaces go with them.
+	sess.Close()
+	if err := done(nil); err != nil {
 		return nil, err
 	}
 	return out, stepErr
