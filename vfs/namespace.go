@@ -461,7 +461,7 @@ func (t *Task) MountInfo() []string {
 		if m.ReadOnly() {
 			rw = "ro"
 		}
-		opts := rw + m.sb.showRelinkDir() + mntOpts(m) + m.sb.ShowOptions()
+		opts := rw + m.sb.showRelinkDir() + mntOpts(m) + m.showOptions()
 		lines = append(lines, strings.Join([]string{escapeMnt(m.sb.source), escapeMnt(mp), m.sb.fsType.Name(), opts, "0", "0"}, " "))
 	}
 	return lines
@@ -489,9 +489,18 @@ func (t *Task) Mountinfo() []string {
 		root := dentryPath(m.root)
 		lines = append(lines, fmt.Sprintf("%d %d %d:%d %s %s %s%s - %s %s %s%s",
 			m.id, m.parent.id, dev>>8, dev&0xff, escapeMnt(root), escapeMnt(mp), rw, mntOpts(m),
-			m.sb.fsType.Name(), escapeMnt(m.sb.source), srw, m.sb.showRelinkDir()+m.sb.ShowOptions()))
+			m.sb.fsType.Name(), escapeMnt(m.sb.source), srw, m.sb.showRelinkDir()+m.showOptions()))
 	}
 	return lines
+}
+
+// showOptions is the filesystem's part of m's options (sb->s_op->
+// show_options(seq, mnt->mnt_root)).
+func (m *Mount) showOptions() string {
+	if s, ok := m.sb.Ops.(MountOptionShower); ok {
+		return s.ShowMountOptions(m.sb, m.root)
+	}
+	return m.sb.ShowOptions()
 }
 
 // dentryPath models fs/d_path.c:dentry_path, what mountinfo shows as a

@@ -302,7 +302,13 @@ func (w *workerState) do(q *request) (r response) {
 		err = ioctlPtr(q.FD, btrfsIocInoLookup, unsafe.Pointer(&a))
 		r.U64 = a.treeid
 	case "unshare":
-		err = errno(unix.Unshare(int(q.U64)))
+		// The worker's descriptor table is shared with the Go runtime's
+		// threads: unshare(CLONE_FILES) would give the main thread a
+		// copy and leave the old table (and every file in it) alive in
+		// the others. A task of a script is a process of one thread, whose
+		// table nobody shares, and for it unshare_fd copies nothing: so
+		// the flag is left out (it is valid, so no error is lost).
+		err = errno(unix.Unshare(int(q.U64 &^ unix.CLONE_FILES)))
 	case "setns":
 		err = errno(unix.Setns(q.FD, int(q.U64)))
 	case "read-proc":
