@@ -250,6 +250,13 @@ func (t *Task) doMount(source, target, fstype string, flags MountFlags, data str
 		if src.Dentry.inode.Mode.IsDir() != at.Dentry.inode.Mode.IsDir() {
 			return ENOTDIR // graft_tree
 		}
+		if src.Dentry.Unlinked() {
+			// A source unlinked since (the root of a bind mount of a
+			// removed name, a /proc/PID/fd link) cannot be bound again:
+			// ENOENT, after ENOTDIR (verified on 6.18, the kernel-
+			// differential campaign's find).
+			return ENOENT
+		}
 		clone := k.copyTree(src.Mnt, src.Dentry, flags&MS_REC != 0)
 		k.attachMnt(clone, at)
 		return nil
