@@ -12,6 +12,9 @@ import (
 	// and btrfssim's ops join the language (script.Register).
 	_ "github.com/relinksim/relinksim/btrfssim"
 	_ "github.com/relinksim/relinksim/ext4sim"
+	// Namespace operations (unshare, setns, clone mnt) for every machine
+	// a script runs on.
+	_ "github.com/relinksim/relinksim/nsproxy"
 	"github.com/relinksim/relinksim/race"
 	"github.com/relinksim/relinksim/vfs"
 )
