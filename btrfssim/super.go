@@ -1,6 +1,7 @@
 package btrfssim
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/relinksim/relinksim/vfs"
@@ -181,6 +182,11 @@ func (FilesystemType) CheckOptions(k *vfs.Kernel, data string) error {
 	return nil
 }
 
+// MixedReadOnly implements vfs.MixedReadOnlyMounter (models
+// fs/btrfs/super.c:btrfs_get_tree_subvol and btrfs_reconfigure_for_mount):
+// a second mount of the device may ask for the other read-only state.
+func (FilesystemType) MixedReadOnly() bool { return true }
+
 // KillSuper implements vfs.SuperKiller (models
 // fs/btrfs/super.c:btrfs_put_super with close_ctree, after
 // generic_shutdown_super's sync_filesystem): the data is written back and the
@@ -233,6 +239,30 @@ func (fs *fsInfo) ShowOptions(sb *vfs.Superblock) string {
 	return ",discard=async,space_cache=v2,subvolid=5,subvol=/"
 }
 
+// ShowMountOptions implements vfs.MountOptionShower (models
+// btrfs_show_options with the mount's root): the subvolume the root is in,
+// by id and by its path from the top (a bind mount of a subvolume, or of a
+// directory in one, shows that subvolume).
+func (fs *fsInfo) ShowMountOptions(sb *vfs.Superblock, root *vfs.Dentry) string {
+	id, ok := SubvolumeOf(root.Inode())
+	if !ok || id == fsTreeObjectid {
+		return fs.ShowOptions(sb)
+	}
+	// The subvolume's root: the highest ancestor still in it.
+	top := root
+	for p := top.Parent(); p != top; p = top.Parent() {
+		if pid, ok := SubvolumeOf(p.Inode()); !ok || pid != id {
+			break
+		}
+		top = p
+	}
+	var parts []string
+	for d := top; d.Parent() != d; d = d.Parent() {
+		parts = append([]string{d.Name()}, parts...)
+	}
+	return fmt.Sprintf(",discard=async,space_cache=v2,subvolid=%d,subvol=/%s", id, strings.Join(parts, "/"))
+}
+
 // OnDiskOrphans implements vfs.OrphanLister the way the oracle reads the
 // device: the orphan items of the top subvolume (dump-tree -t 5) after a
 // sync, in ascending inode order.
@@ -258,14 +288,16 @@ func (fs *fsInfo) InjectFault(kind string, n int) error {
 func (fs *fsInfo) CheckSuper(sb *vfs.Superblock) []vfs.Violation { return fs.check() }
 
 var (
-	_ vfs.InodeEvicter  = (*fsInfo)(nil)
-	_ vfs.SuperKiller   = (*fsInfo)(nil)
-	_ vfs.OptionShower  = (*fsInfo)(nil)
-	_ vfs.Remounter     = (*fsInfo)(nil)
-	_ vfs.OptionChecker = FilesystemType{}
-	_ vfs.Syncer        = (*fsInfo)(nil)
-	_ vfs.OrphanLister  = (*fsInfo)(nil)
-	_ vfs.FaultInjector = (*fsInfo)(nil)
-	_ vfs.SuperChecker  = (*fsInfo)(nil)
-	_ vfs.DirentWalker  = (*fsInfo)(nil)
+	_ vfs.InodeEvicter         = (*fsInfo)(nil)
+	_ vfs.SuperKiller          = (*fsInfo)(nil)
+	_ vfs.OptionShower         = (*fsInfo)(nil)
+	_ vfs.MountOptionShower    = (*fsInfo)(nil)
+	_ vfs.Remounter            = (*fsInfo)(nil)
+	_ vfs.OptionChecker        = FilesystemType{}
+	_ vfs.MixedReadOnlyMounter = FilesystemType{}
+	_ vfs.Syncer               = (*fsInfo)(nil)
+	_ vfs.OrphanLister         = (*fsInfo)(nil)
+	_ vfs.FaultInjector        = (*fsInfo)(nil)
+	_ vfs.SuperChecker         = (*fsInfo)(nil)
+	_ vfs.DirentWalker         = (*fsInfo)(nil)
 )

@@ -1,6 +1,7 @@
 package script_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"runtime"
@@ -25,6 +26,8 @@ import (
 type backend struct {
 	name string
 	gen  scriptgen.GenConfig
+	// cpu is the CPU the real tasks run pinned to, or -1.
+	cpu int
 	// host mounts a fresh filesystem and returns the executor, its root and
 	// a function that tears it down.
 	host func(base string) (hostkernel.Task, string, func(fds []int) error, error)
@@ -34,7 +37,8 @@ type backend struct {
 func tmpfsBackend() backend {
 	return backend{
 		name: "tmpfs",
-		gen:  scriptgen.DefaultGenConfig,
+		gen:  withNamespaces(scriptgen.DefaultGenConfig),
+		cpu:  -1,
 		host: func(base string) (hostkernel.Task, string, func([]int) error, error) {
 			m, err := hostkernel.MountTmpfs(base)
 			if err != nil {
@@ -47,11 +51,17 @@ func tmpfsBackend() backend {
 }
 
 func ext4Backend(template string) backend {
-	gen := scriptgen.DefaultGenConfig
+	gen := withNamespaces(scriptgen.DefaultGenConfig)
 	gen.NoListing = true // ext4 lists in htree hash order, which the simulator does not model
+	// The shadow is ext4 too: mounts differ between filesystems (a second
+	// mount of ext4 on its own root is EBUSY, tmpfs stacks a new one), and
+	// the generator unmounts the root only from above a stacked mount.
+	gen.FS = "ext4"
+	gen.Setup = ext4sim.Setup(ext4sim.MkfsOptions{})
 	return backend{
 		name: "ext4",
 		gen:  gen,
+		cpu:  0, // ext4's per-CPU counters steer where top-level directories go
 		host: func(base string) (hostkernel.Task, string, func([]int) error, error) {
 			m, err := hostkernel.MountExt4(base, template)
 			if err != nil {
@@ -66,13 +76,14 @@ func ext4Backend(template string) backend {
 }
 
 func btrfsBackend(template string) backend {
-	gen := scriptgen.DefaultGenConfig
+	gen := withNamespaces(scriptgen.DefaultGenConfig)
 	gen.Btrfs = true
 	gen.FS = "btrfs"
 	gen.Setup = btrfssim.Setup(btrfssim.MkfsOptions{})
 	return backend{
 		name: "btrfs",
 		gen:  gen,
+		cpu:  -1,
 		host: func(base string) (hostkernel.Task, string, func([]int) error, error) {
 			m, err := hostkernel.MountBtrfs(base, template)
 			if err != nil {
@@ -86,10 +97,28 @@ func btrfsBackend(template string) backend {
 	}
 }
 
+// withNamespaces turns on the task, namespace and mount ops: the real
+// kernel's side runs every task of a sequence as a worker process in a
+// throwaway mount namespace (hostkernel.Session).
+func withNamespaces(c scriptgen.GenConfig) scriptgen.GenConfig {
+	c.Namespaces = true
+	return c
+}
+
 // TestKernelDifferential runs generated op sequences on the simulator and on
 // a freshly mounted real tmpfs and compares them step by step: the same
 // JSON line for every op, or a divergence. The simulator's invariants are
 // checked after every step too.
+//
+// The sequences include tasks, namespaces and mounts (fork, clone mnt,
+// as, exit, unshare, open-ns, setns, setns-type, bind, umount, mount-dev,
+// remount-opts, mountinfo, mounts: scriptgen.GenConfig.Namespaces). On the
+// real kernel every task is a worker process, the first in a throwaway
+// mount namespace (hostkernel.Session); an op the real side cannot run
+// fails the test. The summary line counts the namespace ops drawn and the
+// outcomes that exercise docs/linux-semantics.md facts 10, 15, 16, 23 and
+// 24; a campaign of 1,000 sequences or more that exercised one of them
+// not at all fails.
 //
 // The default run is short (rapid's 100 sequences). CI runs a campaign of
 // 2,000; run a longer one with, for example,
@@ -158,9 +187,10 @@ func differential(t *testing.T, b backend) {
 		}
 	}()
 	var sequences, steps, unsteady int
+	tally := map[string]int{}
 	rapid.Check(t, func(rt *rapid.T) {
 		ops := scriptgen.Ops(b.gen).Draw(rt, "ops")
-		d, err := differ(base, b, ops)
+		d, err := differ(base, b, ops, tally)
 		if err != nil {
 			rt.Fatal(err)
 		}
@@ -176,7 +206,16 @@ func differential(t *testing.T, b backend) {
 			rt.Fatalf("%v", d)
 		}
 	})
-	t.Logf("%s: %d sequences, %d ops, no divergence (%d sequences on which the real kernel itself was not deterministic)", b.name, sequences, steps, unsteady)
+	t.Logf("%s: %d sequences, %d ops, no divergence (%d sequences on which the real kernel itself was not deterministic); %s", b.name, sequences, steps, unsteady, factSummary(b, tally))
+	if sequences >= 1000 {
+		// A campaign must exercise the namespace facts, not just draw
+		// their ops.
+		for _, f := range factOutcomes(b) {
+			if n := sumOutcomes(tally, f.outcomes); n == 0 {
+				t.Errorf("fact %s (%s) was not exercised: none of %v in %d sequences", f.fact, f.what, f.outcomes, sequences)
+			}
+		}
+	}
 	if unsteady > max(3, sequences/100) {
 		t.Errorf("%d of %d sequences got different answers from the real kernel on a rerun: too many to set aside", unsteady, sequences)
 	}
@@ -213,7 +252,11 @@ func (d *divergence) Error() string {
 // step, the simulator gave one of the kernel's own answers and the
 // divergence is marked unsteady. A simulator bug is never excused this way
 // unless the kernel itself answered as the simulator did.
-func differ(base string, b backend, ops []script.Op) (*divergence, error) {
+//
+// tally, when not nil, counts each op kind ("link") and outcome
+// ("link:EXDEV", "link:ok") of the simulator's run of a sequence that does
+// not diverge.
+func differ(base string, b backend, ops []script.Op, tally map[string]int) (*divergence, error) {
 	real, err := runHost(base, b, ops)
 	if err != nil {
 		return nil, err
@@ -258,7 +301,85 @@ func differ(base string, b backend, ops []script.Op) (*divergence, error) {
 	if err := m.K.Shutdown(); err != nil {
 		return &divergence{step: len(ops), op: "shutdown", real: "no leaks", sim: err.Error()}, nil
 	}
+	if tally != nil {
+		inNewNS := false // a mount namespace was unshared or cloned earlier
+		for i, op := range ops {
+			outcome := "ok"
+			if e := errnoOf(sims[i]); e != "" {
+				outcome = e
+			}
+			tally[op.Name]++
+			tally[op.Name+":"+outcome]++
+			if inNewNS {
+				tally[op.Name+":"+outcome+"+newns"]++
+			}
+			if (op.Name == "unshare" || op.Name == "clone") && strings.Contains(op.Text, "mnt") && outcome == "ok" {
+				inNewNS = true
+			}
+		}
+	}
 	return nil, nil
+}
+
+// errnoOf returns the errno of an encoded step, or "".
+func errnoOf(line string) string {
+	var st struct{ Errno string }
+	json.Unmarshal([]byte(line), &st)
+	return st.Errno
+}
+
+// fact is a semantic fact of docs/linux-semantics.md §7 and the outcomes
+// that show a campaign exercised it (any one of them).
+type fact struct {
+	fact, what string
+	outcomes   []string
+}
+
+func factOutcomes(b backend) []fact {
+	fs := []fact{
+		{"10", "link or rename across a bind or second mount", []string{"link:EXDEV", "rename:EXDEV", "rename-noreplace:EXDEV", "rename-exchange:EXDEV"}},
+		{"15", "a descriptor from before unshare linked into the new namespace", []string{"linkat-empty:EXDEV+newns", "linkat-proc:EXDEV+newns"}},
+		{"15", "setns back into a namespace", []string{"setns:ok", "setns-type:ok"}},
+		{"16", "setns with a mismatched nstype or a file that is no namespace", []string{"setns-type:EINVAL", "setns:EINVAL"}},
+		{"23", "a second mount of the device under test", []string{"mount-dev:ok"}},
+		{"24", "remount read-only with an open unlinked file", []string{"remount-opts:EBUSY"}},
+	}
+	if b.name == "ext4" {
+		fs = append(fs, fact{"23", "a second mount of a mounted device changing its read-only state", []string{"mount-dev:EBUSY"}})
+	}
+	return fs
+}
+
+func sumOutcomes(tally map[string]int, keys []string) int {
+	n := 0
+	for _, k := range keys {
+		n += tally[k]
+	}
+	return n
+}
+
+// factSummary prints how often the namespace ops were drawn and the
+// outcomes of the facts' ops.
+func factSummary(b backend, tally map[string]int) string {
+	var kinds, outcomes []string
+	for _, k := range []string{"fork", "clone", "as", "exit", "unshare", "open-ns", "setns", "setns-type", "bind", "umount", "mount-dev", "remount-opts", "mountinfo", "mounts"} {
+		kinds = append(kinds, fmt.Sprintf("%s=%d", k, tally[k]))
+	}
+	seen := map[string]bool{}
+	for _, f := range factOutcomes(b) {
+		for _, o := range f.outcomes {
+			if !seen[o] {
+				seen[o] = true
+				outcomes = append(outcomes, fmt.Sprintf("%s=%d", o, tally[o]))
+			}
+		}
+	}
+	for _, o := range []string{"setns:EPERM", "setns:EINVAL", "unshare:ok", "umount:EBUSY", "umount:EINVAL", "bind:ok", "remount-opts:ok", "clone:ok", "fork:ok"} {
+		if !seen[o] {
+			outcomes = append(outcomes, fmt.Sprintf("%s=%d", o, tally[o]))
+		}
+	}
+	return "ops drawn: " + strings.Join(kinds, " ") + "; outcomes: " + strings.Join(outcomes, " ")
 }
 
 // pinToOneCPU locks the test's goroutine to its thread and the thread to
@@ -284,11 +405,22 @@ func runHost(base string, b backend, ops []script.Op) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := script.NewRunner(task, root)
+	// Every task is a worker process, the first in a mount namespace of
+	// its own: nothing the script mounts or unshares reaches the test
+	// process or the machine.
+	sess, init, err := hostkernel.NewSession(task, b.cpu)
+	if err != nil {
+		done(nil)
+		return nil, err
+	}
+	r := script.NewRunner(init, root)
 	out := make([]string, len(ops))
 	var stepErr error
 	for i, op := range ops {
 		st := r.Step(op)
+		if st.Err == nil {
+			st.Err = sess.Err()
+		}
 		if st.Err != nil {
 			// The real kernel's side could not run the op at all: the
 			// comparison would prove nothing.
@@ -297,12 +429,9 @@ func runHost(base string, b backend, ops []script.Op) ([]string, error) {
 		}
 		out[i] = encode(st)
 	}
-	var fds []int
-	for _, name := range r.FDNames() {
-		fd, _ := r.FD(name)
-		fds = append(fds, fd)
-	}
-	if err := done(fds); err != nil {
+	// The workers' descriptors, mounts and namespaces go with them.
+	sess.Close()
+	if err := done(nil); err != nil {
 		return nil, err
 	}
 	return out, stepErr
@@ -315,7 +444,7 @@ func reportMinimal(t *testing.T, base string, b backend, ops []script.Op) {
 		for i := range ops {
 			ops[i].Line = i + 1
 		}
-		d, err := differ(base, b, ops)
+		d, err := differ(base, b, ops, nil)
 		if err != nil {
 			t.Logf("reducing: %v", err)
 			return nil

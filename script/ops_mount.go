@@ -29,8 +29,12 @@ type (
 var _ MountLister = (*vfs.Task)(nil)
 
 // MountSource implements SourceMounter: the filesystem under test's source
-// and type, mounted on target.
+// and type, mounted on target by the task ops run as (in its mount
+// namespace), or by the init task.
 func (m *Machine) MountSource(target string, flags vfs.MountFlags, data string) error {
+	if mt, ok := m.Runner.T.(Mounter); ok {
+		return mt.Mount(m.Source(), target, m.cfg.FS, flags, data)
+	}
 	return m.task.Mount(m.Source(), target, m.cfg.FS, flags, data)
 }
 

@@ -17,6 +17,13 @@ type Cloner interface {
 	Clone(flags uint64) (*vfs.Task, error)
 }
 
+// SysCloner is clone(2) for a Sys that is not a simulated task (the real
+// kernel's executor, whose tasks are processes): the child as a Sys. The
+// task ops prefer it to Cloner.
+type SysCloner interface {
+	CloneSys(flags uint64) (Sys, error)
+}
+
 // Exiter ends a task (exit(2)).
 type Exiter interface{ Exit() }
 
@@ -75,10 +82,6 @@ func checkCloneFlags(arg int) func(op Op) (int, string) {
 
 // cloneOp is fork and clone.
 func cloneOp(r *Runner, op Op, fd int) (any, error) {
-	c, err := Need[Cloner](r, op)
-	if err != nil {
-		return nil, err
-	}
 	var flags uint64
 	if op.Name == "clone" {
 		flags, _ = ParseCloneFlags(op.Text)
@@ -86,9 +89,23 @@ func cloneOp(r *Runner, op Op, fd int) (any, error) {
 	if r.task(op.Out) != nil {
 		return nil, fmt.Errorf("a task is already called %q", op.Out)
 	}
-	child, err := c.Clone(flags)
-	if err != nil {
-		return nil, err
+	var child Sys
+	if sc, ok := r.T.(SysCloner); ok {
+		c, err := sc.CloneSys(flags)
+		if err != nil {
+			return nil, err
+		}
+		child = c
+	} else {
+		c, err := Need[Cloner](r, op)
+		if err != nil {
+			return nil, err
+		}
+		t, err := c.Clone(flags)
+		if err != nil {
+			return nil, err
+		}
+		child = t
 	}
 	return nil, r.AddTask(op.Out, child, flags&vfs.CLONE_FILES != 0)
 }

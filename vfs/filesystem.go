@@ -39,6 +39,18 @@ type FilesystemType interface {
 	FillSuper(sb *Superblock, data string) error
 }
 
+// MixedReadOnlyMounter is implemented by a FilesystemType whose second
+// mount of a mounted device may ask for the other read-only state without
+// EBUSY (btrfs since 0723a0473fb4, "allow mounting btrfs subvolumes with
+// different ro/rw options"; verified on 6.18): a read-only request on a
+// read-write filesystem is ignored (the new mount is read-write), and a
+// read-write request on a read-only one makes the filesystem read-write
+// again (btrfs_reconfigure_for_mount), as a remount would.
+type MixedReadOnlyMounter interface {
+	// MixedReadOnly reports that the filesystem takes the mixed mounts.
+	MixedReadOnly() bool
+}
+
 // OptionChecker is implemented by a FilesystemType whose options the
 // kernel parses before it looks for the superblock (the fs_context API's
 // parse_param, ahead of get_tree): a second mount of a mounted device does
@@ -75,6 +87,14 @@ type OptionShower interface {
 	// ShowOptions returns the filesystem-specific part of the options field
 	// of /proc/mounts, each option preceded by a comma.
 	ShowOptions(sb *Superblock) string
+}
+
+// MountOptionShower is an OptionShower whose options depend on the mount
+// they are shown for (btrfs_show_options is given the mount's root dentry
+// and shows the subvolume it is in): /proc/mounts and mountinfo use it
+// when the filesystem has it.
+type MountOptionShower interface {
+	ShowMountOptions(sb *Superblock, root *Dentry) string
 }
 
 // Remounter is the optional super operation remount_fs / reconfigure.

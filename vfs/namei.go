@@ -303,16 +303,36 @@ func (k *Kernel) followMounts(p Path) Path {
 // Lookup under the directory's i_rwsem (shared). It returns a referenced
 // positive dentry or an errno (ENOENT, ENAMETOOLONG, ...).
 func (k *Kernel) lookupCached(parent *Dentry, name string) (*Dentry, error) {
-	if d := parent.child(name); d != nil {
+	if d := cachedChild(parent, name); d != nil {
 		return Dget(d), nil
 	}
 	dir := parent.inode
 	k.InodeLockShared(dir, "lookup_slow")
 	defer k.InodeUnlockShared(dir, "lookup_slow")
-	if d := parent.child(name); d != nil {
+	if d := cachedChild(parent, name); d != nil {
 		return Dget(d), nil
 	}
 	return k.lookupSlowLocked(parent, name)
+}
+
+// Revalidater is implemented by the Ops of a directory whose cached
+// children can go stale (d_revalidate): a child it refuses is dropped from
+// the cache (d_invalidate; its users keep it) and looked up afresh.
+type Revalidater interface {
+	Revalidate(dir *Inode, d *Dentry) bool
+}
+
+// cachedChild is parent's cached child called name, revalidated.
+func cachedChild(parent *Dentry, name string) *Dentry {
+	d := parent.child(name)
+	if d == nil {
+		return nil
+	}
+	if rv, ok := parent.inode.Ops.(Revalidater); ok && !rv.Revalidate(parent.inode, d) {
+		dDrop(d)
+		return nil
+	}
+	return d
 }
 
 // lookupSlowLocked asks the filesystem for name in parent and caches the

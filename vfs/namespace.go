@@ -250,6 +250,13 @@ func (t *Task) doMount(source, target, fstype string, flags MountFlags, data str
 		if src.Dentry.inode.Mode.IsDir() != at.Dentry.inode.Mode.IsDir() {
 			return ENOTDIR // graft_tree
 		}
+		if src.Dentry.Unlinked() {
+			// A source unlinked since (the root of a bind mount of a
+			// removed name, a /proc/PID/fd link) cannot be bound again:
+			// ENOENT, after ENOTDIR (verified on 6.18, the kernel-
+			// differential campaign's find).
+			return ENOENT
+		}
 		clone := k.copyTree(src.Mnt, src.Dentry, flags&MS_REC != 0)
 		k.attachMnt(clone, at)
 		return nil
@@ -264,7 +271,10 @@ func (t *Task) doMount(source, target, fstype string, flags MountFlags, data str
 	if err != nil {
 		return err
 	}
-	sb, err := k.sget(fsType, source, flags, relink.data)
+	// "ro" and "rw" in the data are the superblock's flag (the mount's
+	// read-only flag comes from flags alone).
+	sbFlags, fsData := k.sbFlagOpts(flags, relink.data)
+	sb, err := k.sget(fsType, source, sbFlags, fsData)
 	if err != nil {
 		return err
 	}
@@ -323,6 +333,8 @@ func (t *Task) doRemount(at Path, flags MountFlags, data string) error {
 	if err != nil {
 		return err
 	}
+	mntRO := flags&MS_RDONLY != 0
+	flags, data = t.k.sbFlagOpts(flags, data)
 	ro := flags&MS_RDONLY != 0
 	if ro && !sb.readonly {
 		if sb.removeCount > 0 {
@@ -340,9 +352,34 @@ func (t *Task) doRemount(at Path, flags MountFlags, data string) error {
 		}
 	}
 	sb.readonly = ro
-	// do_remount applies the mount flags to the mount too.
-	at.Mnt.readonly = ro
+	// do_remount applies the mount flags to the mount too ("ro" in the
+	// data does not make the mount read-only).
+	at.Mnt.readonly = mntRO
 	return nil
+}
+
+// sbFlagOpts models fs/fs_context.c:vfs_parse_sb_flag as mount(2)'s
+// monolithic data parsing applies it (Linux 5.1 and later: the Upstream
+// era): "ro" and "rw" in the data set and clear the superblock's read-only
+// flag and never reach the filesystem; the rest of the data is returned.
+// The other superblock flags it knows (sync, dirsync, lazytime, mand and
+// their negations) are not modelled.
+func (k *Kernel) sbFlagOpts(flags MountFlags, data string) (MountFlags, string) {
+	if k.opts.Era != Upstream || data == "" {
+		return flags, data
+	}
+	var keep []string
+	for _, o := range strings.Split(data, ",") {
+		switch o {
+		case "ro":
+			flags |= MS_RDONLY
+		case "rw":
+			flags &^= MS_RDONLY
+		default:
+			keep = append(keep, o)
+		}
+	}
+	return flags, strings.Join(keep, ",")
 }
 
 // copyTree models fs/namespace.c:copy_tree (recursive) and clone_mnt (not):
@@ -431,7 +468,7 @@ func (t *Task) MountInfo() []string {
 		if m.ReadOnly() {
 			rw = "ro"
 		}
-		opts := rw + m.sb.showRelinkDir() + mntOpts(m) + m.sb.ShowOptions()
+		opts := rw + m.sb.showRelinkDir() + mntOpts(m) + m.showOptions()
 		lines = append(lines, strings.Join([]string{escapeMnt(m.sb.source), escapeMnt(mp), m.sb.fsType.Name(), opts, "0", "0"}, " "))
 	}
 	return lines
@@ -456,12 +493,44 @@ func (t *Task) Mountinfo() []string {
 			srw = "ro"
 		}
 		dev := m.sb.dev
-		root, _ := t.k.dPathFrom(Path{m, m.root}, Path{m, m.sb.root})
+		root := dentryPath(m.root)
 		lines = append(lines, fmt.Sprintf("%d %d %d:%d %s %s %s%s - %s %s %s%s",
 			m.id, m.parent.id, dev>>8, dev&0xff, escapeMnt(root), escapeMnt(mp), rw, mntOpts(m),
-			m.sb.fsType.Name(), escapeMnt(m.sb.source), srw, m.sb.showRelinkDir()+m.sb.ShowOptions()))
+			m.sb.fsType.Name(), escapeMnt(m.sb.source), srw, m.sb.showRelinkDir()+m.showOptions()))
 	}
 	return lines
+}
+
+// showOptions is the filesystem's part of m's options (sb->s_op->
+// show_options(seq, mnt->mnt_root)).
+func (m *Mount) showOptions() string {
+	if s, ok := m.sb.Ops.(MountOptionShower); ok {
+		return s.ShowMountOptions(m.sb, m.root)
+	}
+	return m.sb.ShowOptions()
+}
+
+// dentryPath models fs/d_path.c:dentry_path, what mountinfo shows as a
+// mount's root (seq_dentry): the dentry's path from its filesystem's root,
+// never crossing a mount, with "//deleted" after it once it is unlinked.
+func dentryPath(d *Dentry) string {
+	suffix := ""
+	if d.Unlinked() {
+		suffix = "//deleted"
+	}
+	var parts []string
+	for ; !d.IsRoot(); d = d.parent {
+		parts = append(parts, d.name)
+	}
+	var b strings.Builder
+	for i := len(parts) - 1; i >= 0; i-- {
+		b.WriteByte('/')
+		b.WriteString(parts[i])
+	}
+	if b.Len() == 0 {
+		b.WriteByte('/')
+	}
+	return b.String() + suffix
 }
 
 // mountPoint returns where m is mounted as t sees it (seq_path_root), and

@@ -168,6 +168,21 @@ func (o procNsOps) Lookup(dir *Inode, name string) (*Inode, error) {
 	return nil, ENOENT
 }
 
+// Revalidate implements Revalidater: an entry names the namespace the
+// task is in now (proc_ns_get_link looks it up at every open), so a cached
+// one for a namespace the task has left since (unshare, setns) is stale.
+func (o procNsOps) Revalidate(dir *Inode, d *Dentry) bool {
+	if o.t.dead || d.inode == nil {
+		return false
+	}
+	for _, ns := range taskNamespaces(o.t) {
+		if ns.NSName() == d.name {
+			return d.inode.Private == ns
+		}
+	}
+	return false
+}
+
 func (o procNsOps) IterateDir(dir *Inode, pos int64, emit func(Dirent) bool) error {
 	ents := []Dirent{{Name: ".", Ino: dir.Ino, Type: S_IFDIR}, {Name: "..", Type: S_IFDIR}}
 	for _, ns := range taskNamespaces(o.t) {

@@ -183,7 +183,19 @@ func (k *Kernel) sget(fsType FilesystemType, source string, flags MountFlags, da
 					return nil, EBUSY // the device is claimed by another filesystem
 				}
 				if sb.readonly != (flags&MS_RDONLY != 0) {
-					return nil, EBUSY // "would change RO state"
+					mixed, ok := fsType.(MixedReadOnlyMounter)
+					if !ok || !mixed.MixedReadOnly() {
+						return nil, EBUSY // "would change RO state"
+					}
+					if sb.readonly {
+						// btrfs_reconfigure_for_mount: read-write again.
+						if r, ok := sb.Ops.(Remounter); ok {
+							if err := r.Remount(sb, 0, ""); err != nil {
+								return nil, err
+							}
+						}
+						sb.readonly = false
+					}
 				}
 				sb.refs++
 				return sb, nil

@@ -10,6 +10,13 @@
 // btrfs subvolumes and snapshots with the raw ioctls, and freezes a mounted
 // filesystem to copy its image.
 //
+// A script's tasks run as worker processes (Session, Proc): re-executions
+// of the test binary, the first in a throwaway mount namespace with /
+// private, so that unshare, setns, fork, clone(CLONE_NEWNS), bind mounts,
+// second mounts of the device under test and remounts never reach the
+// test process or the machine (see worker_linux.go for what processes
+// cannot model: tasks sharing a descriptor table or fs_struct).
+//
 // Errors are the kernel's own errnos, converted to vfs.Errno (the numbering
 // is Linux's in both). It only works on Linux, and mounting needs root.
 // The tests that use it are opt-in: package hosttest skips them unless

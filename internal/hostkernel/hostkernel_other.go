@@ -12,3 +12,6 @@ func Ext4Available() string { return needsLinux }
 
 // BtrfsAvailable reports why real btrfs cannot be used here.
 func BtrfsAvailable() string { return needsLinux }
+
+// MaybeWorker does nothing: there are no real-kernel workers here.
+func MaybeWorker() {}

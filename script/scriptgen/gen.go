@@ -2,7 +2,6 @@ package scriptgen
 
 import (
 	"fmt"
-	"github.com/relinksim/relinksim/script"
 	"math"
 	"math/bits"
 	"sort"
@@ -10,6 +9,9 @@ import (
 
 	"pgregory.net/rapid"
 
+	// Namespace operations for the shadow machine (GenConfig.Namespaces).
+	_ "github.com/relinksim/relinksim/nsproxy"
+	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
 )
 
@@ -37,6 +39,14 @@ type GenConfig struct {
 	// Btrfs adds the btrfs ops: subvol, snapshot, snapshot-ro and
 	// subvol-orphans.
 	Btrfs bool
+	// Namespaces adds tasks, namespaces and mounts: fork, clone mnt, as,
+	// exit, unshare (mnt, fs, files), open-ns, setns, setns-type, bind,
+	// umount, mount-dev, remount-opts (ro, rw), mountinfo and mounts. Only
+	// what the real kernel's executor can run is drawn: its tasks are
+	// processes, so no clone shares a descriptor table or fs_struct
+	// (files, fs), and the filesystem root is never unmounted from under
+	// the script (only a mount stacked on it).
+	Namespaces bool
 }
 
 // DefaultGenConfig generates 30 to 60 ops, oracle ops and the host-safe
@@ -77,10 +87,12 @@ func Ops(cfg GenConfig) *rapid.Generator[[]script.Op] {
 // Gen draws ops one at a time against its shadow machine. Use it directly
 // to interleave generation with your own checks; Ops wraps it.
 type Gen struct {
-	cfg    GenConfig
-	m      *script.Machine
-	nextFD int
-	used   []string // fd names ever used, in order
+	cfg      GenConfig
+	m        *script.Machine
+	nextFD   int
+	used     []string // fd names ever used, in order
+	nextTask int
+	nextNS   int
 }
 
 // withDefaults fills in the lengths: DefaultGenConfig's when both are 0,
@@ -134,6 +146,15 @@ type state struct {
 	openPaths map[string][]string
 	// subvols are the paths of btrfs subvolume roots ("." is the top).
 	subvols []string
+	// nsfds are the open descriptors of namespace files (from open-ns),
+	// left out of open.
+	nsfds []string
+	// mountpoints are where mounts are, relative to the root ("." for the
+	// root), as the current task sees them; rootMounts counts the mounts
+	// stacked on the root.
+	mountpoints []string
+	rootMounts  int
+	readonly    bool // the filesystem under test is mounted read-only
 }
 
 func (g *Gen) state() state {
@@ -168,6 +189,10 @@ func (g *Gen) state() state {
 		if err != nil {
 			continue
 		}
+		if strings.HasPrefix(name, "NS") {
+			s.nsfds = append(s.nsfds, name)
+			continue
+		}
 		s.open = append(s.open, name)
 		s.kind[name] = st.Mode.TypeName()
 		s.unlinkd[name] = st.Nlink == 0
@@ -175,6 +200,22 @@ func (g *Gen) state() state {
 			seen[k] = true
 			for _, e := range byIno[k] {
 				s.openPaths[e.typ] = append(s.openPaths[e.typ], e.path)
+			}
+		}
+	}
+	if g.cfg.Namespaces {
+		if mi, ok := g.m.T.(script.Mountinfoer); ok {
+			for _, l := range script.NormalizeMountinfo(mi.Mountinfo(), g.m.Root) {
+				f := strings.Fields(l)
+				if f[4] == "." {
+					s.rootMounts++
+					if s.rootMounts == 1 {
+						s.readonly = strings.HasPrefix(f[len(f)-1], "ro")
+					}
+				}
+				if !contains(s.mountpoints, f[4]) {
+					s.mountpoints = append(s.mountpoints, f[4])
+				}
 			}
 		}
 	}
@@ -361,7 +402,7 @@ func (g *Gen) draw(t *rapid.T) script.Op {
 		noListing = 0
 	}
 	hasOpen := min(len(s.openPaths["file"])+len(s.openPaths["dir"]), 1)
-	kind := weighted(t, "op", map[string]int{
+	ws := map[string]int{
 		"open":                 6 * open,
 		"open-new":             6 * open,
 		"open-dir":             2 * open,
@@ -403,8 +444,15 @@ func (g *Gen) draw(t *rapid.T) script.Op {
 		"snapshot":             1 * btrfs,
 		"snapshot-ro":          1 * btrfs,
 		"subvol-orphans":       1 * btrfs,
-	})
+	}
+	if g.cfg.Namespaces {
+		g.namespaceWeights(s, ws)
+	}
+	kind := weighted(t, "op", ws)
 	op := script.Op{Name: kind}
+	if g.cfg.Namespaces && g.drawNamespaceOp(t, s, &op) {
+		return op
+	}
 	switch kind {
 	case "open":
 		op.Path = pickPath(t, s, "file")
@@ -531,6 +579,128 @@ func (g *Gen) draw(t *rapid.T) script.Op {
 	case "tree", "orphans":
 	}
 	return op
+}
+
+// maxTasks bounds the tasks a sequence runs at once.
+const maxTasks = 4
+
+// namespaceWeights adds the weights of the task, namespace and mount ops
+// (GenConfig.Namespaces): together about a sixth of the draws.
+func (g *Gen) namespaceWeights(s state, ws map[string]int) {
+	tasks := len(g.m.TaskNames())
+	canFork, others, hasNS, ro := 0, 0, 0, 0
+	if tasks < maxTasks {
+		canFork = 1
+	}
+	if tasks > 1 {
+		others = 1
+	}
+	if len(s.nsfds) > 0 {
+		hasNS = 1
+	}
+	if s.readonly {
+		ro = 1
+	}
+	for k, w := range map[string]int{
+		"fork":         1 * canFork,
+		"clone-mnt":    1 * canFork,
+		"as":           3 * others,
+		"exit":         1 * others,
+		"unshare":      2,
+		"open-ns":      2,
+		"setns":        3 * hasNS,
+		"setns-type":   1 * hasNS,
+		"bind":         2,
+		"umount":       2,
+		"mount-dev":    1,
+		"remount-opts": 1 + 3*ro,
+		"mountinfo":    1,
+		"mounts":       1,
+	} {
+		ws[k] = w
+	}
+}
+
+// drawNamespaceOp fills in op when its kind is a namespace op, and reports
+// whether it was.
+func (g *Gen) drawNamespaceOp(t *rapid.T, s state, op *script.Op) bool {
+	tasks := g.m.TaskNames()
+	switch op.Name {
+	case "fork", "clone-mnt":
+		g.nextTask++
+		op.Out = fmt.Sprintf("T%d", g.nextTask)
+		if op.Name == "clone-mnt" {
+			op.Name, op.Text = "clone", "mnt"
+		}
+	case "as":
+		var pool []string
+		for _, n := range tasks {
+			if n != g.m.CurrentTask() {
+				pool = append(pool, n)
+			}
+		}
+		op.Text = pick(t, "task", pool)
+	case "exit":
+		op.Text = pick(t, "task", tasks[1:])
+	case "unshare":
+		op.Text = pick(t, "unshare", []string{"mnt", "mnt", "mnt", "fs", "files", "mnt,files", "fs,files"})
+	case "open-ns":
+		op.Path = pick(t, "task", tasks)
+		op.Text = "mnt"
+		if oneIn(t, "uts", 5) {
+			op.Text = "uts"
+		}
+		g.nextNS++
+		op.Out = fmt.Sprintf("NS%d", g.nextNS)
+	case "setns", "setns-type":
+		op.FD = pick(t, "nsfd", s.nsfds)
+		if len(s.open) > 0 && oneIn(t, "notns", 8) {
+			op.FD = pick(t, "fd", s.open) // not a namespace file: EINVAL
+		}
+		if op.Name == "setns-type" {
+			op.Text = pick(t, "nstype", []string{"mnt", "uts"})
+		}
+	case "bind":
+		op.Path = pickPath(t, s, "")
+		op.Path2 = pickPath(t, s, "dir")
+		if oneIn(t, "anydst", 4) {
+			op.Path2 = pickPath(t, s, "")
+		}
+	case "umount":
+		var pool []string
+		for _, mp := range s.mountpoints {
+			if mp != "." || s.rootMounts > 1 {
+				pool = append(pool, mp)
+			}
+		}
+		if len(pool) == 0 || oneIn(t, "notmount", 5) {
+			op.Path = pickPath(t, s, "dir")
+			if op.Path == "" || op.Path == "." || s.rootMounts < 2 && strings.Trim(op.Path, "/") == "" {
+				op.Path = "missing"
+			}
+		} else {
+			op.Path = pick(t, "mountpoint", pool)
+		}
+	case "mount-dev":
+		op.Path = pickPath(t, s, "dir")
+		if op.Path == "" || oneIn(t, "onroot", 8) {
+			op.Path = "."
+		}
+		op.Text = pick(t, "opts", []string{"", "", "ro"})
+	case "remount-opts":
+		op.Path = "."
+		if len(s.mountpoints) > 0 && oneIn(t, "other", 3) {
+			op.Path = pick(t, "mountpoint", s.mountpoints)
+		}
+		op.Text = pick(t, "opts", []string{"ro", "ro", ""})
+		if s.readonly {
+			op.Text = pick(t, "opts", []string{"rw", "rw", ""})
+		}
+	case "mountinfo", "mounts":
+	default:
+		return false
+	}
+	return true
 }
 
 // preferUnlinked picks an fd whose inode is open but unlinked when there is

@@ -3,7 +3,9 @@ package scriptgen_test
 import (
 	"testing"
 
+	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/script/scriptgen"
+	"github.com/relinksim/relinksim/vfs"
 )
 
 // The generator draws ops in proportion to their weights. rapid's own
@@ -63,6 +65,39 @@ func TestZeroConfigDrawsOps(t *testing.T) {
 			if n := len(ops); n < c.min || n > c.max {
 				t.Errorf("%+v, seed %d: %d ops, want %d to %d", c.cfg, seed, n, c.min, c.max)
 			}
+		}
+	}
+}
+
+// With Namespaces the generator draws the task, namespace and mount ops,
+// and only ones the real kernel's executor can run: no clone sharing a
+// descriptor table or fs_struct, never the filesystem root unmounted
+// from under the script. Every op it draws runs on a simulated machine
+// without a script error.
+func TestNamespacesDrawsHostRunnableOps(t *testing.T) {
+	cfg := scriptgen.DefaultGenConfig
+	cfg.Namespaces = true
+	counts := map[string]int{}
+	for seed := range 60 {
+		ops := scriptgen.Ops(cfg).Example(seed)
+		m, err := script.NewMachine(vfs.Options{}, "tmpfs", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, op := range ops {
+			counts[op.Name]++
+			if op.Name == "clone" && op.Text != "mnt" {
+				t.Errorf("seed %d: %s: the real kernel's tasks cannot share tables", seed, op)
+			}
+			if st := m.Step(op); st.Err != nil {
+				t.Errorf("seed %d: %s: %v", seed, op, st.Err)
+			}
+		}
+		m.K.Shutdown()
+	}
+	for _, name := range []string{"fork", "clone", "as", "exit", "unshare", "open-ns", "setns", "setns-type", "bind", "umount", "mount-dev", "remount-opts", "mountinfo", "mounts"} {
+		if counts[name] == 0 {
+			t.Errorf("%s never drawn: %v", name, counts)
 		}
 	}
 }
