@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -65,6 +66,33 @@ func PutMntNS(ns *MountNamespace) {
 		ns.root = nil
 	}
 	ns.k.unregister(&ns.kobj)
+}
+
+// detachMounts models fs/namespace.c:__detach_mounts: after a dentry was
+// unlinked, removed or renamed over — which its own namespace refuses
+// while it is a mountpoint there (EBUSY), but another namespace does not —
+// every mount on it, in whatever namespace, is detached with what is
+// under it, as a lazy umount would.
+func (k *Kernel) detachMounts(d *Dentry) {
+	if d.mounted == 0 {
+		return
+	}
+	ids := make([]uint64, 0)
+	for id, o := range k.live {
+		if m, ok := o.(*Mount); ok && m.attached && m.parent != m && m.mountpoint == d {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		m := k.live[id].(*Mount)
+		if m.attached {
+			if k.Tracing() {
+				k.Tracef("fs/namespace.c:__detach_mounts", "%s", m.describe())
+			}
+			k.umountTree(m)
+		}
+	}
 }
 
 // initMountTree models fs/namespace.c:init_mount_tree: the root filesystem

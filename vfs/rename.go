@@ -207,6 +207,9 @@ func (t *Task) vfsRename(oldDir *Inode, oldD *Dentry, newDir *Inode, newD *Dentr
 	if flags&RENAME_EXCHANGE != 0 {
 		dExchange(oldD, newD)
 	} else {
+		if target != nil {
+			k.detachMounts(newD)
+		}
 		name, parent := newD.name, newD.parent
 		dDelete(newD)
 		dMove(oldD, parent, name)

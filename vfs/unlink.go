@@ -105,6 +105,7 @@ func (t *Task) vfsUnlink(dir *Inode, d *Dentry) error {
 	if k.Tracing() {
 		k.Tracef("fs/namei.c:vfs_unlink", "%s (inode %d, nlink now %d)", d.fsPath(), target.Ino, target.nlink)
 	}
+	k.detachMounts(d)
 	dDelete(d)
 	return nil
 }
@@ -176,6 +177,7 @@ func (t *Task) vfsRmdir(dir *Inode, d *Dentry) error {
 	if k.Tracing() {
 		k.Tracef("fs/namei.c:vfs_rmdir", "%s (inode %d)", d.fsPath(), victim.Ino)
 	}
+	k.detachMounts(d)
 	dDelete(d)
 	return nil
 }
