@@ -163,27 +163,12 @@ func Checkpoint(cp *vfs.Task, targets []Target, opt Options) (*Image, Summary, e
 	if err != nil {
 		return nil, c.summary, err
 	}
-	if len(c.madeRelinkDirs) > 0 {
-		madeRelinkDirs(c.k)[c.crid] = c.madeRelinkDirs
-	}
+	// The relink directories the port made because they were missing
+	// (lost+found on tmpfs and btrfs) go into the image, so that a
+	// restart — on this kernel or after a reboot — removes everything the
+	// checkpoint made.
+	c.img.Made = c.madeRelinkDirs
 	return c.img, c.summary, nil
-}
-
-// madeRelinkDirsKey keys, on the kernel (vfs.Kernel.Ext), the relink
-// directories each successful checkpoint of the port made because they
-// were missing (lost+found on tmpfs and btrfs), by crid: the port removes
-// everything it made once a restart succeeded, and the image does not say
-// which directories those were. A restart on another kernel (after a
-// reboot) does not know them, and leaves them.
-type madeRelinkDirsKey struct{}
-
-func madeRelinkDirs(k *vfs.Kernel) map[uint32][]string {
-	if m, ok := k.Ext(madeRelinkDirsKey{}).(map[uint32][]string); ok {
-		return m
-	}
-	m := map[uint32][]string{}
-	k.SetExt(madeRelinkDirsKey{}, m)
-	return m
 }
 
 func dataBytes(s vfs.IOStats) uint64 { return s.DataBytesRead + s.DataBytesWritten + s.DataBytesCopied }
@@ -281,20 +266,16 @@ func (c *ctx) checkpointFile(f *vfs.File) (uint32, error) {
 		flags &^= vfs.O_TMPFILE
 	}
 	fs.Flags = uint32(flags)
-	if f.Inode().Mode.IsFifo() {
+	switch {
+	case f.Inode().Mode.IsFifo():
 		fs.Type = FileFifo
+	case f.Inode().Mode.IsDir():
+		fs.Type = FileDir
 	}
 	fs.CredRef = c.checkpointCred(f.Cred())
 	unlinked := f.Dentry().Unlinked()
 	if unlinked {
 		fs.RestartFlags |= FileUnlink
-		if c.fixed() && f.Inode().Mode.IsDir() {
-			// The restart makes a removed directory again when the
-			// flags say O_DIRECTORY: a directory opened without it
-			// (open(2) allows O_RDONLY) is marked so, the image having
-			// no field for the file's type.
-			fs.Flags |= vfs.O_DIRECTORY
-		}
 	}
 	if err := c.call(func() error {
 		fs.Path = c.cp.DPath(f.Path()) // checkpoint_fname

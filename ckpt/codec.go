@@ -36,7 +36,7 @@ package ckpt
 //	             8   u32 umask (at most 0777)
 //	             12  u32 reserved
 //	18 file      len 40
-//	             8   u16 f_type: 1 generic, 2 fifo
+//	             8   u16 f_type: 1 generic, 2 fifo, 3 directory
 //	             10  u16 reserved
 //	             12  u32 f_flags
 //	             16  s64 f_pos
@@ -57,6 +57,8 @@ package ckpt
 //	             12  u32 fsref (objref of an fs; 0: none)
 //	             16  u32 tableref (objref of a table; 0: none)
 //	             20  u32 reserved
+//	22 made      len 8: a directory the checkpoint made (Image.Made); its
+//	             path follows as a buffer, not empty
 //
 // The records come in this order, and only in it:
 //
@@ -68,6 +70,7 @@ package ckpt
 //	    f_type is fifo; a generic file has no data], once per file
 //	table, once per descriptor table
 //	task, buffer (name), once per task
+//	made, buffer (path), once per directory made
 //	tail
 //
 // and nothing follows the tail. An objref of kind K is n to name the
@@ -108,6 +111,7 @@ const (
 	RecPipeBuf = 19
 	RecTable   = 20
 	RecTask    = 21
+	RecMade    = 22
 )
 
 // Magic opens every image, in the header record.
@@ -130,6 +134,7 @@ const (
 	tableBaseLen = 16
 	entryLen     = 8
 	taskLen      = 24
+	madeLen      = 8
 )
 
 const knownRestartFlags = FileUnlink | FileLinkable
@@ -165,6 +170,8 @@ func recordName(typ uint32) string {
 		return "pipe-buf record"
 	case RecTable:
 		return "table record"
+	case RecMade:
+		return "made record"
 	case RecTask:
 		return "task record"
 	}
@@ -231,6 +238,10 @@ func Encode(img *Image) ([]byte, error) {
 		le.PutUint32(r[12:], t.FSRef)
 		le.PutUint32(r[16:], t.TableRef)
 		e.name(t.Name)
+	}
+	for _, m := range img.Made {
+		e.begin(RecMade, madeLen)
+		e.name(m)
 	}
 	n := e.nrec
 	r := e.begin(RecTail, tailLen)
@@ -360,6 +371,15 @@ func Validate(img *Image) error {
 			return bad(obj, "tableref: %s", msg)
 		}
 	}
+	for i, m := range img.Made {
+		obj := fmt.Sprintf("made directory %d", i+1)
+		if m == "" {
+			return bad(obj, "empty path")
+		}
+		if msg := nameProblem(m); msg != "" {
+			return bad(obj, "%s", msg)
+		}
+	}
 	return nil
 }
 
@@ -383,8 +403,8 @@ func umaskProblem(m uint32) string {
 }
 
 func fileTypeProblem(t uint16) string {
-	if t != FileGeneric && t != FileFifo {
-		return fmt.Sprintf("unknown file type %d (want %d generic or %d fifo)", t, FileGeneric, FileFifo)
+	if t != FileGeneric && t != FileFifo && t != FileDir {
+		return fmt.Sprintf("unknown file type %d (want %d generic, %d fifo or %d directory)", t, FileGeneric, FileFifo, FileDir)
 	}
 	return ""
 }
@@ -651,6 +671,30 @@ func (d *decoder) image() (*Image, error) {
 		img.Tasks = append(img.Tasks, t)
 	}
 
+	// Directories made.
+	for {
+		typ, err := d.peek("record header")
+		if err != nil {
+			return nil, err
+		}
+		if typ != RecMade {
+			break
+		}
+		const rec = "made record"
+		start, _, err := d.record(RecMade, rec, madeLen, madeLen)
+		if err != nil {
+			return nil, err
+		}
+		m, err := d.name("made directory")
+		if err != nil {
+			return nil, err
+		}
+		if m == "" {
+			return nil, d.errf(start, rec, "a made directory with an empty path")
+		}
+		img.Made = append(img.Made, m)
+	}
+
 	// The tail.
 	const trec = "tail record"
 	typ, err := d.peek(trec)
@@ -681,8 +725,8 @@ func (d *decoder) image() (*Image, error) {
 // tail should be: either its type is unknown or it comes too late.
 func outOfOrder(typ uint32) string {
 	switch typ {
-	case RecHeader, RecCred, RecFS, RecFile, RecTable, RecTask:
-		return fmt.Sprintf("a %s here is out of order: the records go header, creds, fs_structs, files, tables, tasks, tail", recordName(typ))
+	case RecHeader, RecCred, RecFS, RecFile, RecTable, RecTask, RecMade:
+		return fmt.Sprintf("a %s here is out of order: the records go header, creds, fs_structs, files, tables, tasks, made directories, tail", recordName(typ))
 	case RecBuffer, RecPipeBuf:
 		return fmt.Sprintf("a %s here belongs to no record before it", recordName(typ))
 	}
@@ -806,6 +850,7 @@ type jsonImage struct {
 	Files    []jsonFile  `json:"files,omitempty"`
 	Tables   []jsonTable `json:"tables,omitempty"`
 	Tasks    []jsonTask  `json:"tasks,omitempty"`
+	Made     []jsonText  `json:"made,omitempty"`
 }
 
 // jsonCred and jsonEntry have their model's fields exactly (a conversion
@@ -928,6 +973,9 @@ func (img *Image) JSON() ([]byte, error) {
 	for _, t := range img.Tasks {
 		j.Tasks = append(j.Tasks, jsonTask{Name: jsonText(t.Name), CredRef: t.CredRef, FSRef: t.FSRef, TableRef: t.TableRef})
 	}
+	for _, m := range img.Made {
+		j.Made = append(j.Made, jsonText(m))
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -978,6 +1026,9 @@ func DecodeJSON(b []byte) (*Image, error) {
 	}
 	for _, t := range j.Tasks {
 		img.Tasks = append(img.Tasks, TaskState{Name: string(t.Name), CredRef: t.CredRef, FSRef: t.FSRef, TableRef: t.TableRef})
+	}
+	for _, m := range j.Made {
+		img.Made = append(img.Made, string(m))
 	}
 	if err := Validate(img); err != nil {
 		return nil, err

@@ -30,7 +30,8 @@ func codecRewriting() bool {
 // codecSample is an image with every record kind and every field set:
 // two tasks sharing a descriptor table, a credential shared by files and
 // a task, a fifo with data, an unlinked file with its relinked name, an
-// O_TMPFILE file still linkable, fs_structs, a name that is not UTF-8.
+// O_TMPFILE file still linkable, a removed directory, fs_structs, a name
+// that is not UTF-8, directories the checkpoint made.
 func codecSample() *Image {
 	return &Image{
 		Version:  FormatVersion,
@@ -55,6 +56,8 @@ func codecSample() *Image {
 			{Type: FileGeneric, Flags: 0o20200002, Pos: -1, Version: 1<<64 - 1, CredRef: 2, RestartFlags: FileUnlink | FileLinkable,
 				Path: "/mnt/#4 (deleted)", Relinked: "/mnt/.relink/checkpoint-7/relinked-2"},
 			{Type: FileGeneric, CredRef: 2, Path: "/mnt/caf\xe9 <&>"},
+			{Type: FileDir, Flags: 0o200000, CredRef: 1, RestartFlags: FileUnlink,
+				Path: "/mnt/d//deleted", Relinked: "/mnt/.relink/checkpoint-7/relinked-3"},
 		},
 		Tables: []FDTable{
 			{Entries: []FDEntry{{FD: 0, FileRef: 1}, {FD: 1, FileRef: 1}, {FD: 3, FileRef: 2}, {FD: 4, FileRef: 3}, {FD: 1 << 20, FileRef: 4}}},
@@ -68,6 +71,7 @@ func codecSample() *Image {
 			{Name: "zombie"},
 			{Name: "", CredRef: 1, FSRef: 2, TableRef: 3},
 		},
+		Made: []string{"/mnt/.relink", "/mnt/.relink/\xff"},
 	}
 }
 
@@ -322,7 +326,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"dangling credref", put32(file0+32, 7),
 			fmt.Sprintf("image: byte %d (file record): credref: objref 7 points at no credential (2 before it)", file0+32)},
 		{"dangling fileref", put32(table0+16+4, 99),
-			fmt.Sprintf("image: byte %d (table record): entry 0 (fd 0): fileref: objref 99 points at no file (6 before it)", table0+20)},
+			fmt.Sprintf("image: byte %d (table record): entry 0 (fd 0): fileref: objref 99 points at no file (7 before it)", table0+20)},
 		{"fileref 0", put32(table0+16+4, 0),
 			fmt.Sprintf("image: byte %d (table record): entry 0 (fd 0): fileref: objref 0: a file is required", table0+20)},
 		{"dangling tableref", put32(task0+16, 4),
@@ -357,8 +361,8 @@ func TestDecodeErrors(t *testing.T) {
 			fmt.Sprintf("image: byte %d (fs record): reserved byte is 0x01, want 0", fs0+13)},
 		{"umask", put32(fs0+8, 0o1022),
 			fmt.Sprintf("image: byte %d (fs record): umask 01022 has bits outside 0777", fs0+8)},
-		{"file type", put32(file0+8, 3),
-			fmt.Sprintf("image: byte %d (file record): unknown file type 3 (want 1 generic or 2 fifo)", file0+8)},
+		{"file type", put32(file0+8, 4),
+			fmt.Sprintf("image: byte %d (file record): unknown file type 4 (want 1 generic, 2 fifo or 3 directory)", file0+8)},
 		{"restart flags", put32(file0+36, 4),
 			fmt.Sprintf("image: byte %d (file record): unknown restart flags 0x4", file0+36)},
 		{"unlink flag dropped", put32(file1+36, 0), // the relinked name's buffer is then where the next file should be
@@ -399,7 +403,7 @@ func TestDecodeOutOfOrder(t *testing.T) {
 	out = append(out, b[cred:fs]...)
 	out = append(out, b[tail:]...)
 	_, err := Decode(out)
-	want := fmt.Sprintf("image: byte %d (cred record): a cred record here is out of order: the records go header, creds, fs_structs, files, tables, tasks, tail", cred+(tail-fs))
+	want := fmt.Sprintf("image: byte %d (cred record): a cred record here is out of order: the records go header, creds, fs_structs, files, tables, tasks, made directories, tail", cred+(tail-fs))
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
 	}
@@ -423,7 +427,7 @@ func TestEncodeRejects(t *testing.T) {
 		{func(i *Image) { i.Strategy = strings.Repeat("x", MaxName+1) }, "image: header: strategy: name of 4097 bytes, at most 4096"},
 		{func(i *Image) { i.FSs[1].Umask = 0o7777 }, "image: fs 2: umask 07777 has bits outside 0777"},
 		{func(i *Image) { i.FSs[0].Cwd = "\x00" }, "image: fs 1: cwd: name contains a NUL at byte 0 of the name"},
-		{func(i *Image) { i.Files[0].Type = 0 }, "image: file 1: unknown file type 0 (want 1 generic or 2 fifo)"},
+		{func(i *Image) { i.Files[0].Type = 0 }, "image: file 1: unknown file type 0 (want 1 generic, 2 fifo or 3 directory)"},
 		{func(i *Image) { i.Files[0].CredRef = 3 }, "image: file 1: credref: objref 3 points at no credential (2 before it)"},
 		{func(i *Image) { i.Files[0].RestartFlags = 8 }, "image: file 1: unknown restart flags 0x8"},
 		{func(i *Image) { i.Files[0].Relinked = "/x" }, `image: file 1: relinked name "/x" without FileUnlink`},

@@ -19,6 +19,11 @@ type Image struct {
 	Files  []FileState
 	Tables []FDTable
 	Tasks  []TaskState
+	// Made lists the directories the checkpoint made for the relinked
+	// files beyond their collection directories (the port makes a missing
+	// relink directory), in the order it made them, from the
+	// checkpointer's root: a successful restart removes them, last first.
+	Made []string
 }
 
 // FormatVersion is the version Encode writes and Decode accepts.
@@ -40,8 +45,9 @@ type FSState struct {
 
 // File types (ckpt_hdr_file.f_type).
 const (
-	FileGeneric uint16 = 1 // CKPT_FILE_GENERIC: a regular file or directory
+	FileGeneric uint16 = 1 // CKPT_FILE_GENERIC: a regular file (or a symlink's target)
 	FileFifo    uint16 = 2 // CKPT_FILE_FIFO
+	FileDir     uint16 = 3 // a directory (the seed checkpoints it as generic)
 )
 
 // Restart flags (ckpt_hdr_file.f_restart_flags).

@@ -458,7 +458,7 @@ func checkpointCut(tb failer, c fsCase, b *run, beforeRestart func(*ckptRecord))
 	fifoBytes := 0
 	for _, f := range rec.img.Files {
 		fifoBytes += len(f.FifoData)
-		if f.RestartFlags&ckpt.FileUnlink != 0 && f.Flags&vfs.O_DIRECTORY != 0 {
+		if f.RestartFlags&ckpt.FileUnlink != 0 && f.Type == ckpt.FileDir {
 			rec.madeDirs = true // the restart makes it again
 		}
 	}
@@ -510,7 +510,7 @@ func checkpointCut(tb failer, c fsCase, b *run, beforeRestart func(*ckptRecord))
 // directory (its name is made again only at restart).
 func pathType(img *ckpt.Image, name string) string {
 	for _, f := range img.Files {
-		if f.Relinked == name && f.Flags&vfs.O_DIRECTORY != 0 {
+		if f.Relinked == name && f.Type == ckpt.FileDir {
 			return "dir"
 		}
 	}

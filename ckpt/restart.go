@@ -128,9 +128,8 @@ func (r *restorer) restore() ([]Target, error) {
 		// they were missing (lost+found on tmpfs and btrfs): the port
 		// leaves nothing it made. One still holding something else
 		// (ENOTEMPTY) stays.
-		k := r.k
-		crid := r.img.CRID
-		for _, dir := range madeRelinkDirs(k)[crid] {
+		for i := len(r.img.Made) - 1; i >= 0; i-- {
+			dir := r.img.Made[i]
 			cp := r.cp
 			r.errDeferq.add(nil, func() error {
 				if err := cp.Rmdir(dir); err != nil && !errors.Is(err, vfs.ENOENT) && !errors.Is(err, vfs.ENOTEMPTY) {
@@ -138,9 +137,6 @@ func (r *restorer) restore() ([]Target, error) {
 				}
 				return nil
 			})
-		}
-		if len(madeRelinkDirs(k)[crid]) > 0 {
-			r.errDeferq.add(nil, func() error { delete(madeRelinkDirs(k), crid); return nil })
 		}
 	}
 	return targets, nil
@@ -236,7 +232,7 @@ func (r *restorer) restoreOpenFname(fs FileState) (*vfs.File, error) {
 	}
 	flags := int(fs.Flags)
 	queueUnlink := unlink
-	if unlink && flags&vfs.O_DIRECTORY != 0 && r.fixed() {
+	if unlink && fs.Type == FileDir && r.fixed() {
 		// A removed directory comes back empty, and is removed again;
 		// once for all the open files of it (one name in the image).
 		if r.madeDirs[name] {
@@ -277,7 +273,7 @@ func (r *restorer) restoreOpenFname(fs FileState) (*vfs.File, error) {
 		return nil, fmt.Errorf("could not open file %q: %w", name, err)
 	}
 	defer cp.Close(fd)
-	if fs.Type == FileGeneric && fs.Pos != 0 {
+	if fs.Type != FileFifo && fs.Pos != 0 {
 		if err := r.call(func() error { _, err := cp.Lseek(fd, fs.Pos, 0); return err }); err != nil {
 			return nil, err
 		}
