@@ -23,6 +23,7 @@
 //	Ops.Unshare              kernel/fork.c:ksys_unshare with
 //	                         unshare_nsproxy_namespaces
 //	Ops.SwitchTaskNamespaces kernel/nsproxy.c:switch_task_namespaces
+//	timensOnFork             kernel/time/namespace.c:timens_on_fork
 //	Ops.ExitNamespaces       kernel/nsproxy.c:exit_task_namespaces
 //	Ops.putNsproxy           put_nsproxy and free_nsproxy
 //	Ops.Setns                kernel/nsproxy.c:setns (with a namespace file)
@@ -54,7 +55,9 @@
 //   - The simple namespaces isolate nothing; only who shares which, and
 //     their lifetimes, are modelled.
 //   - pid is the nsproxy's pid_ns_for_children also for /proc/PID/ns/pid
-//     (there are no pid numbers per namespace).
+//     (there are no pid numbers per namespace, and no task's active pid
+//     namespace): so a second unshare(CLONE_NEWPID) and a setns into an
+//     ancestor pid namespace succeed, where 6.18 answers EINVAL.
 //   - Every mount is private: no mount propagation (shared, slave) between
 //     namespaces, so a mount in one namespace never appears in another.
 //   - /proc/PID/ns entries are files of proc holding their namespace, not

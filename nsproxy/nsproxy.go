@@ -178,22 +178,41 @@ func (o *Ops) putNsproxy(p *Nsproxy) {
 // is EINVAL).
 func (o *Ops) CopyNamespaces(flags uint64, parent, child *vfs.Task) error {
 	old := Of(parent)
-	if flags&vfs.CLONE_NEWALL == 0 {
-		old.Get()
-		child.NS = old
-		child.SetMntNS(old.Mnt)
-		return nil
+	if old == nil {
+		vfs.Bug("copy_namespaces: %s has no nsproxy (it exited)", parent)
 	}
-	if !parent.NsCapable(vfs.CAP_SYS_ADMIN) {
+	if flags&vfs.CLONE_NEWALL == 0 {
+		// A task whose time namespace for children is its own shares
+		// the nsproxy; otherwise the child needs one of its own, in the
+		// time namespace for children (timens_on_fork).
+		if old.TimeForChildren == old.Time {
+			old.Get()
+			child.NS = old
+			child.SetMntNS(old.Mnt)
+			return nil
+		}
+	} else if !parent.NsCapable(vfs.CAP_SYS_ADMIN) {
 		return vfs.EPERM
 	}
 	if flags&(vfs.CLONE_NEWIPC|vfs.CLONE_SYSVSEM) == vfs.CLONE_NEWIPC|vfs.CLONE_SYSVSEM {
 		return vfs.EINVAL
 	}
 	p := o.createNewNamespaces(flags, child, old)
+	timensOnFork(p)
 	child.NS = p
 	child.SetMntNS(p.Mnt)
 	return nil
+}
+
+// timensOnFork models kernel/time/namespace.c:timens_on_fork: a new task
+// runs in the time namespace its parent made for its children.
+func timensOnFork(p *Nsproxy) {
+	if p.Time == p.TimeForChildren {
+		return
+	}
+	p.TimeForChildren.Get()
+	p.Time.Put()
+	p.Time = p.TimeForChildren
 }
 
 // SwitchTaskNamespaces models kernel/nsproxy.c:switch_task_namespaces:

@@ -69,6 +69,9 @@ func Describe(k *vfs.Kernel, r *script.Runner) []string {
 				}
 			}
 		}
+		if other := int(p.Count()) - len(users); other > 0 {
+			users = append(users, fmt.Sprintf("+%d not the script's", other)) // the checkpoint daemon, for one
+		}
 		out = append(out, fmt.Sprintf("nsproxy %d count=%d %s (refs %d) tasks: %s", p.seq, p.Count(), p.Mnt, p.Mnt.Refs(), strings.Join(users, " ")))
 	}
 	return out

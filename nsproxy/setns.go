@@ -73,6 +73,9 @@ func (o *Ops) Setns(t *vfs.Task, fd int, nstype uint64) error {
 //   - EINVAL: entering a mount namespace with an fs_struct shared with
 //     another task (CLONE_FS).
 func (o *Ops) KernSetns(t *vfs.Task, ns vfs.Namespace) error {
+	if Of(t) == nil {
+		vfs.Bug("kern_setns: %s has no nsproxy (it exited)", t)
+	}
 	p := o.createNewNamespaces(0, t, Of(t))
 	if err := o.install(t, p, ns); err != nil {
 		o.putNsproxy(p) // free_nsproxy
