@@ -85,8 +85,10 @@ func (k *Kernel) detachMounts(d *Dentry) {
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		m := k.live[id].(*Mount)
-		if m.attached {
+		// (A mount on d may be gone already: under another one on d,
+		// detached with it.)
+		m, ok := k.live[id].(*Mount)
+		if ok && m.attached {
 			if k.Tracing() {
 				k.Tracef("fs/namespace.c:__detach_mounts", "%s", m.describe())
 			}
