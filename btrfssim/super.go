@@ -206,14 +206,19 @@ func (fs *fsInfo) SyncFS(sb *vfs.Superblock) error {
 }
 
 // Remount implements vfs.Remounter (models
-// fs/btrfs/super.c:btrfs_reconfigure): going read-only commits everything
-// first; going from read-only to read-write cleans the orphans of every
-// subvolume read so far (btrfs_cleanup_fs_roots). No option may change.
+// fs/btrfs/super.c:btrfs_reconfigure): every remount of a read-write
+// filesystem first writes the data back and commits (sync_filesystem,
+// whatever changes; recorded on 6.18: remount-writes-back); going from
+// read-only to read-write cleans the orphans of every subvolume read so far
+// (btrfs_cleanup_fs_roots). No option may change.
 func (fs *fsInfo) Remount(sb *vfs.Superblock, flags vfs.MountFlags, data string) error {
 	for _, opt := range strings.Split(data, ",") {
 		if opt != "" {
 			return vfs.EINVAL
 		}
+	}
+	if !fs.readonly {
+		fs.syncFS()
 	}
 	ro := flags&vfs.MS_RDONLY != 0
 	if !ro && fs.aborted {
@@ -222,7 +227,6 @@ func (fs *fsInfo) Remount(sb *vfs.Superblock, flags vfs.MountFlags, data string)
 	}
 	switch {
 	case ro && !fs.readonly:
-		fs.syncFS()
 		fs.readonly = true
 	case !ro && fs.readonly:
 		fs.readonly = false
