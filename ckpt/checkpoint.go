@@ -3,6 +3,7 @@ package ckpt
 import (
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/relinksim/relinksim/nsproxy"
@@ -65,6 +66,29 @@ func (s Summary) String() string {
 // a failed allocation would).
 var ErrInjected = fmt.Errorf("injected failure: %w", vfs.ENOMEM)
 
+// kernelOops is a crash of the modelled kernel code in the checkpointer's
+// context (a NULL pointer dereference): Linux kills the task there, so
+// sys_checkpoint never returns and ckpt_ctx_free never runs — err_deferq
+// is neither run nor destroyed, and whatever the checkpoint relinked
+// before stays. The simulator prints the oops to the kernel log (dmesg),
+// as ext4sim does with its BUG, and returns EFAULT in place of the
+// SIGKILL the caller would see: there is no errno for a killed caller.
+// The checkpoint daemon lives on (it stands for the killed checkpointer).
+type kernelOops struct{ msg string }
+
+func (o *kernelOops) Error() string {
+	return "kernel oops: " + o.msg + " (the checkpointer is killed; EFAULT stands for the kill)"
+}
+
+func (o *kernelOops) Unwrap() error { return vfs.EFAULT }
+
+// oops records a kernelOops in the kernel log and returns it.
+func (c *ctx) oops(msg string) error {
+	c.k.Printk("BUG: unable to handle kernel NULL pointer dereference in %s", msg)
+	c.k.Printk("Killed: the checkpointer, in sys_checkpoint; ckpt_ctx_free never runs")
+	return &kernelOops{msg: msg}
+}
+
 // ctx models struct ckpt_ctx for one checkpoint or restart.
 type ctx struct {
 	k        *vfs.Kernel
@@ -93,6 +117,8 @@ type ctx struct {
 	reservedDirs map[*vfs.Inode]string
 	// pipes are the fifos whose data is recorded.
 	pipes map[*vfs.Inode]bool
+	// ownNS is the checkpointer's own mount namespace.
+	ownNS *vfs.MountNamespace
 }
 
 // call is every kernel call of the path: it counts them, and fails the
@@ -114,7 +140,7 @@ func newCtx(cp *vfs.Task, opt Options) (*ctx, error) {
 	if strategy != StrategyRelink && strategy != StrategyRelinkUpstream {
 		return nil, fmt.Errorf("ckpt: unknown strategy %q (want %s or %s)", strategy, StrategyRelink, StrategyRelinkUpstream)
 	}
-	return &ctx{k: cp.Kernel(), cp: cp, era: era, strategy: strategy, failAt: opt.FailAt}, nil
+	return &ctx{k: cp.Kernel(), cp: cp, era: era, strategy: strategy, failAt: opt.FailAt, ownNS: cp.MountNamespace()}, nil
 }
 
 // fixed reports whether the 2011 series' bugs are fixed: under
@@ -154,11 +180,15 @@ func Checkpoint(cp *vfs.Task, targets []Target, opt Options) (*Image, Summary, e
 		}
 	}
 	// ckpt_ctx_free: after an error the deferred cleanup runs; either way
-	// the queue is destroyed.
-	if err != nil {
-		c.errDeferq.run()
+	// the queue is destroyed. After an oops the checkpointer is dead and
+	// ckpt_ctx_free never runs: what was relinked stays (kernelOops).
+	var oops *kernelOops
+	if !errors.As(err, &oops) {
+		if err != nil {
+			c.errDeferq.run()
+		}
+		c.errDeferq.destroy()
 	}
-	c.errDeferq.destroy()
 	c.summary.DataBytes = dataBytes(c.k.Stats()) - dataBytes(before)
 	if err != nil {
 		return nil, c.summary, err
@@ -260,6 +290,13 @@ func (c *ctx) checkpointFile(f *vfs.File) (uint32, error) {
 	if ref, ok := c.files[f]; ok {
 		return ref, nil
 	}
+	if !checkpointable(f) {
+		// checkpoint_file: a file whose f_op has no .checkpoint fails
+		// the checkpoint with EBADF ("f_op lacks checkpoint"). Of what
+		// the model has, proc's files: a /proc/PID/ns descriptor would
+		// be reopened by a name that holds the old pid.
+		return 0, fmt.Errorf("%s: f_op lacks checkpoint: %w", c.cp.DPath(f.Path()), vfs.EBADF)
+	}
 	fs := FileState{Type: FileGeneric, Pos: f.Pos()}
 	flags := f.Flags() &^ openTimeFlags
 	if flags&vfs.O_TMPFILE == vfs.O_TMPFILE {
@@ -282,6 +319,11 @@ func (c *ctx) checkpointFile(f *vfs.File) (uint32, error) {
 		return nil
 	}); err != nil {
 		return 0, err
+	}
+	if !unlinked && c.fixed() {
+		if err := c.checkNameReachesFile(f, fs.Path); err != nil {
+			return 0, err
+		}
 	}
 	if unlinked {
 		if f.Inode().State()&vfs.I_LINKABLE != 0 {
@@ -339,6 +381,15 @@ func (c *ctx) checkpointFileLinks(f *vfs.File) (string, error) {
 // the fixed code checks each capability and restores them. The port
 // (relink-upstream) marks the orphan I_LINKABLE so that today's vfs_link
 // accepts it, and makes a missing relink directory.
+//
+// A file whose mount is detached — lazily unmounted (umount -l), or left
+// behind when its mount namespace died — has no namespace: umount_tree set
+// mnt->mnt_ns to NULL. The seed passes that NULL to kern_setns, whose
+// mntns_install dereferences it (get_mnt_ns, or mnt_ns->user_ns in later
+// versions) before anything else: an oops (kernelOops). The fixed code
+// refuses such a file first, with EINVAL, the errno d_absolute_path gives
+// for a path on a detached mount: no path from any root reaches it, so no
+// relinked name could be looked up, at checkpoint or at restart.
 func (c *ctx) checkpointFileRelink(f *vfs.File) (string, error) {
 	cp := c.cp
 	if c.fixed() {
@@ -349,31 +400,77 @@ func (c *ctx) checkpointFileRelink(f *vfs.File) (string, error) {
 		// The seed ORs two capability numbers: 1|2 is 3, CAP_FOWNER.
 		return "", fmt.Errorf("relinking unlinked files requires CAP_DAC_{OVERRIDE,READ_SEARCH} and CAP_SYS_ADMIN: %w", vfs.EPERM)
 	}
-	// Temporarily enter the mount namespace of the file to relink.
+	m := f.Path().Mnt
+	ns := m.Namespace()
+	if ns == nil && c.fixed() {
+		return "", fmt.Errorf("relinking unlinked file %s: its %s is detached, in no mount namespace: no path reaches it: %w",
+			cp.DPath(f.Path()), m, vfs.EINVAL)
+	}
+	var name string
+	err := c.inNamespace(ns, m, func() error {
+		var err error
+		name, err = c.relinkInNamespace(f)
+		return err
+	})
+	return name, err
+}
+
+// inNamespace runs fn with the checkpointer temporarily in mount namespace
+// ns (kern_setns, seed patch 09), then switches back to its own nsproxy.
+// The seed leaves the checkpointer's root and working directory where
+// mntns_install put them (the root of ns); the fixed code restores them.
+// A nil ns (m detached) is the seed's oops (kernelOops).
+func (c *ctx) inNamespace(ns *vfs.MountNamespace, m *vfs.Mount, fn func() error) error {
+	cp := c.cp
 	ops := nsproxy.For(c.k)
 	old := nsproxy.Of(cp)
 	old.Get()
 	oldRoot, oldPwd := vfs.PathGet(cp.FSStruct().Root()), vfs.PathGet(cp.FSStruct().Pwd())
 	defer func() { vfs.PathPut(oldRoot); vfs.PathPut(oldPwd) }()
-	if err := c.call(func() error { return cp.KernSetns(f.Path().Mnt.Namespace()) }); err != nil {
+	if err := c.call(func() error {
+		if ns == nil {
+			// kern_setns(&mntns_operations, NULL): mntns_install's
+			// first touch of the namespace faults.
+			return c.oops(fmt.Sprintf("mntns_install: the NULL mnt_ns of %s, detached by umount_tree", m))
+		}
+		return cp.KernSetns(ns)
+	}); err != nil {
 		old.Put() // never switched: drop the reference taken for the switch back
-		return "", err
+		return err
 	}
-	name, err := c.relinkInNamespace(f)
+	err := fn()
 	// Restore the old mount namespace.
 	ops.SwitchTaskNamespaces(cp, old)
 	if c.fixed() {
 		cp.SetRootPwd(oldRoot, oldPwd)
 	}
-	return name, err
+	return err
 }
 
 // relinkInNamespace is the part of checkpoint_file_relink done in the
 // file's namespace.
+//
+// The relinked name is a string, d_path of the file's mount root with the
+// relink directory appended, which checkpoint_make_relink_collection's
+// mkdir, do_kern_linkat and the restart's open each look up again from the
+// root, following mounts. When something is mounted on the file's mount
+// root (or on its relink directory), those lookups land in the mount on
+// top. The seed (relink2011, and its calls on today's kernel) then makes
+// the collection directory there, or fails with ENOENT where the top has
+// no relink directory, and do_kern_linkat's do_linkat fails with EXDEV
+// (old_path->mnt != nd->path.mnt); the err_deferq "rm -rf" of the same
+// string removes what the mkdir made, on the same top mount, so C1 holds.
+// The fixed code and the port check first (checkRelinkReachesMount) and
+// make nothing.
 func (c *ctx) relinkInNamespace(f *vfs.File) (string, error) {
-	name, err := c.checkpointFillRelinkFname(f)
+	name, root, err := c.checkpointFillRelinkFname(f)
 	if err != nil {
 		return "", err
+	}
+	if c.fixed() {
+		if err := c.checkRelinkReachesMount(f, root, name); err != nil {
+			return "", err
+		}
 	}
 	if err := c.checkpointMakeRelinkCollection(name); err != nil {
 		return "", err
@@ -420,8 +517,16 @@ func (c *ctx) relinkInNamespace(f *vfs.File) (string, error) {
 // checkpointFillRelinkFname models fs/namei.c:checkpoint_fill_relink_fname
 // with seed patch 07: d_path of the file's mount root, one separator, then
 // "<s_relink_dir or lost+found>/checkpoint-<crid>/relinked-<n>", n counting
-// the checkpoint's relinked files from 1.
-func (c *ctx) checkpointFillRelinkFname(f *vfs.File) (string, error) {
+// the checkpoint's relinked files from 1. It also returns the d_path of
+// the mount root, for the fixed code's check.
+//
+// d_path (prepend_path) walks up from {mnt, mnt_root} through the
+// mountpoints to the checkpointer's root, which mntns_install set to the
+// file's namespace root; it does not care what is mounted on top of the
+// mount root, so an overmounted /mnt still gives "/mnt" — a name whose
+// lookup lands in the top mount. (A detached mount would give "/", but
+// the seed never gets here with one: kern_setns oopsed first.)
+func (c *ctx) checkpointFillRelinkFname(f *vfs.File) (name, mntRoot string, err error) {
 	var root string
 	if err := c.call(func() error {
 		m := f.Path().Mnt
@@ -431,8 +536,9 @@ func (c *ctx) checkpointFillRelinkFname(f *vfs.File) (string, error) {
 		}
 		return nil
 	}); err != nil {
-		return "", err
+		return "", "", err
 	}
+	mntRoot = root
 	if !strings.HasSuffix(root, "/") {
 		root += "/"
 	}
@@ -441,7 +547,97 @@ func (c *ctx) checkpointFillRelinkFname(f *vfs.File) (string, error) {
 		dir = d
 	}
 	c.uniqueNameCount++
-	return fmt.Sprintf("%s%s/checkpoint-%d/relinked-%d", root, dir, c.crid, c.uniqueNameCount), nil
+	return fmt.Sprintf("%s%s/checkpoint-%d/relinked-%d", root, dir, c.crid, c.uniqueNameCount), mntRoot, nil
+}
+
+// checkRelinkReachesMount is the fixed code's check (relink2011-fixed and
+// the port), made before anything is made: the relinked name is looked up
+// by string at checkpoint (mkdir, do_kern_linkat) and at restart (open),
+// so its directory must be on the file's own mount. kern_path of the
+// d_path'ed mount root must land on {mnt, mnt_root}, and kern_path of the
+// relink directory, where it exists, on mnt; otherwise something is
+// mounted on top and the checkpoint fails with EBUSY, naming the mount.
+// (A missing relink directory is left to the mkdir: ENOENT, or the port
+// makes it.)
+//
+// The choice is ours: the seed has no such check, and a link made beneath
+// an overmounted root could not be reopened by the restart anyway. CRIU
+// refuses the same case at dump ("Open files on overmounted mounts are
+// not supported yet", criu/files-reg.c, mnt_is_overmounted), without an
+// errno. EBUSY is fs/namespace.c's for an overmounted mountpoint:
+// lock_mount_exact (Al Viro's 2025 finish_automount rework) answers
+// path_overmounted with it ("something's already mounted => -EBUSY").
+// A name that does not resolve at all (a mount root since removed:
+// "/mnt/x (deleted)") fails with its lookup error.
+func (c *ctx) checkRelinkReachesMount(f *vfs.File, mntRoot, name string) error {
+	m := f.Path().Mnt
+	var p vfs.Path
+	if err := c.call(func() error {
+		var err error
+		p, err = c.cp.KernPath(mntRoot)
+		return err
+	}); err != nil {
+		return fmt.Errorf("relinking unlinked file: the root of %s, %s, does not resolve: %w", m, mntRoot, err)
+	}
+	top := p.Mnt
+	reached := p.Mnt == m && p.Dentry == m.Root()
+	vfs.PathPut(p)
+	if !reached {
+		return fmt.Errorf("relinking unlinked file: the root of %s, %s, is overmounted: the name %s would be looked up in %s: %w", m, mntRoot, name, top, vfs.EBUSY)
+	}
+	relinkDir := path.Dir(path.Dir(name))
+	err := c.call(func() error {
+		var err error
+		p, err = c.cp.KernPath(relinkDir)
+		return err
+	})
+	switch {
+	case errors.Is(err, vfs.ENOENT):
+		return nil
+	case err != nil:
+		return fmt.Errorf("relinking unlinked file: the relink directory %s of %s: %w", relinkDir, m, err)
+	}
+	top = p.Mnt
+	vfs.PathPut(p)
+	if top != m {
+		return fmt.Errorf("relinking unlinked file: the relink directory %s of %s is overmounted: the name %s would be looked up in %s: %w", relinkDir, m, name, top, vfs.EBUSY)
+	}
+	return nil
+}
+
+// checkNameReachesFile is the fixed code's check of a file that still has
+// its name (relink2011-fixed and the port): the restart reopens it by the
+// name checkpoint_fname recorded, looked up from the restarter's root, so
+// kern_path of that name must land on the file's own {mnt, dentry}.
+// Where it does not — something is mounted on the name or on a directory
+// above it since the file was opened, or the name resolves elsewhere —
+// the checkpoint fails with EBUSY, as checkRelinkReachesMount does, rather
+// than record a name the restart would open another file by. The seed
+// has no such check: its restart silently opens whatever the name leads
+// to (or fails), a wart relink2011 keeps.
+func (c *ctx) checkNameReachesFile(f *vfs.File, name string) error {
+	if m := f.Path().Mnt; m.Namespace() == nil {
+		// As for an unlinked file (checkpointFileRelink): no path from
+		// any root reaches a detached mount; d_absolute_path's EINVAL.
+		return fmt.Errorf("checkpoint of %s: its %s is detached, in no mount namespace: no path reaches it: %w", name, m, vfs.EINVAL)
+	}
+	var p vfs.Path
+	err := c.call(func() error {
+		var err error
+		p, err = c.cp.KernPath(name)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("checkpoint of %s: its name does not resolve from the checkpointer's root: %w", name, err)
+	}
+	reached := p.Mnt == f.Path().Mnt && p.Dentry == f.Dentry()
+	top := p.Mnt
+	vfs.PathPut(p)
+	if !reached {
+		return fmt.Errorf("checkpoint of %s: the name leads to another file (in %s), something is mounted over it: the restart could not reopen it: %w",
+			name, top, vfs.EBUSY)
+	}
+	return nil
 }
 
 // checkpointMakeRelinkCollection models
@@ -481,9 +677,27 @@ func (c *ctx) checkpointMakeRelinkCollection(name string) error {
 
 // queueRm queues checkpoint_rm_relink_collection for dir: on failure,
 // "rm -rf dir", as the user-mode helper of seed patch 10 runs it.
+//
+// The seed's helper runs the string in its own namespace and root, not in
+// the one the directory was made in; in the model it runs as the
+// checkpointer, whose root relink2011 leaves in the file's namespace (the
+// kern_setns wart), so the string happens to resolve there. The fixed
+// code and the port restore the checkpointer's root after each relink, so
+// they run the removal in the namespace the directory was made in (the
+// checkpointer's at queueing time), entered again with kern_setns: a
+// directory made for a file of another namespace's mount goes too (C1).
 func (c *ctx) queueRm(dir string) {
 	cp := c.cp
-	c.errDeferq.add(func() error { return removeAll(cp, dir) }, nil)
+	ns := cp.MountNamespace()
+	if !c.fixed() || ns == c.ownNS {
+		c.errDeferq.add(func() error { return removeAll(cp, dir) }, nil)
+		return
+	}
+	ns.NSGet()
+	c.errDeferq.add(func() error {
+		defer ns.NSPut()
+		return c.inNamespace(ns, nil, func() error { return removeAll(cp, dir) })
+	}, func() error { ns.NSPut(); return nil })
 }
 
 // removeAll is rm -rf: every name under dir unlinked, every directory
@@ -520,4 +734,12 @@ func removeAll(t *vfs.Task, dir string) error {
 		return err
 	}
 	return nil
+}
+
+// checkpointable reports whether f's file operations have a .checkpoint
+// in the seed's tree: regular files, directories and fifos of the disk
+// filesystems and tmpfs (generic_file_checkpoint, pipe_file_checkpoint),
+// not proc's.
+func checkpointable(f *vfs.File) bool {
+	return f.Inode().Sb.Type().Name() != "proc"
 }

@@ -29,13 +29,23 @@
 //	ctx.checkpointFileLinks       fs/namei.c:checkpoint_file_links (patch 04)
 //	ctx.checkpointFileRelink      fs/namei.c:checkpoint_file_relink (patches 04, 09)
 //	ctx.checkpointFillRelinkFname fs/namei.c:checkpoint_fill_relink_fname (04, 07)
+//	ctx.checkRelinkReachesMount   none: the fixed code's overmount check
+//	                              (kern_path of the relink name's mount root
+//	                              and relink directory)
+//	ctx.checkNameReachesFile      none: the same check of a file that keeps
+//	                              its name (kern_path of checkpoint_fname's)
+//	checkpointable                checkpoint_file's "f_op lacks checkpoint"
 //	ctx.checkpointMakeRelinkCollection
 //	                              fs/namei.c:checkpoint_make_relink_collection
 //	                              (04, 10)
+//	kernelOops                    an oops in the checkpointer's context
+//	                              (kern_setns of a detached mount's NULL
+//	                              mnt_ns, patch 09)
 //	ctx.queueRm, removeAll        checkpoint_rm_relink_collection's "rm -rf" (10)
 //	restorer.restoreOpenFname     fs/checkpoint.c:restore_open_fname (04, 05)
 //	deferred unlink entries       restore_dq_unlink / restore_dq_dont_unlink
 //	vfs.Task.KernLinkat           fs/namei.c:do_kern_linkat (patch 03)
+//	vfs.Task.KernPath             fs/namei.c:kern_path
 //	vfs.Task.KernSetns            kernel/nsproxy.c:kern_setns (patch 09)
 //
 // # Eras and strategies
@@ -52,15 +62,43 @@
 //	                      working directory stay where kern_setns's
 //	                      mntns_install put them; the empty
 //	                      checkpoint-<crid> directory stays after a
-//	                      successful restart.
+//	                      successful restart. With something mounted on
+//	                      the file's mount root or relink directory the
+//	                      relinked name (a d_path string) is looked up in
+//	                      the mount on top: the collection directory is
+//	                      made there (ENOENT where it has no relink
+//	                      directory), do_linkat fails with EXDEV, and the
+//	                      rm -rf of the same string removes it (C1 holds).
+//	                      A file on a detached mount (umount -l, or its
+//	                      namespace gone) oopses in kern_setns, whose
+//	                      mntns_install dereferences the mount's NULL
+//	                      mnt_ns: err_deferq never runs, so files relinked
+//	                      before it stay relinked (C1 does not hold).
 //	relink2011-fixed      the same code with those bugs fixed: each
 //	                      capability checked, a removed directory recreated
 //	                      empty at restart and removed again, root and
 //	                      working directory restored, the collection
-//	                      directory removed after a successful restart.
+//	                      directory removed after a successful restart; an
+//	                      overmounted mount root or relink directory fails
+//	                      the checkpoint with EBUSY, and a detached mount
+//	                      with EINVAL, before anything is made (our choice:
+//	                      checkRelinkReachesMount); so does a file that
+//	                      keeps its name when that name, looked up from
+//	                      the checkpointer's root, leads to another file
+//	                      (something mounted on it or above it since it
+//	                      was opened: EBUSY; a name that no longer
+//	                      resolves: the lookup's errno), where the seed's
+//	                      restart silently opens whatever the name leads
+//	                      to (checkNameReachesFile). The err_deferq rm -rf
+//	                      of a collection directory made in another mount
+//	                      namespace runs in that namespace (kern_setns
+//	                      again); the seed's runs its string in the
+//	                      checkpointer's root, which relink2011 happens to
+//	                      leave in that namespace.
 //	upstream + relink     the seed's calls on today's kernel: vfs_link
 //	                      refuses an nlink-0 inode (ENOENT), so a checkpoint
-//	                      with an orphan fails.
+//	                      with an orphan fails; overmounts and detached
+//	                      mounts as under relink2011.
 //	upstream + relink-upstream
 //	                      the port: every fix above, the orphan marked
 //	                      I_LINKABLE before do_kern_linkat (today's
@@ -72,7 +110,8 @@
 // # Invariants
 //
 //	C1  a failed checkpoint leaves no collection directory it made, and
-//	    every relinked file open-unlinked again (err_deferq's rm -rf)
+//	    every relinked file open-unlinked again (err_deferq's rm -rf);
+//	    not after the seed's oops (a file on a detached mount)
 //	C2  a failed restart leaves every relinked name in place and no
 //	    restored task; a retry can succeed
 //	C3  a successful restart leaves no relinked name (relink2011 leaves
@@ -94,6 +133,40 @@
 //     it pinned, is an orphan until the file is closed.
 //   - The user-mode helper's "rm -rf" runs synchronously, as the
 //     checkpointer.
+//   - Files whose f_op had no .checkpoint in the seed's tree fail the
+//     checkpoint with EBADF, in every era; of what the model has, that is
+//     proc's files (an open /proc/PID/ns entry, which would be reopened by
+//     a name holding the old pid). Relinking writes to the file's
+//     filesystem: an open-unlinked file on a read-only mount fails the
+//     checkpoint (EROFS), as does a relink directory that is not a
+//     directory (ENOTDIR); C1 holds.
+//   - Pids are not restored: the restart's tasks are new clones of the
+//     daemon (the seed restarted a container into a new pid namespace,
+//     which the model does not have), so a /proc/<pid> name shows the
+//     new pid.
+//   - Tasks come back in the daemon's namespaces, and files are reopened
+//     there: a checkpoint is restartable as it was only when every task
+//     shares the daemon's nsproxy and every file is on a mount of its
+//     mount namespace (the properties cut only there).
+//   - kill closes every descriptor, as exit does: the last close of a file
+//     has its effects (a btrfs file truncated to zero and written since
+//     is written back by btrfs_release_file, which SEEK_DATA from a
+//     negative offset can tell).
+//   - The seed's oops (kern_setns of a detached mount) is printed to the
+//     kernel log and answered with EFAULT, standing for the SIGKILL the
+//     caller would get instead of a return; the checkpoint daemon lives on
+//     (the real checkpointer dies, with its nsproxy references). The op
+//     language has no umount -l: transcripts detach a mount by ending its
+//     namespace (put_mnt_ns's umount_tree detaches it the same way).
+//   - The restart opens relinked names by string and checks no mount: a
+//     mount made on the file's mount root (or relink directory) between
+//     checkpoint and restart fails the restart (ENOENT on a filesystem
+//     without the name; C2 holds, and a retry after the umount succeeds),
+//     or opens what the mount on top has at that name.
+//   - While a restored file keeps its removed collection directory
+//     pinned, that directory counts among the superblock's pending
+//     removals (s_remove_count): a read-only remount is refused (EBUSY)
+//     until the file is closed, even once the file has a name again.
 //   - A restored file's dentry is the relinked name, in the collection
 //     directory: the directories above its old dentry are no longer
 //     pinned by it, so a removed one is freed at the restart where S

@@ -218,8 +218,10 @@ func (r *restorer) restoreFile(ref uint32) (*vfs.File, error) {
 // the file is opened at its name — for one with CKPT_RESTART_FILE_F_UNLINK
 // at the relinked name read after it — and that name's unlink (rmdir for a
 // directory) is deferred: it runs only if the whole restart succeeds.
-// A fifo is opened O_RDWR first, so that no open waits, its data written
-// back, then opened with its own flags (fifo_file_restore).
+// A fifo is opened O_RDWR first, so that no open waits, its data spliced
+// back into the pipe (no file time updated: a fifo on a read-only
+// filesystem takes it), then opened with its own flags
+// (fifo_file_restore).
 func (r *restorer) restoreOpenFname(fs FileState) (*vfs.File, error) {
 	cp := r.cp
 	name := fs.Path
@@ -259,7 +261,7 @@ func (r *restorer) restoreOpenFname(fs FileState) (*vfs.File, error) {
 		}
 		defer cp.Close(holder)
 		if len(fs.FifoData) > 0 {
-			if err := r.call(func() error { _, err := cp.Write(holder, fs.FifoData); return err }); err != nil {
+			if err := r.call(func() error { _, err := cp.SpliceToPipe(holder, fs.FifoData); return err }); err != nil {
 				return nil, err
 			}
 		}

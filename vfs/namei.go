@@ -462,6 +462,22 @@ func (k *Kernel) dPathFrom(p Path, root Path) (string, bool) {
 // task's root), as /proc/self/fd/N shows it.
 func (t *Task) DPath(p Path) string { return t.k.dPath(p, t.fs.root) }
 
+// KernPath models fs/namei.c:kern_path(name, LOOKUP_FOLLOW, &path), the
+// in-kernel lookup of a name: from t's root (an absolute name) or working
+// directory, following every mount on the way (a name lands on the topmost
+// mount of an overmounted directory) and a final symlink. The caller owns
+// the returned Path's references (PathPut).
+//
+// Errors: those of the path walk (ENOENT, ENOTDIR, ELOOP, EACCES, ...).
+func (t *Task) KernPath(name string) (Path, error) {
+	t.enter()
+	p, err := t.lookupPath(AT_FDCWD, name, lookupFollow)
+	if err != nil {
+		return Path{}, pathErr("kern_path", name, err)
+	}
+	return p, nil
+}
+
 // createCtx is the state filename_create hands to mkdir, mknod, symlink and
 // link: the parent directory (locked), the new negative dentry, and the
 // write access taken on the mount. done models fs/namei.c:done_path_create.
