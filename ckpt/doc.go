@@ -149,9 +149,10 @@
 //     shares the daemon's nsproxy and every file is on a mount of its
 //     mount namespace (the properties cut only there).
 //   - kill closes every descriptor, as exit does: the last close of a file
-//     has its effects (a btrfs file truncated to zero and written since
-//     is written back by btrfs_release_file, which SEEK_DATA from a
-//     negative offset can tell).
+//     has its effects then, not at the later close the script makes (a
+//     btrfs file truncated to zero and written since is written back by
+//     btrfs_release_file, which SEEK_DATA from a negative offset can
+//     tell).
 //   - The seed's oops (kern_setns of a detached mount) is printed to the
 //     kernel log and answered with EFAULT, standing for the SIGKILL the
 //     caller would get instead of a return; the checkpoint daemon lives on
@@ -193,6 +194,7 @@
 //     root's, and btrfs_link refuses a link across subvolumes (C1 holds;
 //     the tasks run on).
 //   - The relink directories the port made (lost+found on tmpfs and
-//     btrfs) are recorded on the kernel, not in the image: a restart on
-//     the same kernel removes them, one after a reboot leaves them.
+//     btrfs) are recorded in the image (its made records): a successful
+//     restart removes them, here or after a reboot, unless they hold
+//     something else by then.
 package ckpt

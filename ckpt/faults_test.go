@@ -96,6 +96,12 @@ func faultScripts(t *testing.T, c fsCase) []faultScript {
 	if c.era == vfs.Upstream {
 		prefix, rest = faultPrefixTmpfile, faultRestTmpfile
 	}
+	if c.era == vfs.Relink2011 {
+		// The seed fails a checkpoint with an open removed directory
+		// (EPERM, doc.go): the script without it.
+		prefix = strings.Replace(prefix, "mkdir dir\nopen dir directory -> DIR\nrmdir dir\n", "", 1)
+		rest = strings.Replace(rest, "close DIR\n", "", 1)
+	}
 	out := []faultScript{{"hand-written", mustParse(t, prefix), mustParse(t, rest)}}
 	gen := scriptgen.Ops(c.genConfig())
 	for seed := 0; len(out) < 6 && seed < 100; seed++ {
@@ -395,7 +401,7 @@ func TestFaultsAreHarmless(t *testing.T) {
 				continueAndCompare(rt, a, b, fs.rest, k, rec)
 				st.add(unlinked, len(rec.relinked), fifo, "")
 			})
-			st.require(t)
+			st.require(t, c)
 		})
 	}
 }

@@ -21,6 +21,9 @@ import (
 type Stored struct {
 	Name  string
 	Image *Image
+	// Bytes is Image encoded: what the restart op reads (decoded again),
+	// so that every image a script makes goes through the codec.
+	Bytes []byte
 	Tasks []script.TaskInfo
 	// Current is the task ops ran as at the checkpoint.
 	Current string
@@ -166,7 +169,8 @@ func init() {
 				if err != nil {
 					return nil, err
 				}
-				store(m, &Stored{Name: op.Out, Image: img, Tasks: infos, Current: r.CurrentTask()})
+				b := checkRoundTrip(img)
+				store(m, &Stored{Name: op.Out, Image: img, Bytes: b, Tasks: infos, Current: r.CurrentTask()})
 				return sum.String(), nil
 			}},
 		{Name: "kill", Group: "checkpoint",
@@ -211,7 +215,11 @@ func init() {
 					return nil, fmt.Errorf("the script's tasks still run: kill them first")
 				}
 				opt, _ := restartOptions(op.Words)
-				restored, sum, err := Restart(Daemon(m.K), st.Image, opt)
+				// The restart reads the image's bytes, as sys_restart
+				// reads its file.
+				img, err := Decode(st.Bytes)
+				vfs.Assert(err == nil, "the image %s does not decode: %v", st.Name, err)
+				restored, sum, err := Restart(Daemon(m.K), img, opt)
 				if err != nil {
 					return nil, err
 				}
@@ -267,4 +275,17 @@ func restartOptions(words []string) (Options, error) {
 		opt.FailAt = n
 	}
 	return opt, nil
+}
+
+// checkRoundTrip encodes an image the checkpoint wrote, decodes the bytes and
+// encodes the result again: the image must encode, decode, and give the
+// same bytes (crit's round trip), or the simulator has a bug.
+func checkRoundTrip(img *Image) []byte {
+	b, err := Encode(img)
+	vfs.Assert(err == nil, "the checkpoint wrote an image that does not encode: %v", err)
+	dec, err := Decode(b)
+	vfs.Assert(err == nil, "an image does not decode: %v", err)
+	b2, err := Encode(dec)
+	vfs.Assert(err == nil && bytes.Equal(b, b2), "decode then encode of an image gives other bytes (%v)", err)
+	return b
 }

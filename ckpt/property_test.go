@@ -62,7 +62,7 @@ func TestCheckpointIsInvisible(t *testing.T) {
 				ops := scriptgen.Ops(c.genConfig()).Draw(rt, "ops")
 				checkInvisible(rt, c, ops, &st)
 			})
-			st.require(t)
+			st.require(t, c)
 		})
 	}
 }
@@ -84,6 +84,9 @@ var invisibleCases = []fsCase{
 	{"ext4", vfs.Upstream, "ext4", false},
 	{"btrfs", vfs.Upstream, "btrfs", false},
 	{"ext4-relink2011-fixed", vfs.Relink2011Fixed, "ext4", false},
+	// The seed as posted: an open removed directory fails the
+	// checkpoint (EPERM), and the empty checkpoint-<crid> stays.
+	{"ext4-relink2011", vfs.Relink2011, "ext4", false},
 	{"tmpfs-tasks", vfs.Upstream, "tmpfs", true},
 	{"ext4-tasks", vfs.Upstream, "ext4", true},
 	{"btrfs-tasks", vfs.Upstream, "btrfs", true},
@@ -133,19 +136,30 @@ func (s *cutStats) add(unlinked, relinked int, fifo bool, failed string) {
 }
 
 // minUnlinkedShare is the share of cut points that must have had an
-// open-unlinked file: fewer and the property proves little.
-const minUnlinkedShare = 0.4
+// open-unlinked file: fewer and the property proves little. With tasks
+// the mean is lower (about 48%: cuts are drawn only in the initial
+// namespaces, and proc files fail the checkpoint as documented), so the
+// floor is too, far enough below the mean that 100 draws do not fail it
+// by chance (more than 3 standard deviations).
+const (
+	minUnlinkedShare      = 0.4
+	minUnlinkedShareTasks = 0.3
+)
 
-func (s *cutStats) require(t *testing.T) {
+func (s *cutStats) require(t *testing.T, c fsCase) {
 	t.Helper()
 	if t.Failed() {
 		return
 	}
 	t.Logf("%d cut points: %d with an open-unlinked file, %d files relinked, %d with a fifo; checkpoints failing as documented: %v",
 		s.cuts, s.withUnlinked, s.relinked, s.fifos, s.failedCkpt)
-	if s.cuts == 0 || float64(s.withUnlinked) < minUnlinkedShare*float64(s.cuts) {
+	floor := minUnlinkedShare
+	if c.tasks {
+		floor = minUnlinkedShareTasks
+	}
+	if s.cuts == 0 || float64(s.withUnlinked) < floor*float64(s.cuts) {
 		t.Errorf("only %d of %d cut points had an open-unlinked file (want at least %.0f%%): the property proves little",
-			s.withUnlinked, s.cuts, 100*minUnlinkedShare)
+			s.withUnlinked, s.cuts, 100*floor)
 	}
 }
 
@@ -590,7 +604,7 @@ func checkpointCut(tb failer, c fsCase, b *run, beforeRestart func(*ckptRecord))
 			tb.Fatalf("C3: relinked name %s remains after the restart (%v)", name, err)
 		}
 	}
-	checkNoCollection(tb, m, lfErr == nil, "C3: after the restart")
+	checkNoCollection(tb, m, lfErr == nil, "C3: after the restart", c.era == vfs.Relink2011)
 	if vs := m.Check(); len(vs) > 0 {
 		tb.Fatalf("after the restart: %v", vfs.InvariantError(vs))
 	}
@@ -617,12 +631,24 @@ type failer interface {
 
 // checkNoCollection walks the whole filesystem: no checkpoint-<crid>
 // directory anywhere, and lost+found only if it was there before.
-func checkNoCollection(tb failer, m *script.Machine, lfBefore bool, when string) {
+// leftover allows empty checkpoint-<crid> directories (relink2011's after
+// a successful restart: C3), never a relinked name.
+func checkNoCollection(tb failer, m *script.Machine, lfBefore bool, when string, leftover ...bool) {
 	tb.Helper()
 	d := ckpt.Daemon(m.K)
 	var found []string
 	walk(d, "/mnt", func(p string, st vfs.Stat_t) {
-		if strings.HasPrefix(path.Base(p), "checkpoint-") || strings.HasPrefix(path.Base(p), "relinked-") {
+		base := path.Base(p)
+		if len(leftover) > 0 && leftover[0] && strings.HasPrefix(base, "checkpoint-") && st.Mode.IsDir() && st.Nlink == 2 {
+			if fd, err := d.Open(p, vfs.O_RDONLY|vfs.O_DIRECTORY, 0); err == nil {
+				ents, _ := d.ReadDir(fd)
+				d.Close(fd)
+				if len(ents) == 2 { // . and ..
+					return
+				}
+			}
+		}
+		if strings.HasPrefix(base, "checkpoint-") || strings.HasPrefix(base, "relinked-") {
 			found = append(found, p)
 		}
 	})
@@ -637,6 +663,13 @@ func checkNoCollection(tb failer, m *script.Machine, lfBefore bool, when string)
 // documentedCheckpointFailure returns why a checkpoint failure is a
 // documented divergence, or "".
 func documentedCheckpointFailure(c fsCase, m *script.Machine, s script.Step) string {
+	if s.Err == nil && s.Errno == "EPERM" && c.era == vfs.Relink2011 && anyFile(m, func(f *vfs.File) bool {
+		return f.Dentry().Unlinked() && f.Inode().Mode.IsDir()
+	}) {
+		// The seed links an open removed directory too, and vfs_link
+		// refuses a directory (doc.go's era table).
+		return "EPERM: an open removed directory (relink2011)"
+	}
 	if s.Err == nil && s.Errno == "EBADF" && holdsProcFile(m) {
 		// The seed's checkpoint_file refuses a file whose f_op has no
 		// .checkpoint (doc.go): a /proc/PID/ns descriptor.
@@ -947,12 +980,13 @@ func equivalent(a, b *run, i int, after bool, rec *ckptRecord) string {
 		// sb_prepare_remount_readonly refuses a read-only remount.
 		return diverged
 	}
-	if after && b.m.FSName() == "btrfs" && seekDataNegRE.MatchString(sa.Op) && sa.Errno == "" && sb.Errno == "ENXIO" {
+	if after && b.m.FSName() == "btrfs" && seekDataNegRE.MatchString(sa.Op) && (sa.Errno == "") != (sb.Errno == "") && sa.Errno+sb.Errno == "ENXIO" {
 		// Divergence (doc.go): kill closes every descriptor, and the
 		// last close of a btrfs file truncated to zero writes its data
-		// back (btrfs_release_file); SEEK_DATA from a negative offset
-		// finds delalloc at 0 but fails with ENXIO on an extent (and
-		// leaves the position where it was).
+		// back (btrfs_release_file) — then, not at the close S makes
+		// later; SEEK_DATA from a negative offset finds delalloc at 0
+		// but fails with ENXIO on an extent (and leaves the position
+		// where it was). Either way round.
 		return diverged
 	}
 	if !after || sa.Errno != sb.Errno {

@@ -21,7 +21,7 @@ import (
 // (the seed never removes it); the fixed code and the port remove it.
 func Restart(rs *vfs.Task, img *Image, opt Options) ([]Target, Summary, error) {
 	if img.Version != FormatVersion {
-		return nil, Summary{}, fmt.Errorf("ckpt: image version %d, want %d", img.Version, FormatVersion)
+		return nil, Summary{}, fmt.Errorf("ckpt: image version %d, want %d: %w", img.Version, FormatVersion, vfs.EINVAL)
 	}
 	opt.Strategy = img.Strategy
 	c, err := newCtx(rs, opt)
@@ -29,7 +29,7 @@ func Restart(rs *vfs.Task, img *Image, opt Options) ([]Target, Summary, error) {
 		return nil, Summary{}, err
 	}
 	if img.Era != c.era.String() {
-		return nil, Summary{}, fmt.Errorf("ckpt: the image was written under era %s, the kernel runs %s", img.Era, c.era)
+		return nil, Summary{}, fmt.Errorf("ckpt: the image was written under era %s, the kernel runs %s: %w", img.Era, c.era, vfs.EINVAL)
 	}
 	nsproxy.Enable(c.k)
 	before := c.k.Stats()
@@ -144,7 +144,7 @@ func (r *restorer) restore() ([]Target, error) {
 
 func (r *restorer) cred(ref uint32) (*vfs.Cred, error) {
 	if ref == 0 || int(ref) > len(r.img.Creds) {
-		return nil, fmt.Errorf("ckpt: credential objref %d", ref)
+		return nil, fmt.Errorf("ckpt: credential objref %d out of range: %w", ref, vfs.EINVAL)
 	}
 	if c, ok := r.creds[ref]; ok {
 		return c, nil
@@ -159,7 +159,7 @@ func (r *restorer) cred(ref uint32) (*vfs.Cred, error) {
 // root must be the restarter's: the simulator has no chroot).
 func (r *restorer) restoreFS(t *vfs.Task, ref uint32) error {
 	if ref == 0 || int(ref) > len(r.img.FSs) {
-		return fmt.Errorf("ckpt: fs_struct objref %d", ref)
+		return fmt.Errorf("ckpt: fs_struct objref %d out of range: %w", ref, vfs.EINVAL)
 	}
 	fs := r.img.FSs[ref-1]
 	if fs.Root != r.cp.DPath(r.cp.FSStruct().Root()) {
@@ -176,7 +176,7 @@ func (r *restorer) restoreFS(t *vfs.Task, ref uint32) error {
 // file at its old number.
 func (r *restorer) restoreFileTable(t *vfs.Task, ref uint32) error {
 	if ref == 0 || int(ref) > len(r.img.Tables) {
-		return fmt.Errorf("ckpt: file table objref %d", ref)
+		return fmt.Errorf("ckpt: file table objref %d out of range: %w", ref, vfs.EINVAL)
 	}
 	for _, e := range r.img.Tables[ref-1].Entries {
 		f, err := r.restoreFile(e.FileRef)
@@ -197,7 +197,7 @@ func (r *restorer) restoreFile(ref uint32) (*vfs.File, error) {
 		return f, nil
 	}
 	if ref == 0 || int(ref) > len(r.img.Files) {
-		return nil, fmt.Errorf("ckpt: file objref %d", ref)
+		return nil, fmt.Errorf("ckpt: file objref %d out of range: %w", ref, vfs.EINVAL)
 	}
 	fs := r.img.Files[ref-1]
 	cr, err := r.cred(fs.CredRef)
