@@ -125,7 +125,11 @@
 //     container is every task of the script. Tasks are restarted as clones
 //     of the daemon, in its root (no chroot) and initial namespace: a file
 //     whose mount exists only in another namespace is relinked there (as
-//     the seed does with kern_setns) but reopened in the initial one.
+//     the seed does with kern_setns) but reopened in the initial one. The
+//     fixed code and the port refuse such a file that still has its name
+//     (its name, looked up from the daemon's root, does not lead back to
+//     it: ENOENT or EBUSY); relink2011 records it and its restart opens
+//     whatever the name leads to in the initial namespace.
 //   - f_version is not modelled (recorded as 0).
 //   - A restored file's name is the relinked one: readlink of its
 //     /proc/self/fd link shows ".../relinked-<n> (deleted)" after the
