@@ -32,7 +32,8 @@ type MkfsOptions struct {
 // holding only its root directory, inode 256.
 func Mkfs(name string, o MkfsOptions) *Device {
 	t := newFSTree()
-	t.inodes[firstFreeObjectid] = &inodeItem{Mode: vfs.S_IFDIR | 0o755, Nlink: 1, NBytes: 16384, Refs: []inodeRef{{Dir: firstFreeObjectid, Index: 0, Name: ".."}}}
+	t.inodes[firstFreeObjectid] = &inodeItem{Mode: vfs.S_IFDIR | 0o755, Nlink: 1, NBytes: 16384, Refs: []inodeRef{{Dir: firstFreeObjectid, Index: 0, Name: ".."}},
+		Generation: mkfsRootGeneration}
 	t.dirs[firstFreeObjectid] = newDirItems()
 	im := &image{generation: 6, roots: map[uint64]*rootItem{
 		fsTreeObjectid: {id: fsTreeObjectid, refs: 1, tree: t},

@@ -118,6 +118,7 @@ func (fs *fsInfo) iget(r *rootInfo, ino uint64) (*vfs.Inode, error) {
 	vi.Rdev = it.Rdev
 	vi.Flags = it.Flags
 	vi.Link = it.Symlink
+	vi.Generation = uint32(it.Generation)
 	if d := r.tree().data[ino]; d != nil {
 		vi.Mapping = d.Clone()
 	}
@@ -171,7 +172,8 @@ func (fs *fsInfo) newInodeNumbered(tr *trans, r *rootInfo, dirVI *vfs.Inode, mod
 	fs.setOps(vi)
 	r.icache[ino] = vi
 	r.touch()
-	r.tree().inodes[ino] = &inodeItem{}
+	r.tree().inodes[ino] = &inodeItem{Generation: fs.transid()}
+	vi.Generation = uint32(fs.transid())
 	fs.updateInode(tr, ei)
 	fs.trace("btrfs_new_inode", "root %d inode %d (%s)", r.id, ino, mode.TypeName())
 	return ei

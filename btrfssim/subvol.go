@@ -180,7 +180,7 @@ func (fs *fsInfo) createSubvol(dirVI *vfs.Inode, d *vfs.Dentry) error {
 	tree := newFSTree()
 	now := fs.k.Now()
 	it := &inodeItem{Mode: vfs.S_IFDIR | 0o755, Nlink: 1, Atime: now, Mtime: now, Ctime: now,
-		Refs: []inodeRef{{Dir: firstFreeObjectid, Index: 0, Name: ".."}}}
+		Refs: []inodeRef{{Dir: firstFreeObjectid, Index: 0, Name: ".."}}, Generation: fs.transid()}
 	cred := fs.k.Current().Cred()
 	it.UID, it.GID = cred.UID, cred.GID
 	if dirVI.Mode&vfs.S_ISGID != 0 {

@@ -76,6 +76,9 @@ type inodeItem struct {
 	// NBytes is the inode's byte count for st_blocks where it is not
 	// derived from file extents: mkfs gives the top directory 16384.
 	NBytes int64
+	// Generation is the transaction the inode was made in (the item's
+	// generation, which btrfs also uses as i_generation).
+	Generation uint64
 	// Refs are the inode's back references, in the order they were made.
 	Refs []inodeRef
 }

@@ -21,7 +21,31 @@ const (
 	// directory's path is made when missing, and everything the checkpoint
 	// made is removed after a successful restart.
 	StrategyRelinkUpstream = "relink-upstream"
+	// StrategyCRIU is CRIU's userspace algorithm (criu/files-reg.c) on
+	// today's kernel: link-remaps for files that still have a link
+	// (Options.LinkRemap), ghost files — their contents in the image —
+	// for files that have none, and CRIU's restore protocol.
+	StrategyCRIU = "criu"
+	// StrategyHandle records a file handle (name_to_handle_at) of each
+	// unlinked file and reopens it with open_by_handle_at.
+	StrategyHandle = "handle"
+	// StrategyCopy is the cover letter's first attempt: an unlinked
+	// file's whole contents into the image, written into a new file at
+	// restart.
+	StrategyCopy = "copy"
 )
+
+// Strategies lists every strategy, relinking ones first.
+var Strategies = []string{StrategyRelink, StrategyRelinkUpstream, StrategyCRIU, StrategyHandle, StrategyCopy}
+
+func knownStrategy(s string) bool {
+	for _, k := range Strategies {
+		if k == s {
+			return true
+		}
+	}
+	return false
+}
 
 // DefaultStrategy is relink-upstream on an upstream kernel, relink on the
 // others.
@@ -40,6 +64,14 @@ type Options struct {
 	// FailAt makes the FailAt-th kernel call of the path fail with ENOMEM
 	// (0: none), so that every failure path can be walked in turn.
 	FailAt int
+	// LinkRemap is CRIU's --link-remap (criu only): a file that still
+	// has links but not its name gets a link_remap.<id> hard link;
+	// without it such a file fails the dump.
+	LinkRemap bool
+	// GhostLimit is CRIU's --ghost-limit in bytes (criu only; 0:
+	// DefaultGhostLimit): a ghost with more allocated bytes fails the
+	// dump.
+	GhostLimit int64
 }
 
 // Target is a task of the container, by the name the script knows it.
@@ -51,6 +83,15 @@ type Target struct {
 // Summary is what a checkpoint or restart did.
 type Summary struct {
 	Tasks, Files, Relinked int
+	// LinkRemaps, Ghosts, Handles and Copies count the remaps of the
+	// criu, handle and copy strategies.
+	LinkRemaps, Ghosts, Handles, Copies int
+	// ImageDataBytes counts the file data the image carries (ghosts,
+	// copies, fifo data).
+	ImageDataBytes uint64
+	// MetadataOps counts the namespace and inode changes the kernel made
+	// (vfs.IOStats.MetadataOps).
+	MetadataOps uint64
 	// DataBytes counts file data the kernel read, wrote or copied on the
 	// way (the cover letter's point: relinking moves none).
 	DataBytes uint64
@@ -59,7 +100,19 @@ type Summary struct {
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("tasks=%d files=%d relinked=%d data-bytes=%d", s.Tasks, s.Files, s.Relinked, s.DataBytes)
+	out := fmt.Sprintf("tasks=%d files=%d relinked=%d", s.Tasks, s.Files, s.Relinked)
+	for _, c := range []struct {
+		name string
+		n    int
+	}{{"link-remaps", s.LinkRemaps}, {"ghosts", s.Ghosts}, {"handles", s.Handles}, {"copies", s.Copies}} {
+		if c.n > 0 {
+			out += fmt.Sprintf(" %s=%d", c.name, c.n)
+		}
+	}
+	if s.ImageDataBytes > 0 {
+		out += fmt.Sprintf(" image-data-bytes=%d", s.ImageDataBytes)
+	}
+	return out + fmt.Sprintf(" data-bytes=%d", s.DataBytes)
 }
 
 // ErrInjected is the error a FailAt call fails with (an errno, ENOMEM, as
@@ -119,6 +172,11 @@ type ctx struct {
 	pipes map[*vfs.Inode]bool
 	// ownNS is the checkpointer's own mount namespace.
 	ownNS *vfs.MountNamespace
+	// linkRemap and ghostLimit are the criu strategy's options; criu its
+	// state.
+	linkRemap  bool
+	ghostLimit int64
+	criu       criuDump
 }
 
 // call is every kernel call of the path: it counts them, and fails the
@@ -137,10 +195,23 @@ func newCtx(cp *vfs.Task, opt Options) (*ctx, error) {
 	if strategy == "" {
 		strategy = DefaultStrategy(era)
 	}
-	if strategy != StrategyRelink && strategy != StrategyRelinkUpstream {
-		return nil, fmt.Errorf("ckpt: unknown strategy %q (want %s or %s)", strategy, StrategyRelink, StrategyRelinkUpstream)
+	if !knownStrategy(strategy) {
+		return nil, fmt.Errorf("ckpt: unknown strategy %q (want one of %s): %w", strategy, strings.Join(Strategies, ", "), vfs.EINVAL)
 	}
-	return &ctx{k: cp.Kernel(), cp: cp, era: era, strategy: strategy, failAt: opt.FailAt, ownNS: cp.MountNamespace()}, nil
+	if (strategy == StrategyCRIU || strategy == StrategyHandle) && era != vfs.Upstream {
+		// linkat(AT_EMPTY_PATH) and name_to_handle_at came with 2.6.39.
+		return nil, fmt.Errorf("ckpt: strategy %s needs an upstream kernel, not %s: %w", strategy, era, vfs.EINVAL)
+	}
+	if opt.GhostLimit < 0 {
+		return nil, fmt.Errorf("ckpt: negative ghost limit %d: %w", opt.GhostLimit, vfs.EINVAL)
+	}
+	limit := opt.GhostLimit
+	if limit == 0 {
+		limit = DefaultGhostLimit
+	}
+	return &ctx{k: cp.Kernel(), cp: cp, era: era, strategy: strategy, failAt: opt.FailAt, ownNS: cp.MountNamespace(),
+		linkRemap: opt.LinkRemap, ghostLimit: limit,
+		criu: criuDump{ghosts: map[*vfs.Inode]uint32{}, copies: map[*vfs.Inode]uint32{}}}, nil
 }
 
 // fixed reports whether the 2011 series' bugs are fixed: under
@@ -174,6 +245,10 @@ func Checkpoint(cp *vfs.Task, targets []Target, opt Options) (*Image, Summary, e
 	c.pipes = map[*vfs.Inode]bool{}
 	before := c.k.Stats()
 	err = nil
+	if remapping(c.strategy) {
+		// CRIU numbers the link-remaps' file ids after the files'.
+		c.criu.fileIDs = uint32(countFiles(targets))
+	}
 	for _, tg := range targets {
 		if err = c.checkpointTask(tg); err != nil {
 			break
@@ -190,6 +265,8 @@ func Checkpoint(cp *vfs.Task, targets []Target, opt Options) (*Image, Summary, e
 		c.errDeferq.destroy()
 	}
 	c.summary.DataBytes = dataBytes(c.k.Stats()) - dataBytes(before)
+	c.summary.MetadataOps = c.k.Stats().MetadataOps - before.MetadataOps
+	c.summary.ImageDataBytes = imageDataBytes(c.img)
 	if err != nil {
 		return nil, c.summary, err
 	}
@@ -199,6 +276,29 @@ func Checkpoint(cp *vfs.Task, targets []Target, opt Options) (*Image, Summary, e
 	// checkpoint made.
 	c.img.Made = c.madeRelinkDirs
 	return c.img, c.summary, nil
+}
+
+// countFiles counts the distinct open files of the targets.
+func countFiles(targets []Target) int {
+	seen := map[*vfs.File]bool{}
+	for _, tg := range targets {
+		for _, fd := range tg.Task.Files().FDs() {
+			seen[tg.Task.Files().File(fd)] = true
+		}
+	}
+	return len(seen)
+}
+
+// imageDataBytes counts the file data img carries.
+func imageDataBytes(img *Image) uint64 {
+	var n uint64
+	for _, r := range img.Remaps {
+		n += r.DataBytes()
+	}
+	for _, f := range img.Files {
+		n += uint64(len(f.FifoData))
+	}
+	return n
 }
 
 func dataBytes(s vfs.IOStats) uint64 { return s.DataBytesRead + s.DataBytesWritten + s.DataBytesCopied }
@@ -319,6 +419,13 @@ func (c *ctx) checkpointFile(f *vfs.File) (uint32, error) {
 		return nil
 	}); err != nil {
 		return 0, err
+	}
+	if remapping(c.strategy) {
+		fs.RestartFlags &^= FileUnlink
+		if err := c.checkpointRemapped(f, &fs); err != nil {
+			return 0, err
+		}
+		unlinked = false
 	}
 	if !unlinked && c.fixed() {
 		if err := c.checkNameReachesFile(f, fs.Path); err != nil {

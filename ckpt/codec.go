@@ -43,7 +43,7 @@ package ckpt
 //	             24  u64 f_version
 //	             32  u32 f_credref (objref of a cred; 0: none)
 //	             36  u32 f_restart_flags: bit 0 FileUnlink, bit 1
-//	                 FileLinkable, no other bit
+//	                 FileLinkable, bit 2 FileStat, no other bit
 //	19 pipe-buf  len 8+n, 0 <= n <= 65536 (MaxFifoData)
 //	             8   n bytes: a fifo's buffered data
 //	20 table     len 16+8*count
@@ -59,15 +59,46 @@ package ckpt
 //	             20  u32 reserved
 //	22 made      len 8: a directory the checkpoint made (Image.Made); its
 //	             path follows as a buffer, not empty
+//	23 remap     len 48
+//	             8   u16 kind: 1 linked, 2 ghost, 3 handle, 4 copy
+//	             10  u16 flags: bit 0 chunked (a ghost only), no other bit
+//	             12  u32 id
+//	             16  u32 mode
+//	             20  u32 uid
+//	             24  u32 gid
+//	             28  u32 count: the chunk records that follow (0 unless
+//	                 ghost or copy)
+//	             32  u64 ino
+//	             40  s64 size (at least 0)
+//	24 chunk     len 16+n, 1 <= n <= 1048576 (MaxChunk)
+//	             8   s64 offset: at least 0, at least the end of the
+//	                 remap's chunk before it (contiguous from 0 unless
+//	                 the remap is chunked), offset+n at most the size
+//	             16  n bytes of the file's data
+//	25 handle    len 16+n, 0 <= n <= 128 (MaxHandle)
+//	             8   s32 handle type
+//	             12  u32 reserved
+//	             16  n bytes of the handle
+//	26 stat      len 32
+//	             8   u32 remapref (objref of a remap; 0: none)
+//	             12  u32 checks: bit 0 size, bit 1 mode, no other bit
+//	             16  u32 mode
+//	             20  u32 reserved
+//	             24  s64 size
 //
 // The records come in this order, and only in it:
 //
 //	header, buffer (era), buffer (strategy)
 //	cred, once per credential
 //	fs, buffer (root), buffer (cwd), once per fs_struct
+//	remap, buffer (path: not empty for linked and handle, empty for ghost
+//	    and copy), [handle: exactly for a handle remap], count chunks,
+//	    once per remap
 //	file, buffer (path), [buffer (relinked name): exactly when f_restart_flags
-//	    has FileUnlink; the name is not empty], [pipe-buf: exactly when
-//	    f_type is fifo; a generic file has no data], once per file
+//	    has FileUnlink; the name is not empty], [stat: exactly when
+//	    f_restart_flags has FileStat; a relinked file has no remap],
+//	    [pipe-buf: exactly when f_type is fifo; a generic file has no
+//	    data], once per file
 //	table, once per descriptor table
 //	task, buffer (name), once per task
 //	made, buffer (path), once per directory made
@@ -112,6 +143,10 @@ const (
 	RecTable   = 20
 	RecTask    = 21
 	RecMade    = 22
+	RecRemap   = 23
+	RecChunk   = 24
+	RecHandle  = 25
+	RecStat    = 26
 )
 
 // Magic opens every image, in the header record.
@@ -121,6 +156,8 @@ const Magic = "RLNKCKPT"
 const (
 	MaxName     = 4096  // bytes of a name, its NUL not counted
 	MaxFifoData = 65536 // bytes of a fifo's data
+	MaxChunk    = 1 << 20
+	MaxHandle   = 128 // MAX_HANDLE_SZ
 )
 
 // Fixed record lengths (the record header included).
@@ -135,9 +172,16 @@ const (
 	entryLen     = 8
 	taskLen      = 24
 	madeLen      = 8
+	remapLen     = 48
+	chunkBaseLen = 16
+	handleBase   = 16
+	statLen      = 32
 )
 
-const knownRestartFlags = FileUnlink | FileLinkable
+const (
+	knownRestartFlags = FileUnlink | FileLinkable | FileStat
+	knownChecks       = CheckSize | CheckMode
+)
 
 // FormatError is an error of Decode: the byte offset in the input where
 // it was found, the record being read, and what is wrong.
@@ -174,6 +218,14 @@ func recordName(typ uint32) string {
 		return "made record"
 	case RecTask:
 		return "task record"
+	case RecRemap:
+		return "remap record"
+	case RecChunk:
+		return "chunk record"
+	case RecHandle:
+		return "handle record"
+	case RecStat:
+		return "stat record"
 	}
 	return fmt.Sprintf("record of unknown type %d", typ)
 }
@@ -206,6 +258,29 @@ func Encode(img *Image) ([]byte, error) {
 		e.name(f.Root)
 		e.name(f.Cwd)
 	}
+	for _, m := range img.Remaps {
+		r := e.begin(RecRemap, remapLen)
+		le.PutUint16(r[8:], m.Kind)
+		le.PutUint16(r[10:], m.Flags)
+		le.PutUint32(r[12:], m.ID)
+		le.PutUint32(r[16:], m.Mode)
+		le.PutUint32(r[20:], m.UID)
+		le.PutUint32(r[24:], m.GID)
+		le.PutUint32(r[28:], uint32(len(m.Chunks)))
+		le.PutUint64(r[32:], m.Ino)
+		le.PutUint64(r[40:], uint64(m.Size))
+		e.name(m.Path)
+		if m.Kind == RemapHandle {
+			h := e.begin(RecHandle, handleBase+len(m.Handle))
+			le.PutUint32(h[8:], uint32(m.HandleType))
+			copy(h[handleBase:], m.Handle)
+		}
+		for _, c := range m.Chunks {
+			ch := e.begin(RecChunk, chunkBaseLen+len(c.Data))
+			le.PutUint64(ch[8:], uint64(c.Off))
+			copy(ch[chunkBaseLen:], c.Data)
+		}
+	}
 	for _, f := range img.Files {
 		r := e.begin(RecFile, fileLen)
 		le.PutUint16(r[8:], f.Type)
@@ -217,6 +292,13 @@ func Encode(img *Image) ([]byte, error) {
 		e.name(f.Path)
 		if f.RestartFlags&FileUnlink != 0 {
 			e.name(f.Relinked)
+		}
+		if f.RestartFlags&FileStat != 0 {
+			st := e.begin(RecStat, statLen)
+			le.PutUint32(st[8:], f.RemapRef)
+			le.PutUint32(st[12:], f.Checks)
+			le.PutUint32(st[16:], f.Mode)
+			le.PutUint64(st[24:], uint64(f.Size))
 		}
 		if f.Type == FileFifo {
 			p := e.begin(RecPipeBuf, hdrLen+len(f.FifoData))
@@ -306,6 +388,31 @@ func Validate(img *Image) error {
 			return bad(obj, "cwd: %s", msg)
 		}
 	}
+	for i, m := range img.Remaps {
+		obj := fmt.Sprintf("remap %d", i+1)
+		if msg := remapProblem(m); msg != "" {
+			return bad(obj, "%s", msg)
+		}
+		if msg := nameProblem(m.Path); msg != "" {
+			return bad(obj, "path: %s", msg)
+		}
+		if len(m.Handle) > MaxHandle {
+			return bad(obj, "handle of %d bytes, at most %d", len(m.Handle), MaxHandle)
+		}
+		if m.Kind != RemapHandle && (len(m.Handle) != 0 || m.HandleType != 0) {
+			return bad(obj, "a handle in a remap of kind %d (only a handle remap has one)", m.Kind)
+		}
+		if len(m.Chunks) > 0 && m.Kind != RemapGhost && m.Kind != RemapCopy {
+			return bad(obj, "chunks in a remap of kind %d (only a ghost or copy has data)", m.Kind)
+		}
+		end := int64(0)
+		for j, c := range m.Chunks {
+			if msg := chunkProblem(c.Off, int64(len(c.Data)), end, m); msg != "" {
+				return bad(obj, "chunk %d: %s", j, msg)
+			}
+			end = c.Off + int64(len(c.Data))
+		}
+	}
 	for i, f := range img.Files {
 		obj := fmt.Sprintf("file %d", i+1)
 		if msg := fileTypeProblem(f.Type); msg != "" {
@@ -329,6 +436,13 @@ func Validate(img *Image) error {
 			}
 		} else if f.Relinked != "" {
 			return bad(obj, "relinked name %q without FileUnlink", f.Relinked)
+		}
+		if f.RestartFlags&FileStat != 0 {
+			if msg := statProblem(f.RemapRef, f.Checks, f.RestartFlags, len(img.Remaps)); msg != "" {
+				return bad(obj, "%s", msg)
+			}
+		} else if f.RemapRef != 0 || f.Checks != 0 || f.Mode != 0 || f.Size != 0 {
+			return bad(obj, "remapref, checks, mode or size without FileStat")
 		}
 		if f.Type == FileFifo {
 			if len(f.FifoData) > MaxFifoData {
@@ -412,6 +526,61 @@ func fileTypeProblem(t uint16) string {
 func restartFlagsProblem(f uint32) string {
 	if f&^knownRestartFlags != 0 {
 		return fmt.Sprintf("unknown restart flags %#x", f&^knownRestartFlags)
+	}
+	return ""
+}
+
+// remapProblem checks a remap's fixed fields and whether its path is
+// present as its kind wants.
+func remapProblem(m Remap) string {
+	if m.Kind < RemapLinked || m.Kind > RemapCopy {
+		return fmt.Sprintf("unknown remap kind %d (want %d linked, %d ghost, %d handle or %d copy)", m.Kind, RemapLinked, RemapGhost, RemapHandle, RemapCopy)
+	}
+	if m.Flags&^RemapChunked != 0 {
+		return fmt.Sprintf("unknown remap flags %#x", m.Flags&^RemapChunked)
+	}
+	if m.Flags&RemapChunked != 0 && m.Kind != RemapGhost {
+		return fmt.Sprintf("the chunked flag on a remap of kind %d (only a ghost is chunked)", m.Kind)
+	}
+	if m.Size < 0 {
+		return fmt.Sprintf("negative size %d", m.Size)
+	}
+	switch {
+	case (m.Kind == RemapLinked || m.Kind == RemapHandle) && m.Path == "":
+		return fmt.Sprintf("a remap of kind %d needs a path", m.Kind)
+	case (m.Kind == RemapGhost || m.Kind == RemapCopy) && m.Path != "":
+		return fmt.Sprintf("a path %q in a remap of kind %d (a ghost or copy has none)", m.Path, m.Kind)
+	}
+	return ""
+}
+
+// chunkProblem checks a chunk of n bytes at off, end being where the
+// remap's chunk before it ends (0 for the first).
+func chunkProblem(off, n, end int64, m Remap) string {
+	switch {
+	case n < 1 || n > MaxChunk:
+		return fmt.Sprintf("%d bytes of data, want 1 to %d", n, MaxChunk)
+	case off < end:
+		return fmt.Sprintf("offset %d before the end %d of the chunk before it", off, end)
+	case m.Flags&RemapChunked == 0 && off != end:
+		return fmt.Sprintf("offset %d leaves a hole at %d in data that is not chunked", off, end)
+	case off > m.Size || n > m.Size-off:
+		return fmt.Sprintf("%d bytes at offset %d end beyond the size %d", n, off, m.Size)
+	}
+	return ""
+}
+
+// statProblem checks a stat record's remapref and checks; nremaps remaps
+// precede it.
+func statProblem(ref, checks, restartFlags uint32, nremaps int) string {
+	if msg := refProblem(ref, nremaps, "remap", true); msg != "" {
+		return "remapref: " + msg
+	}
+	if ref != 0 && restartFlags&FileUnlink != 0 {
+		return "a relinked file (FileUnlink) with a remap"
+	}
+	if checks&^knownChecks != 0 {
+		return fmt.Sprintf("unknown checks %#x", checks&^knownChecks)
 	}
 	return ""
 }
@@ -606,6 +775,22 @@ func (d *decoder) image() (*Image, error) {
 		img.FSs = append(img.FSs, f)
 	}
 
+	// Remaps.
+	for {
+		typ, err := d.peek("record header")
+		if err != nil {
+			return nil, err
+		}
+		if typ != RecRemap {
+			break
+		}
+		m, err := d.remap()
+		if err != nil {
+			return nil, err
+		}
+		img.Remaps = append(img.Remaps, m)
+	}
+
 	// Files.
 	for {
 		typ, err := d.peek("record header")
@@ -615,7 +800,7 @@ func (d *decoder) image() (*Image, error) {
 		if typ != RecFile {
 			break
 		}
-		f, err := d.file(len(img.Creds))
+		f, err := d.file(len(img.Creds), len(img.Remaps))
 		if err != nil {
 			return nil, err
 		}
@@ -725,17 +910,94 @@ func (d *decoder) image() (*Image, error) {
 // tail should be: either its type is unknown or it comes too late.
 func outOfOrder(typ uint32) string {
 	switch typ {
-	case RecHeader, RecCred, RecFS, RecFile, RecTable, RecTask, RecMade:
-		return fmt.Sprintf("a %s here is out of order: the records go header, creds, fs_structs, files, tables, tasks, made directories, tail", recordName(typ))
-	case RecBuffer, RecPipeBuf:
+	case RecHeader, RecCred, RecFS, RecRemap, RecFile, RecTable, RecTask, RecMade:
+		return fmt.Sprintf("a %s here is out of order: the records go header, creds, fs_structs, remaps, files, tables, tasks, made directories, tail", recordName(typ))
+	case RecBuffer, RecPipeBuf, RecChunk, RecHandle, RecStat:
 		return fmt.Sprintf("a %s here belongs to no record before it", recordName(typ))
 	}
 	return fmt.Sprintf("unknown record type %d", typ)
 }
 
+// remap reads a remap record and the records that follow it.
+func (d *decoder) remap() (Remap, error) {
+	const rec = "remap record"
+	start, r, err := d.record(RecRemap, rec, remapLen, remapLen)
+	if err != nil {
+		return Remap{}, err
+	}
+	m := Remap{
+		Kind: le.Uint16(r[8:]), Flags: le.Uint16(r[10:]), ID: le.Uint32(r[12:]),
+		Mode: le.Uint32(r[16:]), UID: le.Uint32(r[20:]), GID: le.Uint32(r[24:]),
+		Ino: le.Uint64(r[32:]), Size: int64(le.Uint64(r[40:])),
+	}
+	count := le.Uint32(r[28:])
+	// The fixed fields, each at its offset (remapProblem says what is
+	// wrong; the path is checked once read).
+	switch probe := m; {
+	case remapProblem(Remap{Kind: m.Kind, Path: "-"}) != "" && remapProblem(Remap{Kind: m.Kind}) != "":
+		return m, d.errf(start+8, rec, "%s", remapProblem(Remap{Kind: m.Kind, Path: "-"}))
+	case m.Size < 0:
+		return m, d.errf(start+40, rec, "negative size %d", m.Size)
+	default:
+		probe.Path = "-"
+		if m.Kind == RemapGhost || m.Kind == RemapCopy {
+			probe.Path = ""
+		}
+		if msg := remapProblem(probe); msg != "" {
+			return m, d.errf(start+10, rec, "%s", msg)
+		}
+	}
+	if count > 0 && m.Kind != RemapGhost && m.Kind != RemapCopy {
+		return m, d.errf(start+28, rec, "%d chunks in a remap of kind %d (only a ghost or copy has data)", count, m.Kind)
+	}
+	at := d.off
+	if m.Path, err = d.name("remap path"); err != nil {
+		return m, err
+	}
+	if msg := remapProblem(m); msg != "" {
+		return m, d.errf(at, "buffer record (remap path)", "%s", msg)
+	}
+	if m.Kind == RemapHandle {
+		const hrec = "handle record"
+		hs, h, err := d.record(RecHandle, hrec, handleBase, handleBase+MaxHandle)
+		if err != nil {
+			return m, err
+		}
+		if err := d.reserved(hs, h, 12, 16, hrec); err != nil {
+			return m, err
+		}
+		m.HandleType = int32(le.Uint32(h[8:]))
+		if len(h) > handleBase {
+			m.Handle = bytes.Clone(h[handleBase:])
+		}
+	}
+	// Each chunk is a record of its own: its length is checked against
+	// what remains before anything is kept, so count cannot make Decode
+	// allocate beyond its input.
+	end := int64(0)
+	for j := uint32(0); j < count; j++ {
+		const crec = "chunk record"
+		cs, c, err := d.record(RecChunk, crec, chunkBaseLen+1, chunkBaseLen+MaxChunk)
+		if err != nil {
+			return m, err
+		}
+		off := int64(le.Uint64(c[8:]))
+		n := int64(len(c) - chunkBaseLen)
+		if off < 0 {
+			return m, d.errf(cs+8, crec, "chunk %d: negative offset %d", j, off)
+		}
+		if msg := chunkProblem(off, n, end, m); msg != "" {
+			return m, d.errf(cs+8, crec, "chunk %d: %s", j, msg)
+		}
+		m.Chunks = append(m.Chunks, Chunk{Off: off, Data: bytes.Clone(c[chunkBaseLen:])})
+		end = off + n
+	}
+	return m, nil
+}
+
 // file reads a file record and the records that follow it; ncreds
-// credentials precede it.
-func (d *decoder) file(ncreds int) (FileState, error) {
+// credentials and nremaps remaps precede it.
+func (d *decoder) file(ncreds, nremaps int) (FileState, error) {
 	const rec = "file record"
 	start, r, err := d.record(RecFile, rec, fileLen, fileLen)
 	if err != nil {
@@ -771,6 +1033,25 @@ func (d *decoder) file(ncreds int) (FileState, error) {
 		}
 		if f.Relinked == "" {
 			return f, d.errf(at, "buffer record (relinked name)", "empty relinked name of an unlinked file")
+		}
+	}
+	if f.RestartFlags&FileStat != 0 {
+		const srec = "stat record"
+		ss, st, err := d.record(RecStat, srec, statLen, statLen)
+		if err != nil {
+			return f, err
+		}
+		f.RemapRef, f.Checks, f.Mode = le.Uint32(st[8:]), le.Uint32(st[12:]), le.Uint32(st[16:])
+		f.Size = int64(le.Uint64(st[24:]))
+		if msg := statProblem(f.RemapRef, f.Checks, f.RestartFlags, nremaps); msg != "" {
+			off := ss + 8
+			if f.Checks&^knownChecks != 0 && refProblem(f.RemapRef, nremaps, "remap", true) == "" && !(f.RemapRef != 0 && f.RestartFlags&FileUnlink != 0) {
+				off = ss + 12
+			}
+			return f, d.errf(off, srec, "%s", msg)
+		}
+		if err := d.reserved(ss, st, 20, 24, srec); err != nil {
+			return f, err
 		}
 	}
 	if f.Type == FileFifo {
@@ -847,6 +1128,7 @@ type jsonImage struct {
 	CRID     uint32      `json:"crid"`
 	Creds    []jsonCred  `json:"creds,omitempty"`
 	FSs      []jsonFS    `json:"fs_structs,omitempty"`
+	Remaps   []jsonRemap `json:"remaps,omitempty"`
 	Files    []jsonFile  `json:"files,omitempty"`
 	Tables   []jsonTable `json:"tables,omitempty"`
 	Tasks    []jsonTask  `json:"tasks,omitempty"`
@@ -878,6 +1160,30 @@ type jsonFile struct {
 	Path         jsonText `json:"path"`
 	Relinked     jsonText `json:"relinked,omitempty"`
 	FifoData     jsonText `json:"fifo_data,omitempty"`
+	RemapRef     uint32   `json:"remapref,omitempty"`
+	Checks       uint32   `json:"checks,omitempty"`
+	Mode         uint32   `json:"mode,omitempty"`
+	Size         int64    `json:"size,omitempty"`
+}
+
+type jsonRemap struct {
+	Kind       uint16      `json:"kind"`
+	Flags      uint16      `json:"flags,omitempty"`
+	ID         uint32      `json:"id"`
+	Mode       uint32      `json:"mode"`
+	UID        uint32      `json:"uid"`
+	GID        uint32      `json:"gid"`
+	Ino        uint64      `json:"ino"`
+	Size       int64       `json:"size"`
+	Path       jsonText    `json:"path,omitempty"`
+	HandleType int32       `json:"handle_type,omitempty"`
+	Handle     jsonText    `json:"handle,omitempty"`
+	Chunks     []jsonChunk `json:"chunks,omitempty"`
+}
+
+type jsonChunk struct {
+	Off  int64    `json:"off"`
+	Data jsonText `json:"data"`
 }
 
 type jsonTable struct {
@@ -956,11 +1262,19 @@ func (img *Image) JSON() ([]byte, error) {
 	for _, f := range img.FSs {
 		j.FSs = append(j.FSs, jsonFS{Root: jsonText(f.Root), Cwd: jsonText(f.Cwd), Umask: f.Umask})
 	}
+	for _, m := range img.Remaps {
+		jm := jsonRemap{Kind: m.Kind, Flags: m.Flags, ID: m.ID, Mode: m.Mode, UID: m.UID, GID: m.GID, Ino: m.Ino, Size: m.Size,
+			Path: jsonText(m.Path), HandleType: m.HandleType, Handle: jsonText(m.Handle)}
+		for _, c := range m.Chunks {
+			jm.Chunks = append(jm.Chunks, jsonChunk{Off: c.Off, Data: jsonText(c.Data)})
+		}
+		j.Remaps = append(j.Remaps, jm)
+	}
 	for _, f := range img.Files {
 		j.Files = append(j.Files, jsonFile{
 			Type: f.Type, Flags: f.Flags, Pos: f.Pos, Version: f.Version, CredRef: f.CredRef,
 			RestartFlags: f.RestartFlags, Path: jsonText(f.Path), Relinked: jsonText(f.Relinked),
-			FifoData: jsonText(f.FifoData),
+			FifoData: jsonText(f.FifoData), RemapRef: f.RemapRef, Checks: f.Checks, Mode: f.Mode, Size: f.Size,
 		})
 	}
 	for _, t := range img.Tables {
@@ -1007,10 +1321,22 @@ func DecodeJSON(b []byte) (*Image, error) {
 	for _, f := range j.FSs {
 		img.FSs = append(img.FSs, FSState{Root: string(f.Root), Cwd: string(f.Cwd), Umask: f.Umask})
 	}
+	for _, m := range j.Remaps {
+		r := Remap{Kind: m.Kind, Flags: m.Flags, ID: m.ID, Mode: m.Mode, UID: m.UID, GID: m.GID, Ino: m.Ino, Size: m.Size,
+			Path: string(m.Path), HandleType: m.HandleType}
+		if len(m.Handle) > 0 {
+			r.Handle = []byte(m.Handle)
+		}
+		for _, c := range m.Chunks {
+			r.Chunks = append(r.Chunks, Chunk{Off: c.Off, Data: []byte(c.Data)})
+		}
+		img.Remaps = append(img.Remaps, r)
+	}
 	for _, f := range j.Files {
 		fs := FileState{
 			Type: f.Type, Flags: f.Flags, Pos: f.Pos, Version: f.Version, CredRef: f.CredRef,
 			RestartFlags: f.RestartFlags, Path: string(f.Path), Relinked: string(f.Relinked),
+			RemapRef: f.RemapRef, Checks: f.Checks, Mode: f.Mode, Size: f.Size,
 		}
 		if len(f.FifoData) > 0 {
 			fs.FifoData = []byte(f.FifoData)

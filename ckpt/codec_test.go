@@ -58,6 +58,21 @@ func codecSample() *Image {
 			{Type: FileGeneric, CredRef: 2, Path: "/mnt/caf\xe9 <&>"},
 			{Type: FileDir, Flags: 0o200000, CredRef: 1, RestartFlags: FileUnlink,
 				Path: "/mnt/d//deleted", Relinked: "/mnt/.relink/checkpoint-7/relinked-3"},
+			{Type: FileGeneric, Flags: 0o2, Pos: 3, CredRef: 1, RestartFlags: FileStat, RemapRef: 1, Checks: CheckSize | CheckMode,
+				Mode: 0o100644, Size: 3, Path: "/mnt/a (deleted)"},
+			{Type: FileGeneric, CredRef: 1, RestartFlags: FileStat, RemapRef: 2, Checks: CheckSize, Size: 1 << 40, Path: "/mnt/sparse (deleted)"},
+			{Type: FileGeneric, CredRef: 1, RestartFlags: FileStat | FileUnlink, Checks: CheckMode, Mode: 0o100600,
+				Path: "/mnt/c (deleted)", Relinked: "/mnt/lost+found/checkpoint-7/relinked-4"},
+			{Type: FileGeneric, RestartFlags: FileStat, RemapRef: 3, Path: "/mnt/h (deleted)"},
+			{Type: FileFifo, RestartFlags: FileStat, RemapRef: 4, Path: "/mnt/f3 (deleted)", FifoData: []byte("q")},
+			{Type: FileGeneric, RestartFlags: FileStat, Path: "/mnt/plain"},
+		},
+		Remaps: []Remap{
+			{Kind: RemapLinked, ID: 11, Path: "/mnt/link_remap.11"},
+			{Kind: RemapGhost, Flags: RemapChunked, ID: 1, Mode: 0o100644, UID: 1000, GID: 100, Ino: 12, Size: 1 << 40,
+				Chunks: []Chunk{{Off: 0, Data: []byte("ab")}, {Off: 1 << 30, Data: []byte{0, 1, 0xff}}}},
+			{Kind: RemapHandle, ID: 2, Path: "/mnt", HandleType: 1, Handle: []byte{12, 0, 0, 0, 0x2a, 0, 0, 0}},
+			{Kind: RemapCopy, ID: 3, Mode: 0o10644, Size: 5, Chunks: []Chunk{{Off: 0, Data: []byte("he")}, {Off: 2, Data: []byte("llo")}}},
 		},
 		Tables: []FDTable{
 			{Entries: []FDEntry{{FD: 0, FileRef: 1}, {FD: 1, FileRef: 1}, {FD: 3, FileRef: 2}, {FD: 4, FileRef: 3}, {FD: 1 << 20, FileRef: 4}}},
@@ -182,30 +197,50 @@ func TestCodecLayout(t *testing.T) {
 	u64 := func(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
 	name := func(s string) { rec(2, []byte(s), []byte{0}) }
 
-	rec(1, []byte("RLNKCKPT"), u32(1), u32(42)) // header
+	rec(1, []byte("RLNKCKPT"), u32(2), u32(42)) // header
 	name("upstream")
 	name("relink-upstream")
 	rec(16, u32(1000), u32(100), u64(0x3000)) // cred 1
 	rec(17, u32(0o022), u32(0))               // fs 1
 	name("/")
 	name("/mnt")
+	// remap 1: a chunked ghost, id 1, mode 0100644, uid/gid 7/8, 2 chunks, ino 12, size 9000
+	rec(23, u16(2), u16(1), u32(1), u32(0o100644), u32(7), u32(8), u32(2), u64(12), u64(9000))
+	name("")
+	rec(24, u64(0), []byte("xy"))
+	rec(24, u64(8000), []byte("z"))
+	// remap 2: a handle
+	rec(23, u16(3), u16(0), u32(2), u32(0), u32(0), u32(0), u32(0), u64(0), u64(0))
+	name("/mnt")
+	rec(25, u32(1), u32(0), []byte{1, 2, 3})
 	// file 1: a fifo, unlinked, credref 1
 	rec(18, u16(2), u16(0), u32(0o4002), u64(5), u64(6), u32(1), u32(1))
 	name("/mnt/p (deleted)")
 	name("/mnt/.relink/checkpoint-42/relinked-0")
 	rec(19, []byte("abc"))
-	rec(20, u32(2), u32(0), u32(0), u32(1), u32(7), u32(1)) // table 1: fds 0 and 7
+	// file 2: remapped to the ghost, size and mode checked
+	rec(18, u16(1), u16(0), u32(2), u64(0), u64(0), u32(0), u32(4))
+	name("/mnt/g (deleted)")
+	rec(26, u32(1), u32(3), u32(0o100644), u32(0), u64(9000))
+	rec(20, u32(2), u32(0), u32(0), u32(1), u32(7), u32(2)) // table 1: fds 0 and 7
 	rec(21, u32(1), u32(1), u32(1), u32(0))                 // task 1
 	name("init")
-	rec(3, u32(14), u32(0)) // tail: 14 records before it
+	rec(3, u32(24), u32(0)) // tail: 24 records before it
 
 	want := &Image{
-		Version: 1, Era: "upstream", Strategy: "relink-upstream", CRID: 42,
+		Version: 2, Era: "upstream", Strategy: "relink-upstream", CRID: 42,
 		Creds: []Cred{{UID: 1000, GID: 100, Caps: 0x3000}},
 		FSs:   []FSState{{Root: "/", Cwd: "/mnt", Umask: 0o022}},
+		Remaps: []Remap{
+			{Kind: RemapGhost, Flags: RemapChunked, ID: 1, Mode: 0o100644, UID: 7, GID: 8, Ino: 12, Size: 9000,
+				Chunks: []Chunk{{Off: 0, Data: []byte("xy")}, {Off: 8000, Data: []byte("z")}}},
+			{Kind: RemapHandle, ID: 2, Path: "/mnt", HandleType: 1, Handle: []byte{1, 2, 3}},
+		},
 		Files: []FileState{{Type: FileFifo, Flags: 0o4002, Pos: 5, Version: 6, CredRef: 1, RestartFlags: FileUnlink,
-			Path: "/mnt/p (deleted)", Relinked: "/mnt/.relink/checkpoint-42/relinked-0", FifoData: []byte("abc")}},
-		Tables: []FDTable{{Entries: []FDEntry{{FD: 0, FileRef: 1}, {FD: 7, FileRef: 1}}}},
+			Path: "/mnt/p (deleted)", Relinked: "/mnt/.relink/checkpoint-42/relinked-0", FifoData: []byte("abc")},
+			{Type: FileGeneric, Flags: 2, RestartFlags: FileStat, RemapRef: 1, Checks: CheckSize | CheckMode, Mode: 0o100644, Size: 9000,
+				Path: "/mnt/g (deleted)"}},
+		Tables: []FDTable{{Entries: []FDEntry{{FD: 0, FileRef: 1}, {FD: 7, FileRef: 2}}}},
 		Tasks:  []TaskState{{Name: "init", CredRef: 1, FSRef: 1, TableRef: 1}},
 	}
 	got, err := Decode(b)
@@ -319,14 +354,14 @@ func TestDecodeErrors(t *testing.T) {
 			`image: byte 8 (header record): bad magic "XLNKCKPT", want "RLNKCKPT": not a relinksim image`},
 		{"not an image", func([]byte) []byte { return []byte(`{"version": 1, "era": "upstream"}`) },
 			`image: byte 8 (header record): bad magic "n\": 1, \"", want "RLNKCKPT": not a relinksim image`},
-		{"wrong version", put32(16, 2),
-			"image: byte 16 (header record): format version 2, want 1"},
+		{"wrong version", put32(16, 1),
+			"image: byte 16 (header record): format version 1, want 2"},
 		{"header length", put32(4, 32),
 			"image: byte 4 (header record): length 32, want 24"},
 		{"dangling credref", put32(file0+32, 7),
 			fmt.Sprintf("image: byte %d (file record): credref: objref 7 points at no credential (2 before it)", file0+32)},
 		{"dangling fileref", put32(table0+16+4, 99),
-			fmt.Sprintf("image: byte %d (table record): entry 0 (fd 0): fileref: objref 99 points at no file (7 before it)", table0+20)},
+			fmt.Sprintf("image: byte %d (table record): entry 0 (fd 0): fileref: objref 99 points at no file (13 before it)", table0+20)},
 		{"fileref 0", put32(table0+16+4, 0),
 			fmt.Sprintf("image: byte %d (table record): entry 0 (fd 0): fileref: objref 0: a file is required", table0+20)},
 		{"dangling tableref", put32(task0+16, 4),
@@ -363,8 +398,8 @@ func TestDecodeErrors(t *testing.T) {
 			fmt.Sprintf("image: byte %d (fs record): umask 01022 has bits outside 0777", fs0+8)},
 		{"file type", put32(file0+8, 4),
 			fmt.Sprintf("image: byte %d (file record): unknown file type 4 (want 1 generic, 2 fifo or 3 directory)", file0+8)},
-		{"restart flags", put32(file0+36, 4),
-			fmt.Sprintf("image: byte %d (file record): unknown restart flags 0x4", file0+36)},
+		{"restart flags", put32(file0+36, 8),
+			fmt.Sprintf("image: byte %d (file record): unknown restart flags 0x8", file0+36)},
 		{"unlink flag dropped", put32(file1+36, 0), // the relinked name's buffer is then where the next file should be
 			fmt.Sprintf("image: byte %d (buffer record): a buffer record here belongs to no record before it", file1+40+8+len("/mnt/b (deleted)")+1)},
 		{"unknown type", put32(tail, 99),
@@ -403,7 +438,7 @@ func TestDecodeOutOfOrder(t *testing.T) {
 	out = append(out, b[cred:fs]...)
 	out = append(out, b[tail:]...)
 	_, err := Decode(out)
-	want := fmt.Sprintf("image: byte %d (cred record): a cred record here is out of order: the records go header, creds, fs_structs, files, tables, tasks, made directories, tail", cred+(tail-fs))
+	want := fmt.Sprintf("image: byte %d (cred record): a cred record here is out of order: the records go header, creds, fs_structs, remaps, files, tables, tasks, made directories, tail", cred+(tail-fs))
 	if err == nil || err.Error() != want {
 		t.Errorf("got  %v\nwant %s", err, want)
 	}
@@ -422,7 +457,7 @@ func TestEncodeRejects(t *testing.T) {
 		mutate func(*Image)
 		want   string
 	}{
-		{func(i *Image) { i.Version = 0 }, "image: header: version 0, want 1"},
+		{func(i *Image) { i.Version = 0 }, "image: header: version 0, want 2"},
 		{func(i *Image) { i.Era = "a\x00b" }, "image: header: era: name contains a NUL at byte 1 of the name"},
 		{func(i *Image) { i.Strategy = strings.Repeat("x", MaxName+1) }, "image: header: strategy: name of 4097 bytes, at most 4096"},
 		{func(i *Image) { i.FSs[1].Umask = 0o7777 }, "image: fs 2: umask 07777 has bits outside 0777"},
@@ -441,6 +476,21 @@ func TestEncodeRejects(t *testing.T) {
 		{func(i *Image) { i.Tasks[2].FSRef = 3 }, "image: task 3: fsref: objref 3 points at no fs_struct (2 before it)"},
 		{func(i *Image) { i.Tasks[2].CredRef = 3 }, "image: task 3: credref: objref 3 points at no credential (2 before it)"},
 		{func(i *Image) { i.Tasks[0].Name = "a\x00" }, "image: task 1: name: name contains a NUL at byte 1 of the name"},
+		{func(i *Image) { i.Remaps[0].Kind = 9 }, "image: remap 1: unknown remap kind 9 (want 1 linked, 2 ghost, 3 handle or 4 copy)"},
+		{func(i *Image) { i.Remaps[0].Path = "" }, "image: remap 1: a remap of kind 1 needs a path"},
+		{func(i *Image) { i.Remaps[1].Path = "/x" }, `image: remap 2: a path "/x" in a remap of kind 2 (a ghost or copy has none)`},
+		{func(i *Image) { i.Remaps[0].Flags = RemapChunked }, "image: remap 1: the chunked flag on a remap of kind 1 (only a ghost is chunked)"},
+		{func(i *Image) { i.Remaps[1].Size = 100 }, "image: remap 2: chunk 1: 3 bytes at offset 1073741824 end beyond the size 100"},
+		{func(i *Image) { i.Remaps[1].Chunks[1].Off = 1 }, "image: remap 2: chunk 1: offset 1 before the end 2 of the chunk before it"},
+		{func(i *Image) { i.Remaps[3].Chunks[1].Off = 3 }, "image: remap 4: chunk 1: offset 3 leaves a hole at 2 in data that is not chunked"},
+		{func(i *Image) { i.Remaps[3].Chunks[0].Data = nil }, "image: remap 4: chunk 0: 0 bytes of data, want 1 to 1048576"},
+		{func(i *Image) { i.Remaps[2].Handle = make([]byte, 129) }, "image: remap 3: handle of 129 bytes, at most 128"},
+		{func(i *Image) { i.Remaps[0].Handle = []byte{1} }, "image: remap 1: a handle in a remap of kind 1 (only a handle remap has one)"},
+		{func(i *Image) { i.Remaps[0].Chunks = []Chunk{{Data: []byte{1}}} }, "image: remap 1: chunks in a remap of kind 1 (only a ghost or copy has data)"},
+		{func(i *Image) { i.Files[7].RemapRef = 9 }, "image: file 8: remapref: objref 9 points at no remap (4 before it)"},
+		{func(i *Image) { i.Files[7].Checks = 4 }, "image: file 8: unknown checks 0x4"},
+		{func(i *Image) { i.Files[9].RemapRef = 1 }, "image: file 10: a relinked file (FileUnlink) with a remap"},
+		{func(i *Image) { i.Files[0].Size = 1 }, "image: file 1: remapref, checks, mode or size without FileStat"},
 	} {
 		img := codecSample()
 		c.mutate(img)
@@ -473,9 +523,9 @@ func TestDecodeJSONStrict(t *testing.T) {
 		{`{"version": 1, "era": {"base64": "AA==", "x": 1}}`, `image JSON: json: unknown field "x"`},
 		{`{"version": 1, "era": {}}`, `image JSON: want {"base64": "..."}, found {}`},
 		{`{"version": 1, "era": 3}`, `image JSON: want a string or {"base64": "..."}, found 3`},
-		{`{"version": 1, "era": {"base64": "AA=="}}`, "image: header: era: name contains a NUL at byte 0 of the name"},
+		{`{"version": 2, "era": {"base64": "AA=="}}`, "image: header: era: name contains a NUL at byte 0 of the name"},
 		{`{"version": 1, "creds": [{"uid": -1}]}`, "image JSON: json: cannot unmarshal number -1 into Go struct field"},
-		{`{"version": 1, "creds": [{"caps": 18446744073709551615}]}`, ""},
+		{`{"version": 2, "creds": [{"caps": 18446744073709551615}]}`, ""},
 		{`[]`, "image JSON: json: cannot unmarshal array"},
 		{``, "image JSON: EOF"},
 	} {
@@ -505,7 +555,7 @@ func TestDecodeJSONStrict(t *testing.T) {
 func TestJSONFieldsMatchModel(t *testing.T) {
 	for _, c := range []struct{ model, js any }{
 		{Image{}, jsonImage{}}, {Cred{}, jsonCred{}}, {FSState{}, jsonFS{}}, {FileState{}, jsonFile{}},
-		{FDTable{}, jsonTable{}}, {FDEntry{}, jsonEntry{}}, {TaskState{}, jsonTask{}},
+		{FDTable{}, jsonTable{}}, {FDEntry{}, jsonEntry{}}, {TaskState{}, jsonTask{}}, {Remap{}, jsonRemap{}}, {Chunk{}, jsonChunk{}},
 	} {
 		m, j := reflect.TypeOf(c.model), reflect.TypeOf(c.js)
 		var mf, jf []string
@@ -547,14 +597,55 @@ func genImage(t *rapid.T) *Image {
 	for range rapid.IntRange(0, 3).Draw(t, "nfs") {
 		img.FSs = append(img.FSs, FSState{Root: name("root"), Cwd: name("cwd"), Umask: rapid.Uint32Range(0, 0o777).Draw(t, "umask")})
 	}
+	for range rapid.IntRange(0, 3).Draw(t, "nremaps") {
+		m := Remap{Kind: uint16(rapid.IntRange(1, 4).Draw(t, "kind")), ID: rapid.Uint32().Draw(t, "id"),
+			Mode: rapid.Uint32().Draw(t, "mode"), UID: rapid.Uint32().Draw(t, "ruid"), GID: rapid.Uint32().Draw(t, "rgid"),
+			Ino: rapid.Uint64().Draw(t, "ino"), Size: rapid.Int64Range(0, 1<<50).Draw(t, "size")}
+		switch m.Kind {
+		case RemapLinked, RemapHandle:
+			m.Path = "/" + name("rpath")
+		}
+		if m.Kind == RemapHandle {
+			m.HandleType = rapid.Int32().Draw(t, "htype")
+			if h := rapid.SliceOfN(rapid.Byte(), 0, MaxHandle).Draw(t, "handle"); len(h) > 0 {
+				m.Handle = h
+			}
+		}
+		if m.Kind == RemapGhost || m.Kind == RemapCopy {
+			if m.Kind == RemapGhost && rapid.Bool().Draw(t, "chunked") {
+				m.Flags = RemapChunked
+			}
+			end := int64(0)
+			for range rapid.IntRange(0, 3).Draw(t, "nchunks") {
+				if m.Flags&RemapChunked != 0 {
+					end += rapid.Int64Range(0, 1<<20).Draw(t, "gap")
+				}
+				d := rapid.SliceOfN(rapid.Byte(), 1, 16).Draw(t, "chunk")
+				if end+int64(len(d)) > m.Size {
+					break
+				}
+				m.Chunks = append(m.Chunks, Chunk{Off: end, Data: d})
+				end += int64(len(d))
+			}
+		}
+		img.Remaps = append(img.Remaps, m)
+	}
 	for range rapid.IntRange(0, 4).Draw(t, "nfiles") {
 		f := FileState{
 			Type: rapid.SampledFrom([]uint16{FileGeneric, FileFifo}).Draw(t, "type"), Flags: rapid.Uint32().Draw(t, "flags"),
 			Pos: rapid.Int64().Draw(t, "pos"), Version: rapid.Uint64().Draw(t, "version"), CredRef: ref(len(img.Creds), "credref", true),
-			RestartFlags: rapid.Uint32Range(0, 3).Draw(t, "restart"), Path: name("path"),
+			RestartFlags: rapid.Uint32Range(0, 7).Draw(t, "restart"), Path: name("path"),
 		}
 		if f.RestartFlags&FileUnlink != 0 {
 			f.Relinked = "/r" + name("relinked")
+		}
+		if f.RestartFlags&FileStat != 0 {
+			if f.RestartFlags&FileUnlink == 0 {
+				f.RemapRef = ref(len(img.Remaps), "remapref", true)
+			}
+			f.Checks = rapid.Uint32Range(0, 3).Draw(t, "checks")
+			f.Mode = rapid.Uint32().Draw(t, "fmode")
+			f.Size = rapid.Int64().Draw(t, "fsize")
 		}
 		if f.Type == FileFifo {
 			if d := rapid.SliceOfN(rapid.Byte(), 0, 20).Draw(t, "data"); len(d) > 0 {

@@ -107,6 +107,55 @@
 //	                      O_TMPFILE file still linkable at checkpoint is
 //	                      linkable again after restart.
 //
+//	upstream + criu       CRIU's userspace algorithm (criu/files-reg.c
+//	                      at 2cf8f13, CRIU 4.2; ../shared/reference/criu.md),
+//	                      since today's vfs_link refuses to link an inode
+//	                      with no link left: a file with nlink 0 becomes a
+//	                      ghost — its contents in the image (raw under
+//	                      12 KiB, else its data extents found with
+//	                      SEEK_DATA/SEEK_HOLE), one per inode, refused
+//	                      above the ghost limit (1 MiB of allocated bytes
+//	                      by default) — and comes back as a new inode made
+//	                      at <path>.cr.<id>.ghost (a directory at its
+//	                      path); a file with links whose link text
+//	                      ("... (deleted)") no longer resolves gets a hard
+//	                      link link_remap.<id> beside its old name (or in
+//	                      the nearest existing ancestor), only with
+//	                      link-remap=1; a link text that resolves to
+//	                      another inode fails the dump. The restore links
+//	                      each remap back to the original name (its
+//	                      missing parents made), or to <name>.cr_link when
+//	                      the name is taken, opens it, checks size and
+//	                      mode, and unlinks it; link-remaps are removed
+//	                      after a restore that succeeded and kept after one
+//	                      that failed, ghosts removed either way; a failed
+//	                      dump removes the link-remaps it made. An
+//	                      O_TMPFILE file comes back as a plain unlinked
+//	                      file, no longer linkable.
+//	upstream + handle     name_to_handle_at of each unlinked file at
+//	                      checkpoint, open_by_handle_at at restart: the
+//	                      handle finds the inode only while something still
+//	                      holds it (ESTALE after kill, and on any other
+//	                      machine).
+//	any era + copy        the cover letter's first attempt: every byte of
+//	                      an unlinked file (holes read as zeros) into the
+//	                      image, one copy per inode, written at restart
+//	                      into <path>.copy-<id>, opened and unlinked: a new
+//	                      inode, so a write no longer reaches the file's
+//	                      other names.
+//
+// # Between checkpoint and restart
+//
+// The ops backup copy|snapshot -> B and migrate B|shared (migrate.go)
+// model what the cover letter argues about: a backup copy walks the
+// filesystem by name (data extents, hard links kept), a btrfs snapshot
+// copies nothing but holds only what has a name (fact 22), and migrate
+// boots a new machine (a new Kernel) with the copy restored into a fresh
+// filesystem, the snapshot mounted, or the old device itself (shared
+// storage). Costs (costs.go, relinksim costs) runs one workload through
+// every strategy and transport and measures each with the kernel's
+// counters.
+//
 // # Invariants
 //
 //	C1  a failed checkpoint leaves no collection directory it made, and
@@ -121,6 +170,22 @@
 //
 // # Divergences and limits
 //
+//   - The criu strategy's failures that CRIU reports with a message and no
+//     errno are *CRIUError values carrying CRIU's message and an errno of
+//     our choice: EFBIG for the ghost limit, EPERM for a link-remap
+//     without link-remap=1, EEXIST for a name reused at dump ("Unaccessible
+//     path opened"), EBUSY for an overmounted mount, EINVAL for a failed
+//     size or mode check at restore. CRIU's ghost copy uses FIEMAP by
+//     default (--ghost-fiemap) and falls back to SEEK_DATA/SEEK_HOLE; the
+//     model always seeks, which gives the same extents for written data.
+//     Times are not restored on ghosts (ghost_apply_metadata sets them);
+//     a ghost or remap on a read-only mount fails the restore with EROFS
+//     where CRIU remounts it writable for the while
+//     (try_remount_writable). CRIU runs as a process with its own ids; the
+//     model's link-remap ids number after the image's files, and ghost ids
+//     count from 1 (the recordings normalize both).
+//   - A backup copy holds everything it copied in memory, and Costs caps
+//     a cell at CostMemoryCap bytes of copied data (a row says "not run").
 //   - The checkpointer is a daemon task, not a task of the container; the
 //     container is every task of the script. Tasks are restarted as clones
 //     of the daemon, in its root (no chroot) and initial namespace: a file

@@ -83,7 +83,9 @@ func machine(r *script.Runner, op script.Op) (*script.Machine, error) {
 // checkpointOptions reads checkpoint's words: a strategy, then KEY=VALUE
 // options: caps=CAP[,CAP...] (the daemon's capabilities for this
 // checkpoint: fowner, dac_override, dac_read_search, sys_admin, sys_chroot,
-// or all) and fail=N (the N-th kernel call fails).
+// or all), fail=N (the N-th kernel call fails), and the criu strategy's
+// link-remap=1 and ghost-limit=N[K|M|G] (CRIU's --link-remap and
+// --ghost-limit).
 func checkpointOptions(words []string) (Options, *vfs.CapSet, error) {
 	var opt Options
 	var caps *vfs.CapSet
@@ -91,10 +93,21 @@ func checkpointOptions(words []string) (Options, *vfs.CapSet, error) {
 		k, v, isKV := strings.Cut(w, "=")
 		switch {
 		case !isKV && i == 0:
-			if w != StrategyRelink && w != StrategyRelinkUpstream {
-				return opt, nil, fmt.Errorf("unknown strategy %q (want %s or %s)", w, StrategyRelink, StrategyRelinkUpstream)
+			if !knownStrategy(w) {
+				return opt, nil, fmt.Errorf("unknown strategy %q (want one of %s)", w, strings.Join(Strategies, ", "))
 			}
 			opt.Strategy = w
+		case k == "link-remap":
+			if v != "1" && v != "0" {
+				return opt, nil, fmt.Errorf("link-remap=%s: want 1 or 0", v)
+			}
+			opt.LinkRemap = v == "1"
+		case k == "ghost-limit":
+			n, err := parseSize(v)
+			if err != nil {
+				return opt, nil, fmt.Errorf("ghost-limit=%s: %v", v, err)
+			}
+			opt.GhostLimit = n
 		case k == "fail":
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 {
@@ -112,10 +125,33 @@ func checkpointOptions(words []string) (Options, *vfs.CapSet, error) {
 			}
 			caps = &set
 		default:
-			return opt, nil, fmt.Errorf("unknown option %q (want STRATEGY first, then caps=... or fail=N)", w)
+			return opt, nil, fmt.Errorf("unknown option %q (want STRATEGY first, then caps=..., fail=N, link-remap=1 or ghost-limit=N)", w)
 		}
 	}
+	if (opt.LinkRemap || opt.GhostLimit != 0) && opt.Strategy != StrategyCRIU {
+		return opt, nil, fmt.Errorf("link-remap= and ghost-limit= are options of the criu strategy")
+	}
 	return opt, caps, nil
+}
+
+// parseSize reads a size as CRIU's --ghost-limit takes it: a number of
+// bytes, with an optional K, M or G suffix (powers of 1024), from 1 up to
+// 2^62.
+func parseSize(v string) (int64, error) {
+	mult := int64(1)
+	switch {
+	case strings.HasSuffix(v, "K"):
+		mult, v = 1<<10, strings.TrimSuffix(v, "K")
+	case strings.HasSuffix(v, "M"):
+		mult, v = 1<<20, strings.TrimSuffix(v, "M")
+	case strings.HasSuffix(v, "G"):
+		mult, v = 1<<30, strings.TrimSuffix(v, "G")
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("want a size from 1 to 2^62 bytes, with an optional K, M or G")
+	}
+	return n * mult, nil
 }
 
 var capNames = map[string]vfs.CapSet{
@@ -140,9 +176,9 @@ func targets(r *script.Runner) ([]Target, []script.TaskInfo, error) {
 func init() {
 	script.OnBoot(func(k *vfs.Kernel) { Daemon(k) })
 	for _, s := range []script.OpSpec{
-		{Name: "checkpoint", Group: "checkpoint", Args: []script.Arg{script.ArgWords, script.ArgOut}, Usage: "checkpoint [STRATEGY] [caps=CAPS] [fail=N] -> IMG",
+		{Name: "checkpoint", Group: "checkpoint", Args: []script.Arg{script.ArgWords, script.ArgOut}, Usage: "checkpoint [STRATEGY] [caps=CAPS] [fail=N] [link-remap=1] [ghost-limit=N] -> IMG",
 			Example: "checkpoint relink-upstream -> I",
-			Help:    "checkpoint every task of the script into image IMG: strategy relink (the seed; default under the 2011 eras) or relink-upstream (the port; default under upstream); caps= the checkpointer's capabilities, fail=N the N-th kernel call fails; ret: tasks, files, relinked files, data bytes moved",
+			Help:    "checkpoint every task of the script into image IMG: strategy relink (the seed; default under the 2011 eras), relink-upstream (the port; default under upstream), criu (CRIU's link-remaps and ghost files; link-remap=1, ghost-limit=N), handle (file handles) or copy (contents into the image); caps= the checkpointer's capabilities, fail=N the N-th kernel call fails; ret: tasks, files, relinked files, remaps, data bytes in the image and moved",
 			Check: func(op script.Op) (int, string) {
 				if _, _, err := checkpointOptions(op.Words); err != nil {
 					return 0, err.Error()

@@ -446,7 +446,7 @@ type ckptRecord struct {
 	relinked map[string]bool
 }
 
-var dataBytesRE = regexp.MustCompile(`data-bytes=(\d+)`)
+var dataBytesRE = regexp.MustCompile(` data-bytes=(\d+)`)
 
 func dataBytesOf(s script.Step) int {
 	str, _ := s.Ret.(string)

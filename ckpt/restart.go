@@ -33,7 +33,8 @@ func Restart(rs *vfs.Task, img *Image, opt Options) ([]Target, Summary, error) {
 	}
 	nsproxy.Enable(c.k)
 	before := c.k.Stats()
-	r := &restorer{ctx: c, img: img, files: map[uint32]*vfs.File{}, creds: map[uint32]*vfs.Cred{}, madeDirs: map[string]bool{}}
+	r := &restorer{ctx: c, img: img, files: map[uint32]*vfs.File{}, creds: map[uint32]*vfs.Cred{}, madeDirs: map[string]bool{},
+		remapPaths: map[uint32]string{}}
 	targets, err := r.restore()
 	if err != nil {
 		c.errDeferq.run()
@@ -55,10 +56,63 @@ func Restart(rs *vfs.Task, img *Image, opt Options) ([]Target, Summary, error) {
 	}
 	c.k.SetCurrent(prev)
 	c.summary.DataBytes = dataBytes(c.k.Stats()) - dataBytes(before)
+	c.summary.MetadataOps = c.k.Stats().MetadataOps - before.MetadataOps
 	if err != nil {
 		return nil, c.summary, err
 	}
 	return targets, c.summary, nil
+}
+
+// openFile opens name as fs was open, and returns the file with a
+// reference of its own: a fifo is opened O_RDWR first, so that no open
+// waits, its data spliced back into the pipe (no file time updated: a
+// fifo on a read-only filesystem takes it), then opened with its own
+// flags (fifo_file_restore); a file's position is set again.
+func (r *restorer) openFile(name string, fs FileState) (*vfs.File, error) {
+	cp := r.cp
+	flags := int(fs.Flags)
+	holder := -1
+	if fs.Type == FileFifo {
+		if err := r.call(func() error {
+			var err error
+			holder, err = cp.Open(name, flags&^vfs.O_ACCMODE|vfs.O_RDWR|vfs.O_NONBLOCK, 0)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		defer cp.Close(holder)
+		if len(fs.FifoData) > 0 {
+			if err := r.call(func() error { _, err := cp.SpliceToPipe(holder, fs.FifoData); return err }); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var fd int
+	if err := r.call(func() error {
+		var err error
+		fd, err = cp.Open(name, flags, 0)
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("could not open file %q: %w", name, err)
+	}
+	return r.fileAt(fd, fs)
+}
+
+// fileAt sets the position of the file open at fd, closes fd and
+// returns the file with a reference of its own.
+func (r *restorer) fileAt(fd int, fs FileState) (*vfs.File, error) {
+	cp := r.cp
+	defer cp.Close(fd)
+	if fs.Type != FileFifo && fs.Pos != 0 {
+		if err := r.call(func() error { _, err := cp.Lseek(fd, fs.Pos, 0); return err }); err != nil {
+			return nil, err
+		}
+	}
+	f, err := cp.File(fd)
+	if err != nil {
+		return nil, err
+	}
+	return vfs.Fget(f), nil
 }
 
 type restorer struct {
@@ -72,9 +126,17 @@ type restorer struct {
 	collections []string
 	// madeDirs are the removed directories made again, by name.
 	madeDirs map[string]bool
+	// remapPaths are where the criu and copy strategies' ghosts and
+	// copies were made, by remap objref.
+	remapPaths map[uint32]string
 }
 
 func (r *restorer) restore() ([]Target, error) {
+	if remapping(r.strategy) {
+		if err := r.prepareRemaps(); err != nil {
+			return nil, err
+		}
+	}
 	var targets []Target
 	fsOwner := map[uint32]*vfs.Task{}
 	tableOwner := map[uint32]*vfs.Task{}
@@ -204,7 +266,12 @@ func (r *restorer) restoreFile(ref uint32) (*vfs.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := r.restoreOpenFname(fs)
+	var f *vfs.File
+	if remapping(r.strategy) {
+		f, err = r.openRemapped(fs)
+	} else {
+		f, err = r.restoreOpenFname(fs)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +299,6 @@ func (r *restorer) restoreOpenFname(fs FileState) (*vfs.File, error) {
 			return nil, fmt.Errorf("ckpt: unlinked file %q has no relinked name: %w", fs.Path, vfs.EINVAL)
 		}
 	}
-	flags := int(fs.Flags)
 	queueUnlink := unlink
 	if unlink && fs.Type == FileDir && r.fixed() {
 		// A removed directory comes back empty, and is removed again;
@@ -250,41 +316,10 @@ func (r *restorer) restoreOpenFname(fs FileState) (*vfs.File, error) {
 			r.errDeferq.add(func() error { return cp.Rmdir(name) }, nil)
 		}
 	}
-	var holder int = -1
-	if fs.Type == FileFifo {
-		if err := r.call(func() error {
-			var err error
-			holder, err = cp.Open(name, flags&^vfs.O_ACCMODE|vfs.O_RDWR|vfs.O_NONBLOCK, 0)
-			return err
-		}); err != nil {
-			return nil, err
-		}
-		defer cp.Close(holder)
-		if len(fs.FifoData) > 0 {
-			if err := r.call(func() error { _, err := cp.SpliceToPipe(holder, fs.FifoData); return err }); err != nil {
-				return nil, err
-			}
-		}
-	}
-	var fd int
-	if err := r.call(func() error {
-		var err error
-		fd, err = cp.Open(name, flags, 0)
-		return err
-	}); err != nil {
-		return nil, fmt.Errorf("could not open file %q: %w", name, err)
-	}
-	defer cp.Close(fd)
-	if fs.Type != FileFifo && fs.Pos != 0 {
-		if err := r.call(func() error { _, err := cp.Lseek(fd, fs.Pos, 0); return err }); err != nil {
-			return nil, err
-		}
-	}
-	f, err := cp.File(fd)
+	f, err := r.openFile(name, fs)
 	if err != nil {
 		return nil, err
 	}
-	vfs.Fget(f)
 	if queueUnlink {
 		dir := f.Inode().Mode.IsDir()
 		linkable := fs.RestartFlags&FileLinkable != 0

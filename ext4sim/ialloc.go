@@ -126,6 +126,7 @@ func (fs *fsInfo) newInode(h *handle, dir *inodeInfo, mode vfs.FileMode, name st
 	vi := fs.sb.NewInode(uint64(ino), mode)
 	vi.Mapping.SetBlockSize(fs.cur.geo.BlockSize)
 	vi.InitOwner(dir.vi, mode, fs.k.Current().Cred())
+	vi.Generation = fs.newGeneration()
 	ei := &inodeInfo{ino: ino, vi: vi, orphanIdx: -1}
 	vi.Private = ei
 	fs.setOps(vi)

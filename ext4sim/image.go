@@ -103,6 +103,8 @@ type diskInode struct {
 	Rdev    uint32
 	Symlink string // a fast symlink's target (kept in i_block)
 	Blocks  int64  // i_blocks in 512-byte sectors
+	// Generation is i_generation (0 for the inodes mke2fs makes).
+	Generation uint32
 }
 
 // diskDir is a directory's data: its blocks of entries.

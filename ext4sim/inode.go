@@ -65,6 +65,7 @@ func (fs *fsInfo) load(ino uint32, orphanFS bool) (*vfs.Inode, error) {
 	vi.Rdev = di.Rdev
 	vi.Flags = vfs.InodeFlags(di.Flags)
 	vi.Link = di.Symlink
+	vi.Generation = di.Generation
 	if d := fs.cur.data[ino]; d != nil {
 		vi.Mapping = d.Clone()
 	}
@@ -118,6 +119,7 @@ func (fs *fsInfo) markInodeDirty(h *handle, ei *inodeInfo) {
 		Atime: vi.Atime, Mtime: vi.Mtime, Ctime: vi.Ctime, Dtime: ei.dtime,
 		Flags: uint32(vi.Flags & (vfs.S_APPEND | vfs.S_IMMUTABLE)),
 		Rdev:  vi.Rdev, Symlink: vi.Link, Blocks: fs.iblocks(vi),
+		Generation: vi.Generation,
 	}
 }
 

@@ -115,6 +115,8 @@ type fsInfo struct {
 	// oopses records what the modelled kernel would have crashed on (the
 	// BUG at unmount when the in-memory orphan list is not empty).
 	oopses []string
+	// nextGen is the i_generation the next new inode gets (export.go).
+	nextGen uint32
 }
 
 // FS returns the mounted ext4 filesystem behind sb (for tests and the
@@ -226,6 +228,7 @@ func (FilesystemType) FillSuper(sb *vfs.Superblock, data string) error {
 		fs.cur.sb.FreeBlocks += uint64(g.FreeBlocks)
 	}
 	fs.counters = newAllocCounters(fs.cur)
+	fs.nextGen = fs.cur.maxGeneration() + 1
 	if fs.cur.sb.OrphanFileIno != 0 {
 		fs.orphanFile = &orphanFileInfo{cpu: opts.cpu}
 		per := fs.cur.geo.orphanSlotsPerBlock()

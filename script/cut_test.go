@@ -757,7 +757,7 @@ func inodeOf(t *vfs.Task, p string) *vfs.Inode {
 
 func dataBytesOf(s script.Step) int {
 	str, _ := s.Ret.(string)
-	_, v, ok := strings.Cut(str, "data-bytes=")
+	_, v, ok := strings.Cut(str, " data-bytes=")
 	if !ok {
 		return -1
 	}

@@ -218,6 +218,52 @@ func (m *Machine) Crash() ([]string, error) {
 	return m.Dmesg(), nil
 }
 
+// MoveTo models the machine's replacement by another one: the kernel is
+// abandoned (as at a power cut, what is not on a device is lost), a new
+// kernel of the same era boots, and prepare — run as its init task —
+// mounts what the new machine has at /mnt (a device both machines see, a
+// snapshot, a filesystem restored from a backup). Every descriptor name
+// is forgotten; what packages keep on the machine (Ext) stays. The
+// filesystem under test becomes what is mounted at /mnt.
+func (m *Machine) MoveTo(prepare func(k *vfs.Kernel, init *vfs.Task) error) error {
+	k := newKernel(m.cfg.Options)
+	t := k.Init()
+	if err := t.Mkdir("/mnt", 0o755); err != nil && vfs.ErrnoOf(err) != vfs.EEXIST {
+		return err
+	}
+	if err := prepare(k, t); err != nil {
+		return err
+	}
+	sb := mountedAt(t, "/mnt")
+	if sb == nil || sb.Type().Name() != m.cfg.FS {
+		return fmt.Errorf("the new machine has no %s mounted at /mnt: %w", m.cfg.FS, vfs.EINVAL)
+	}
+	m.K = k
+	m.task = t
+	m.dmesgPos = 0
+	m.setRunner(NewRunner(t, "/mnt"))
+	m.sb = sb
+	return nil
+}
+
+// DeviceImage returns what the filesystem under test's device holds
+// durably now (as a power cut would leave it), for another kernel to
+// mount, and whether there is such a device (tmpfs has none).
+func (m *Machine) DeviceImage() (vfs.BlockDevice, bool) {
+	sb := m.Superblock()
+	if sb == nil || sb.Device() == nil {
+		return nil, false
+	}
+	c, ok := sb.Device().(vfs.Crasher)
+	if !ok {
+		return nil, false
+	}
+	return c.CrashImage(), true
+}
+
+// Config returns how the machine was booted.
+func (m *Machine) Config() Config { return m.cfg }
+
 // Remount closes every descriptor the runner holds, unmounts the
 // filesystem cleanly and mounts it again. It returns the kernel log lines
 // of the unmount and the mount.

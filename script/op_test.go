@@ -94,6 +94,12 @@ func TestEveryOpRuns(t *testing.T) {
 		{"readlink s", `"f"`},
 		{"ino f", "2"},
 		{"readlink-fd F", `"/mnt/f"`},
+		{"fd-path F", `"f"`},
+		{"name-to-handle f -> H", "handle_type=0x1 handle_bytes=12"},
+		{"name-to-handle-fd F -> H2", "handle_type=0x1 handle_bytes=12"},
+		{"name-to-handle-size f 4", "error EOVERFLOW"},
+		{"open-by-handle H rdonly -> FH", "ok"},
+		{"close FH", "ok"},
 		{"cat f", `"Two"`},
 		{"ls d", "[. .. g sub]"}, // exchange swapped the inodes, not the names
 		{"orphans", "ok"},
@@ -161,6 +167,9 @@ func TestEveryOpRuns(t *testing.T) {
 		{"crash", "[]"}, // and nothing survives a power cut either
 		{"stat f", "error ENOENT"},
 		{"open f creat,rdwr -> F", "ok"},
+		{"fill F 100 70000", "ok"},
+		{"fstat F", "file nlink=1 size=70100"},
+		{"pread F 65636 4", `"reli"`},
 		{"mkdir d", "ok"},
 		{"chdir d", "ok"},
 		{"setuid 1000", "ok"},

@@ -169,6 +169,9 @@ type Runner struct {
 	names *fdNames // the current task's descriptor names
 	tasks []*runTask
 	cur   *runTask
+	// handles are the file handles name-to-handle stored, by name, when
+	// the runner has no machine to keep them (ops_fhandle.go).
+	handles map[string]vfs.FileHandle
 }
 
 // fdNames are the script's names for the descriptors of one descriptor

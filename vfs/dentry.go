@@ -32,6 +32,9 @@ type Dentry struct {
 	children map[string]*Dentry // hashed children
 	hashed   bool
 	mounted  int // mounts on this dentry, in any namespace (DCACHE_MOUNTED)
+	// disconnected is DCACHE_DISCONNECTED: an anonymous root made for a
+	// file handle's inode that had no dentry (ObtainAlias).
+	disconnected bool
 }
 
 func (d *Dentry) kind() string { return "dentry" }
@@ -76,6 +79,11 @@ func (d *Dentry) Unlinked() bool { return !d.hashed && !d.IsRoot() }
 
 // Mounted reports whether something is mounted on d (d_mountpoint).
 func (d *Dentry) Mounted() bool { return d.mounted > 0 }
+
+// Disconnected reports DCACHE_DISCONNECTED: d is an anonymous root a file
+// handle's decoding made for an inode no dentry named (ObtainAlias); its
+// path reads "/".
+func (d *Dentry) Disconnected() bool { return d.disconnected }
 
 // fsPath returns the path from the superblock root, for descriptions.
 func (d *Dentry) fsPath() string {
@@ -138,6 +146,7 @@ func dentryKill(d *Dentry) *Dentry {
 		d.hashed = false
 	}
 	if ino := d.inode; ino != nil {
+		ino.removeAlias(d)
 		d.inode = nil
 		Iput(ino)
 	}
@@ -167,6 +176,7 @@ func MakeRoot(inode *Inode) *Dentry {
 	d.parent = d
 	d.refs = 1
 	inode.Sb.k.register(d, &d.kobj)
+	inode.aliases = append(inode.aliases, d)
 	return d
 }
 
@@ -182,6 +192,7 @@ func (d *Dentry) Instantiate(inode *Inode) {
 		Bug("d_instantiate: inode of %s under dentry of %s", inode.Sb.describe(), d.sb.describe())
 	}
 	d.inode = inode
+	inode.aliases = append(inode.aliases, d)
 }
 
 // Tmpfile models fs/dcache.c:d_tmpfile: the O_TMPFILE dentry gets the name
@@ -194,6 +205,7 @@ func (d *Dentry) Tmpfile(inode *Inode) {
 	d.name = fmt.Sprintf("#%d", inode.Ino)
 	inode.DropNlink()
 	d.inode = inode
+	inode.aliases = append(inode.aliases, d)
 }
 
 // dAdd hashes d under its parent (d_rehash / the hashing half of d_add).
@@ -230,6 +242,7 @@ func dDelete(d *Dentry) {
 	dDrop(d)
 	if d.refs == 1 && d.inode != nil {
 		ino := d.inode
+		ino.removeAlias(d)
 		d.inode = nil
 		Iput(ino)
 	}

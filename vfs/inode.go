@@ -128,11 +128,19 @@ type Inode struct {
 	Mapping AddressSpace
 	// Link is a symlink's target (i_link).
 	Link string
+	// Generation is i_generation: with Ino it names the file in a file
+	// handle (fhandle.go), so that a handle of a deleted file does not
+	// open a new one that reuses its number. The filesystem sets it when
+	// it creates or reads the inode.
+	Generation uint32
 
 	nlink uint32
-	state InodeState
-	rwsem Lock
-	pipe  *pipe
+	// aliases is i_dentry: the dentries naming the inode, oldest first
+	// (Linux adds at the head of its list; the newest is the last here).
+	aliases []*Dentry
+	state   InodeState
+	rwsem   Lock
+	pipe    *pipe
 	// getLink computes a symlink's target at follow time (the get_link
 	// operation of procfs links). A magic link returns the path to jump to
 	// (with references) and its readlink text; a dynamic one (/proc/self)

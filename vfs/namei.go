@@ -352,6 +352,7 @@ func (k *Kernel) lookupSlowLocked(parent *Dentry, name string) (*Dentry, error) 
 	}
 	d := dAlloc(parent, name)
 	d.inode = inode
+	inode.aliases = append(inode.aliases, d)
 	dAdd(d)
 	return d, nil
 }
@@ -438,6 +439,10 @@ func (k *Kernel) dPathFrom(p Path, root Path) (string, bool) {
 			continue
 		}
 		if d.IsRoot() {
+			// prepend_path's "escaped": a root that is not the
+			// mount's (a disconnected dentry, or one moved out of a
+			// bind mount's subtree) gives "/" alone.
+			parts = nil
 			break
 		}
 		parts = append(parts, d.name)

@@ -393,6 +393,13 @@ func (t *Task) doTmpfile(dirfd int, path string, op openOp) (*File, error) {
 		return nil, err
 	}
 	defer PathPut(dirPath)
+	return t.vfsTmpfileAt(dirPath, op)
+}
+
+// vfsTmpfileAt is do_tmpfile once the directory is found (dirPath, which
+// the caller keeps its references on): open_by_handle_at(2) of a
+// directory's handle with O_TMPFILE comes here too.
+func (t *Task) vfsTmpfileAt(dirPath Path, op openOp) (*File, error) {
 	if err := mntWantWrite(dirPath.Mnt); err != nil {
 		return nil, err
 	}

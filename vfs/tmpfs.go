@@ -80,7 +80,9 @@ func (TmpfsType) FillSuper(sb *Superblock, data string) error {
 // tmpfsSuper is the per-superblock state (struct shmem_sb_info).
 type tmpfsSuper struct {
 	nextIno    uint64
-	nextPos    int64 // orders entries as their dentries were put at the head of d_children
+	nextGen    uint32            // i_generation of the next inode (tmpfs_export.go)
+	hashed     map[uint64]*Inode // inodes a handle was given for (the inode hash)
+	nextPos    int64             // orders entries as their dentries were put at the head of d_children
 	maxInodes  int64
 	freeInodes int64
 	rootMode   FileMode
@@ -188,6 +190,7 @@ func (ts *tmpfsSuper) EvictInode(i *Inode) {
 	if i.Nlink() == 0 {
 		ts.freeInode()
 	}
+	delete(ts.hashed, i.Ino)
 }
 
 // newInode models mm/shmem.c:shmem_get_inode: a new inode owned by cred, in
@@ -198,6 +201,8 @@ func (ts *tmpfsSuper) newInode(sb *Superblock, dir *Inode, mode FileMode, cred *
 	}
 	ts.nextIno++
 	i := sb.NewInode(ts.nextIno, mode)
+	ts.nextGen++
+	i.Generation = ts.nextGen
 	i.InitOwner(dir, mode, cred)
 	switch {
 	case mode.IsDir():

@@ -117,8 +117,8 @@ func TestImageBadInput(t *testing.T) {
 		{[]string{"decode", "-"}, "not an image at all", `relinksim decode: <stdin>: image: byte 8 (header record): bad magic`},
 		{[]string{"encode", "a", "b"}, "", "name at most one JSON file"},
 		{[]string{"encode"}, `{"version": 1, "bogus": 2}`, `relinksim encode: <stdin>: image JSON: json: unknown field "bogus"`},
-		{[]string{"encode"}, `{"version": 1, "tasks": [{"name": "A", "credref": 2}]}`, "relinksim encode: <stdin>: image: task 1: credref: objref 2 points at no credential (0 before it)"},
-		{[]string{"encode", "-o", filepath.Join(dir, "x.img")}, `{"version": 2}`, "image: header: version 2, want 1"},
+		{[]string{"encode"}, `{"version": 2, "tasks": [{"name": "A", "credref": 2}]}`, "relinksim encode: <stdin>: image: task 1: credref: objref 2 points at no credential (0 before it)"},
+		{[]string{"encode", "-o", filepath.Join(dir, "x.img")}, `{"version": 3}`, "image: header: version 3, want 2"},
 	} {
 		r := invoke(c.args, c.stdin)
 		if r.code != 2 || r.out != "" || !strings.Contains(r.errOut, c.msg) {

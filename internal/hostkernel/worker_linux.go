@@ -318,7 +318,11 @@ func (w *workerState) do(q *request) (r response) {
 		r.Strs = strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 		err = errno(err)
 	default:
-		r.Fail = fmt.Sprintf("unknown request %q", q.Op)
+		if ok, e := w.doFileHandle(q, &r); ok {
+			err = e
+		} else {
+			r.Fail = fmt.Sprintf("unknown request %q", q.Op)
+		}
 	}
 	fromErr(&r, err)
 	return r

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package criuhost
+
+// MaybeVictim does nothing: there are no CRIU victims here.
+func MaybeVictim() {}
