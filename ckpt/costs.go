@@ -355,6 +355,8 @@ func (e *CRIUError) Class() string {
 		return "bad size"
 	case strings.Contains(e.Msg, "has bad mode"):
 		return "bad mode"
+	case strings.Contains(e.Msg, "even fake link"):
+		return "fake link taken"
 	}
 	return e.Msg
 }

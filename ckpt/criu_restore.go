@@ -269,7 +269,7 @@ func (r *restorer) openPath(fs FileState, m Remap) (*vfs.File, error) {
 		// The name is taken: a fake one, removed again anyway.
 		name = orig + ".cr_link"
 		if level, err = r.rfiRemap(rpath, name); err != nil {
-			return nil, fmt.Errorf("criu: can't create even fake link %s -> %s: %w", rpath, name, err)
+			return nil, &CRIUError{Msg: fmt.Sprintf("Can't create even fake link! (%s -> %s: %v)", rpath, name, err), Errno: vfs.ErrnoOf(err)}
 		}
 	} else if err != nil {
 		return nil, fmt.Errorf("criu: can't link %s -> %s: %w", rpath, name, err)

@@ -59,9 +59,13 @@
 //
 // A failure's detail is a Reason, read from CRIU's log (Classify): one of
 // the classes (link-remap needed, ghost limit, name reused, overmounted,
-// bad size, bad mode), each standing for one errno the simulator's
-// strategy answers with (Reason.Errno, ReasonForErrno), or "error: " and
-// CRIU's first error line. SimStep maps a simulated step to this format.
+// fake link taken, bad size, bad mode), or "error: " and CRIU's first
+// error line. The classes are defined in one place (reason.go), each by
+// the CRIU message that names it and an errno the simulator's strategy
+// answers with: SimReason classifies a simulated checkpoint's or
+// restart's error by its message first (the simulator carries CRIU's
+// text), then by its errno; SimStep maps a simulated step, whose error is
+// only an errno, to the recording's format.
 //
 // Values CRIU or the kernel choose arbitrarily are normalized in the
 // results of ls, tree, readlink and readlink-fd, in reasons and in the

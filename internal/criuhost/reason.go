@@ -17,8 +17,9 @@ type Reason string
 // "Error (file.c:line): ..." line of its log; the simulator's errors
 // carry the same text, see SimReason), and has an errno the simulator's
 // criu strategy answers with (Errno), by which a simulated step that lost
-// its message still maps back to a class (ReasonForErrno; bad mode shares
-// EINVAL with bad size, so only its message tells it).
+// its message still maps back to a class (ReasonForErrno; fake link taken
+// shares EEXIST with name reused, and bad mode EINVAL with bad size, so
+// only their messages tell them).
 const (
 	// LinkRemapNeeded: an open file whose name was removed but which has
 	// other links; without --link-remap CRIU refuses it ("Can't create
@@ -35,6 +36,11 @@ const (
 	// ("Open files on overmounted mounts are not supported yet").
 	// Simulator: EBUSY.
 	Overmounted Reason = "overmounted"
+	// FakeLinkTaken: at restore the original name was taken, so CRIU
+	// links the remap to the fake name PATH.cr_link instead, and that is
+	// taken too ("Can't create even fake link!"), e.g. by what a failed
+	// restore left. Simulator: EEXIST.
+	FakeLinkTaken Reason = "fake link taken"
 	// BadSize: at restore the file a descriptor reopens (through its name
 	// or a link remap) is not as long as the image says ("File PATH has
 	// bad size N (expect M)"). Simulator: EINVAL.
@@ -73,6 +79,7 @@ var classes = []class{
 	{GhostLimit, []string{"Can't dump ghost file", "increase limit"}, vfs.EFBIG},
 	{NameReused, []string{"Unaccessible path opened"}, vfs.EEXIST},
 	{Overmounted, []string{"overmounted"}, vfs.EBUSY},
+	{FakeLinkTaken, []string{"Can't create even fake link"}, vfs.EEXIST},
 	{BadSize, []string{"has bad size"}, vfs.EINVAL},
 	{BadMode, []string{"has bad mode"}, vfs.EINVAL},
 }
