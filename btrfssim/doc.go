@@ -39,6 +39,7 @@
 //	Device           a block device (a loop device over an image file)
 //	Mkfs             mkfs.btrfs with the oracle's defaults
 //	check            btrfs check's pass over links, entries and orphan items
+//	export.go        btrfs_export_ops: file handles (vfs.Exporter)
 //
 // Importing the package registers the filesystem as "btrfs" with
 // vfs.RegisterFS: its Setup makes a fresh filesystem on the kernel's next
@@ -74,6 +75,13 @@
 //     subvolume's own entry may move anywhere; nothing may be renamed over a
 //     subvolume (ENOTEMPTY); rmdir of an empty subvolume deletes it.
 //   - A read-only snapshot refuses writes with EROFS (btrfs_permission).
+//   - A file handle names objectid, tree and generation (20 bytes, type
+//     0x4d); the generation is the transaction an inode was made in (7 for
+//     the first after mkfs, the top directory 3), as on Linux, so the
+//     simulator's agree with Linux's while transactions commit at the same
+//     points (see below: no 30-second timer). A handle opens its own
+//     tree's file through any mount of the filesystem, and is ESTALE once
+//     the subvolume is deleted.
 //   - Nested subvolumes inside a snapshot appear as empty stand-in
 //     directories, inode 2, that nothing can be created in (EPERM).
 //

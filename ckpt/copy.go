@@ -94,7 +94,7 @@ func (r *restorer) makeCopy(fs FileState, m Remap) (string, error) {
 		}
 	}
 	if err := r.applyMetadata(name, m); err != nil {
-		return "", err
+		return name, err // made: the cleanup removes it
 	}
 	return name, nil
 }

@@ -201,3 +201,54 @@ func TestSnapshotHoldsOnlyNamedFiles(t *testing.T) {
 		t.Errorf("after relink-upstream the snapshot holds %d of the workload's inodes, want 4", n)
 	}
 }
+
+// Sparse data stays sparse in a ghost image: a 1 TiB file holding 8 KiB
+// of data costs 8 KiB of image, and comes back with the same allocation
+// (the zdtm ghost_holes checks); the naive copy would carry the terabyte.
+func TestGhostStaysSparse(t *testing.T) {
+	for _, fs := range []string{"tmpfs", "btrfs"} {
+		m, err := script.Boot(script.Config{FS: fs, Options: vfs.Options{Era: vfs.Upstream}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := m.Init().Fork()
+		fd, err := w.Open("/mnt/huge", vfs.O_CREAT|vfs.O_RDWR, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := make([]byte, 4096)
+		for i := range data {
+			data[i] = byte(i%251 + 1)
+		}
+		const tib = int64(1) << 40
+		for _, off := range []int64{0, tib - 4096} {
+			if _, err := w.Pwrite(fd, data, off); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before, _ := w.Fstat(fd)
+		if err := w.Unlink("/mnt/huge"); err != nil {
+			t.Fatal(err)
+		}
+		img, sum, err := Checkpoint(Daemon(m.K), []Target{{Name: "t", Task: w}}, Options{Strategy: StrategyCRIU})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.ImageDataBytes != 8192 || sum.DataBytes != 8192 || len(img.Remaps) != 1 || len(img.Remaps[0].Chunks) != 2 {
+			t.Fatalf("%s: image %d bytes, %d read, remaps %+v; want 8192 in two chunks", fs, sum.ImageDataBytes, sum.DataBytes, len(img.Remaps))
+		}
+		w.Exit()
+		restored, rsum, err := Restart(Daemon(m.K), img, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, err := restored[0].Task.Fstat(fd)
+		if err != nil || after.Size != tib || after.Blocks != before.Blocks || rsum.DataBytes != 8192 {
+			t.Errorf("%s: restored %+v (%v), %d bytes written; want size %d, %d blocks, 8192", fs, after, err, rsum.DataBytes, tib, before.Blocks)
+		}
+		restored[0].Task.Exit()
+		if v := m.Check(); len(v) > 0 {
+			t.Fatal(v)
+		}
+	}
+}

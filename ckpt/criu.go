@@ -179,7 +179,7 @@ func (c *ctx) criuCheckOvermounted(f *vfs.File, link string) error {
 		return err
 	})
 	if err != nil {
-		return criuErr(vfs.EBUSY, "Open files on overmounted mounts are not supported yet (%s: %v)", link, err)
+		return fmt.Errorf("criu: the root %s of the mount of %s: %w", root, link, err)
 	}
 	over := p.Mnt != m || p.Dentry != m.Root()
 	vfs.PathPut(p)

@@ -46,19 +46,24 @@ func (r *restorer) prepareRemaps() error {
 		} else {
 			name, err = r.makeCopy(*first, m)
 		}
+		if name != "" {
+			// Made, if not finished (its owner or mode failed): CRIU
+			// set the ghost's rpath before create_ghost, so
+			// try_clean_remaps removes it either way.
+			r.remapPaths[ref] = name
+			cp := r.cp
+			dir := vfs.FileMode(m.Mode).IsDir()
+			clean := func() error {
+				if dir {
+					return cp.Rmdir(name)
+				}
+				return cp.Unlink(name)
+			}
+			r.errDeferq.add(clean, clean)
+		}
 		if err != nil {
 			return err
 		}
-		r.remapPaths[ref] = name
-		cp := r.cp
-		dir := vfs.FileMode(m.Mode).IsDir()
-		clean := func() error {
-			if dir {
-				return cp.Rmdir(name)
-			}
-			return cp.Unlink(name)
-		}
-		r.errDeferq.add(clean, clean)
 	}
 	return nil
 }
@@ -89,8 +94,10 @@ func (r *restorer) createGhost(fs FileState, m Remap) (string, error) {
 		}
 		name = next
 	}
+	// The ghost exists from here on: its name is returned with any
+	// error, for the cleanup.
 	if err := r.applyMetadata(name, m); err != nil {
-		return "", err
+		return name, err
 	}
 	return name, nil
 }
@@ -126,7 +133,9 @@ func (r *restorer) createGhostDentry(name string, m Remap) error {
 	return nil
 }
 
-func wrapGhost(msg string, err error) error { return fmt.Errorf("criu: %s: %w", msg, err) }
+func wrapGhost(msg string, err error) error {
+	return &CRIUError{Msg: fmt.Sprintf("%s: %v", msg, err), Errno: vfs.ErrnoOf(err)}
+}
 
 // mkdirP makes dir and its missing parents (criu's mkdirpat); an
 // existing dir is an error (EEXIST), as it is for mkdirpat's last mkdir.

@@ -41,6 +41,7 @@
 //	orphanFileInfo       struct ext4_orphan_info (fs/ext4/orphan.c)
 //	pcpuCounter          struct percpu_counter (s_freeinodes_counter, ...)
 //	Mkfs                 mke2fs with the oracle's defaults
+//	export.go            ext4_export_ops: file handles (vfs.Exporter)
 //	check                e2fsck's pass over the orphan chain and link counts
 //
 // Importing the package registers the filesystem as "ext4" with
@@ -178,4 +179,13 @@
 //   - The mount message omits the filesystem UUID.
 //   - Writeback is not modelled: data reaches the device at a commit (data
 //     ordered) or not at all.
+//   - i_generation: __ext4_new_inode draws it at random, get_random_u32()
+//     (prandom_u32() from 4.19, when the per-superblock s_next_generation
+//     counter was dropped, until 6.1's treewide rename); mke2fs's own
+//     inodes have 0. The simulator counts per mount, from one more than
+//     the largest generation in the inode table (freed inodes' included),
+//     so generations are deterministic and a reused inode number never
+//     gets its old one back — a file handle of a freed inode is ESTALE
+//     (export.go), as it is on Linux but for a 1-in-2^32 chance. After a
+//     crash that lost an inode's creation, its generation can come again.
 package ext4sim

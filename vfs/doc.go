@@ -40,6 +40,8 @@
 //	nameidata       struct nameidata        (fs/namei.c)
 //	TmpfsType       mm/shmem.c with fs/libfs.c
 //	procType        the /proc/self/fd part of fs/proc
+//	FileHandle      struct file_handle          (fhandle.go: fs/fhandle.c)
+//	Exporter, ...   struct export_operations    (fhandle.go: fs/exportfs/expfs.c)
 //
 // Functions that model a kernel function say so in their comment
 // ("models fs/namei.c:vfs_link"), so grepping for a kernel name lands here.
@@ -78,7 +80,10 @@
 // type assertion: OrphanLister, OrphanFileLister, FaultInjector, Subvolumer,
 // Crasher (capabilities.go); Task's OnDiskOrphans, OrphanFileSlots,
 // InjectFault, SubvolCreate, SnapshotCreate and SubvolOrphans reach them
-// by path or descriptor.
+// by path or descriptor. A filesystem whose files can be named by file
+// handles implements Exporter (the export operations; tmpfs, ext4sim and
+// btrfssim do), which name_to_handle_at(2), open_by_handle_at(2) and the
+// kernel-side EncodeFH and DecodeFH use (fhandle.go).
 //
 // Several filesystems live on one kernel as on Linux, each on its own
 // device:
@@ -141,6 +146,8 @@
 //	     hold (nsproxies), plus the open /proc/PID/ns/mnt entries
 //	V16  each fs_struct's count equals the tasks using it (CLONE_FS)
 //	V17  each files_struct's count equals the tasks using it (CLONE_FILES)
+//	V18  each inode's alias list (i_dentry) holds exactly the dentries
+//	     naming it
 //
 // Packages above vfs add their own checks (Kernel.AddChecker: nsproxy's
 // N1–N3) and objects (Kernel.Track: an Object is leak-checked like the
@@ -201,6 +208,17 @@
 //     era.
 //   - Timestamps come from a logical clock that advances 1 ms per metadata
 //     operation.
+//   - i_generation (Inode.Generation, which file handles carry): tmpfs's
+//     shmem_get_inode draws it at random (get_random_u32()); the simulator
+//     counts per superblock from 1, so handles are deterministic. ext4sim
+//     and btrfssim say what they do.
+//   - A disconnected dentry (an inode opened by handle that no dentry
+//     named) is freed with its last reference, not kept on s_roots; the
+//     next decoding makes an identical one. Linux pins every named tmpfs
+//     dentry; the simulator's DropCaches frees unused ones, so tmpfs finds
+//     a named inode's dentry again by its newest name (tmpfs_export.go).
+//   - AT_HANDLE_MNT_ID_UNIQUE gives the mount id (the simulator never
+//     reuses one), not Linux's separate 64-bit counter.
 //
 // # Where to start reading
 //

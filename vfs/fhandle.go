@@ -569,13 +569,14 @@ func (c *handleCtx) decode(fid []uint32, typ int32) (*Dentry, error) {
 	if alias := c.findAcceptableAlias(nresult); alias != nil {
 		return alias, nil
 	}
+	Dput(nresult)
 	return nil, EACCES
 }
 
 // findAcceptableAlias models fs/exportfs/expfs.c:find_acceptable_alias: the
 // dentry itself if acceptable, else the first acceptable alias of its inode
-// (newest first). It takes over the reference on result; nil when none is
-// acceptable.
+// (newest first), whose reference replaces the one on result; nil when none
+// is acceptable, and the caller keeps its reference on result.
 func (c *handleCtx) findAcceptableAlias(result *Dentry) *Dentry {
 	if c.acceptable(result) {
 		return result
@@ -587,7 +588,6 @@ func (c *handleCtx) findAcceptableAlias(result *Dentry) *Dentry {
 			return d
 		}
 	}
-	Dput(result)
 	return nil
 }
 

@@ -179,7 +179,7 @@ func (c *checker) collect() {
 	}
 }
 
-// checkRefs: V4–V9, V11, V15.
+// checkRefs: V4–V9, V11, V15, V18.
 func (c *checker) checkRefs() {
 	for _, d := range c.dentry {
 		if d.refs != c.expectD[d] {
@@ -195,6 +195,22 @@ func (c *checker) checkRefs() {
 	for _, i := range c.inodes {
 		if i.refs != c.expectI[i] {
 			c.add("V6", "inode %d (%s) has i_count %d, its dentries account for %d", i.Ino, i.Sb.describe(), i.refs, c.expectI[i])
+		}
+		for _, d := range i.aliases {
+			if d.inode != i {
+				c.add("V18", "inode %d (%s) lists dentry %s as an alias, which does not name it", i.Ino, i.Sb.describe(), d.describe())
+			}
+		}
+	}
+	aliases := map[*Inode]int64{}
+	for _, d := range c.dentry {
+		if d.inode != nil {
+			aliases[d.inode]++
+		}
+	}
+	for _, i := range c.inodes {
+		if int64(len(i.aliases)) != aliases[i] {
+			c.add("V18", "inode %d (%s) has %d aliases listed, %d dentries name it", i.Ino, i.Sb.describe(), len(i.aliases), aliases[i])
 		}
 	}
 	for _, m := range c.mounts {

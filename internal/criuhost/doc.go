@@ -36,6 +36,11 @@
 // that the script did not open is an error. The victim is dumped while it
 // polls, restored there, and told to go on.
 //
+// A scenario is recorded on tmpfs, ext4 and btrfs (Filesystems): not on
+// ext4 when it uses ls (htree order, which the simulator does not model),
+// and only on those a "# filesystems: ..." comment line names when it has
+// one.
+//
 // The inspector is the harness process itself (root, in the same mount
 // namespace), running ops with its own script.Runner over hostkernel.Task
 // relative to the same root, as package ckpt's inspector does on the

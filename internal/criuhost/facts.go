@@ -73,7 +73,10 @@ type Ghost struct {
 // the dump.
 type FDAfter struct {
 	FD string `json:"fd"`
-	// SameInode: the same st_dev and st_ino as at the dump.
+	// SameInode: the same st_dev and st_ino as at the dump. Numbers,
+	// not identity: on ext4 a ghost made again after the killed task's
+	// orphan was freed gets the freed inode number back (true), where
+	// tmpfs and btrfs give a new one (false).
 	SameInode bool `json:"same_inode"`
 	// Blocks are st_blocks at the dump and after the restart.
 	BlocksBefore int64 `json:"blocks_before"`
