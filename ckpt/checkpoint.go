@@ -177,6 +177,8 @@ type ctx struct {
 	linkRemap  bool
 	ghostLimit int64
 	criu       criuDump
+	// copyBytes counts the copy strategy's data (MaxCopyBytes).
+	copyBytes uint64
 }
 
 // call is every kernel call of the path: it counts them, and fails the

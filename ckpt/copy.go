@@ -16,6 +16,11 @@ import (
 // descriptor is a new inode: a write through it no longer reaches the
 // file's other names.
 
+// MaxCopyBytes bounds the data one checkpoint's copies may hold: the
+// image lives in memory, and a naive copy of sparse files holds every
+// byte of them. A checkpoint beyond it fails with EFBIG.
+const MaxCopyBytes = 256 << 20
+
 // copyRemap records an unlinked file's contents: one copy per inode,
 // however many files are open on it.
 func (c *ctx) copyRemap(f *vfs.File) (uint32, error) {
@@ -23,6 +28,11 @@ func (c *ctx) copyRemap(f *vfs.File) (uint32, error) {
 	if ref, ok := c.criu.copies[ino]; ok {
 		return ref, nil
 	}
+	if total := c.copyBytes + uint64(max(ino.Size, 0)); total > MaxCopyBytes {
+		return 0, fmt.Errorf("copy: %s would make the image hold %d bytes of copies, more than the simulator's %d: %w",
+			c.cp.DPath(f.Path()), total, MaxCopyBytes, vfs.EFBIG)
+	}
+	c.copyBytes += uint64(max(ino.Size, 0))
 	fd, put, err := c.borrowFD(f)
 	if err != nil {
 		return 0, err

@@ -195,9 +195,10 @@ func buildWorkload(t *vfs.Task, cfg CostConfig) ([]costFile, error) {
 }
 
 // CostMemoryCap bounds the file data a cell may hold in memory: a copy
-// of every byte of the files (the copy strategy), or of their data (a
-// backup copy). A cell beyond it is a row saying so, not run.
-const CostMemoryCap = 256 << 20
+// of every byte of the files (the copy strategy, MaxCopyBytes), or of
+// their data (a backup copy). A cell beyond it is a row saying so, not
+// run.
+const CostMemoryCap = MaxCopyBytes
 
 func costCell(cfg CostConfig, strategy, transport string) (CostRow, error) {
 	row := CostRow{Strategy: strategy, Transport: transport, WriteReachesB: "n/a", SameInode: "n/a", HolesKept: "n/a"}

@@ -252,3 +252,21 @@ func TestGhostStaysSparse(t *testing.T) {
 		}
 	}
 }
+
+// Relinking's data bytes are 0 for every size: the cover letter's "IO
+// independent of the file size", from an empty file to a terabyte.
+func TestRelinkMovesNoDataAtAnySize(t *testing.T) {
+	for _, size := range []int64{0, 1, 4096, 1 << 20, 1 << 30, 1 << 40} {
+		sparse := size >= 2*sparseEdge
+		tab, err := Costs(CostConfig{FS: "btrfs", Files: 2, Size: size, Unlinked: 1, Sparse: sparse,
+			Strategies: []string{StrategyRelinkUpstream}, Transports: []string{TransportSame, TransportSnapshot, TransportShared}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range tab.Rows {
+			if !r.OK || r.CheckpointBytes != 0 || r.ImageBytes != 0 || r.TransitBytes != 0 || r.RestartBytes != 0 || r.WriteReachesB != "yes" {
+				t.Errorf("size %d: %+v", size, r)
+			}
+		}
+	}
+}

@@ -124,6 +124,13 @@ func (c *ctx) checkpointRemapped(f *vfs.File, fs *FileState) error {
 // opened"); the rest are opened by path. Files on overmounted mounts fail
 // first (dump_one_reg_file's mnt_is_overmounted).
 func (c *ctx) criuCheckPathRemap(f *vfs.File, link string) (uint32, error) {
+	if ns := f.Path().Mnt.Namespace(); ns != nil && ns != c.ownNS {
+		// CRIU dumps and restores mount namespaces and resolves each
+		// file in its own; the model restarts in the checkpointer's
+		// namespace only (see the package documentation), so such a
+		// file is refused here rather than looked up in the wrong one.
+		return 0, fmt.Errorf("criu: %s is on a mount of another mount namespace, which the model does not dump: %w", link, vfs.EOPNOTSUPP)
+	}
 	if err := c.criuCheckOvermounted(f, link); err != nil {
 		return 0, err
 	}

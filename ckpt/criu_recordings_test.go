@@ -3,10 +3,12 @@ package ckpt_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -122,9 +124,6 @@ func runCRIUScenario(t *testing.T, p, src, fs, want string, wantFacts []byte) {
 	if err := json.Unmarshal(wantFacts, &wf); err != nil {
 		t.Fatalf("%s facts: %v", fs, err)
 	}
-	for i := range wf.Events {
-		wf.Events[i].Files = nil // the image's side: not compared here
-	}
 	if diff := cmp.Diff(wf.Events, s.events); diff != "" {
 		t.Errorf("%s on %s: the facts differ from real CRIU's (-criu +simulator):\n%s", p, fs, diff)
 	}
@@ -200,6 +199,7 @@ func (s *criuSim) step(op script.Op) script.Step {
 		ev.Added = simAdded(before, after)
 		if err == nil {
 			s.images[op.Out] = &simDump{fds: fds, stats: stats, before: before}
+			ev.Files = s.imageFiles(op.Out, fds)
 		}
 	case "restart":
 		if d := s.images[op.Text]; d != nil {
@@ -305,4 +305,104 @@ func simChanged(before, after map[string]simEntry) []string {
 		out = append(out, d.mark+d.path)
 	}
 	return out
+}
+
+// imageFiles is what the simulator's image named img holds for the
+// current task's named descriptors, in the order they were opened, in
+// the form crit shows CRIU's (criuhost.File): the file entry (labelled by
+// first appearance), its type, path (without " (deleted)"), position and
+// checked size, its remap and, for a ghost, its mode, chunks and data.
+func (s *criuSim) imageFiles(img string, names []string) []criuhost.File {
+	var st *ckpt.Stored
+	for _, x := range ckpt.Images(s.m) {
+		if x.Name == img {
+			st = x
+		}
+	}
+	if st == nil {
+		return nil
+	}
+	im := st.Image
+	var table ckpt.FDTable
+	for i, ti := range st.Tasks {
+		if ti.Name == st.Current {
+			table = im.Tables[im.Tasks[i].TableRef-1]
+		}
+	}
+	fileOf := map[int]uint32{}
+	for _, e := range table.Entries {
+		fileOf[int(e.FD)] = e.FileRef
+	}
+	labels, ghosts := map[uint32]string{}, map[uint32]string{}
+	// A pipe's bytes are recorded with the first file open on it; CRIU
+	// shows them on each.
+	pipeBytes := map[uint32]int64{}
+	for _, f := range im.Files {
+		if f.Type == ckpt.FileFifo && len(f.FifoData) > 0 {
+			pipeBytes[f.RemapRef] = int64(len(f.FifoData))
+		}
+	}
+	var out []criuhost.File
+	for _, name := range names {
+		fd, ok := s.m.Runner.FD(name)
+		if !ok {
+			continue
+		}
+		ref, ok := fileOf[fd]
+		if !ok {
+			continue
+		}
+		f := im.Files[ref-1]
+		if labels[ref] == "" {
+			labels[ref] = fmt.Sprintf("f%d", len(labels)+1)
+		}
+		cf := criuhost.File{FD: name, File: labels[ref], Type: "REG", Path: strings.TrimSuffix(f.Path, " (deleted)"), Pos: f.Pos, Remap: "none"}
+		if f.Type == ckpt.FileFifo {
+			cf.Type = "FIFO"
+			n := int64(len(f.FifoData))
+			if b, ok := pipeBytes[f.RemapRef]; ok && f.RemapRef != 0 {
+				n = b
+			}
+			cf.PipeBytes = &n
+		}
+		if f.Checks&ckpt.CheckSize != 0 {
+			size := f.Size
+			cf.Size = &size
+		}
+		if f.RemapRef != 0 {
+			r := im.Remaps[f.RemapRef-1]
+			switch r.Kind {
+			case ckpt.RemapLinked:
+				cf.Remap = "LINKED"
+				cf.RemapPath = criuhost.NormalizeText(r.Path, criuhost.SimRoot)
+			case ckpt.RemapGhost:
+				cf.Remap = "GHOST"
+				if ghosts[f.RemapRef] == "" {
+					ghosts[f.RemapRef] = fmt.Sprintf("g%d", len(ghosts)+1)
+				}
+				g := &criuhost.Ghost{ID: ghosts[f.RemapRef], Mode: strconv.FormatUint(uint64(r.Mode), 8), Chunked: r.Flags&ckpt.RemapChunked != 0,
+					DataBytes: int64(r.DataBytes())}
+				if g.Chunked {
+					// CRIU writes one ghost_chunk_entry per data
+					// extent; the image splits an extent into
+					// records of at most MaxChunk bytes.
+					g.Chunks, g.Size = extents(r.Chunks), r.Size
+				}
+				cf.Ghost = g
+			}
+		}
+		out = append(out, cf)
+	}
+	return out
+}
+
+// extents counts the runs of contiguous chunks.
+func extents(chunks []ckpt.Chunk) int {
+	n := 0
+	for i, c := range chunks {
+		if i == 0 || c.Off != chunks[i-1].Off+int64(len(chunks[i-1].Data)) {
+			n++
+		}
+	}
+	return n
 }

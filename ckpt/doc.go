@@ -185,7 +185,14 @@
 //     model's link-remap ids number after the image's files, and ghost ids
 //     count from 1 (the recordings normalize both).
 //   - A backup copy holds everything it copied in memory, and Costs caps
-//     a cell at CostMemoryCap bytes of copied data (a row says "not run").
+//     a cell at CostMemoryCap bytes of copied data (a row says "not run");
+//     the copy strategy refuses a checkpoint whose copies would hold more
+//     than MaxCopyBytes (EFBIG).
+//   - The criu strategy refuses a file on a mount of another mount
+//     namespace (EOPNOTSUPP): CRIU dumps and restores the namespaces and
+//     resolves each file in its own, which the model's restart, in the
+//     checkpointer's namespaces only, cannot do (zdtm's mntns_link_remap
+//     and mntns_link_ghost fail for every strategy here).
 //   - The checkpointer is a daemon task, not a task of the container; the
 //     container is every task of the script. Tasks are restarted as clones
 //     of the daemon, in its root (no chroot) and initial namespace: a file

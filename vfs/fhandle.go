@@ -447,7 +447,9 @@ func checkUserHandle(h FileHandle) error {
 // caller (the checkpoint code): the file handle h names on mnt's
 // filesystem, as a Path on mnt that the caller owns (PathPut). The handle
 // is taken as name_to_handle_at(2) gave it: a connectable one must lead to
-// a dentry under mnt's root. No permission is checked.
+// a dentry under mnt's root. No permission is checked. It runs on behalf
+// of Kernel.Current(): reconnecting a directory looks its parents up, with
+// the locks a path walk takes.
 //
 // Errors (wrapped in a *PathError):
 //   - EINVAL: h is empty, longer than MAX_HANDLE_SZ, or has unknown flags.

@@ -8,6 +8,9 @@
 //	relinksim ops
 //	relinksim decode IMG|-
 //	relinksim encode [-o FILE] [JSON|-]
+//	relinksim costs [-files N] [-size BYTES] [-unlinked FRACTION] [-fs FS]
+//	                [-sparse] [-format text|json|csv] [-strategies LIST]
+//	                [-transports LIST]
 //	relinksim help [CMD]
 //
 // relinksim help (or -h, --help) prints every command's flags;
@@ -81,6 +84,15 @@
 // back into exactly the same bytes (package ckpt documents the layout). A
 // corrupt or truncated image is exit 2, naming the byte offset and the
 // record being read.
+//
+// # costs
+//
+// costs runs one workload of open, unlinked files through every
+// checkpoint strategy (relink, relink-upstream, criu, handle, copy) and
+// every transport to the restart (same machine, backup copy, btrfs
+// snapshot, shared device), each on a fresh machine, and prints the data
+// bytes each moved, from the kernel's counters, whether identity
+// survived, and why a cell failed (package ckpt's Costs).
 //
 // # Exit codes
 //
