@@ -114,6 +114,9 @@ func BenchmarkHPCJob(b *testing.B) {
 				if v := m.Check(); len(v) > 0 {
 					b.Fatal(v)
 				}
+				if err := m.K.Shutdown(); err != nil {
+					b.Fatal(err)
+				}
 				b.StartTimer()
 			}
 			files := float64(b.N * c.job.tasks * c.job.files)

@@ -93,6 +93,12 @@ func Costs(cfg CostConfig) (*CostTable, error) {
 	if cfg.Sparse && cfg.Size < 2*sparseEdge {
 		return nil, fmt.Errorf("costs: a sparse file needs a size of at least %d: %w", 2*sparseEdge, vfs.EINVAL)
 	}
+	if !cfg.Sparse && uint64(cfg.Files)*uint64(cfg.Size) > CostMemoryCap {
+		// The simulator holds file data in memory: a dense workload
+		// beyond the cap is refused (a sparse one holds 8 KiB a file).
+		return nil, fmt.Errorf("costs: %d dense files of %d bytes are more data than the simulator's %d (use -sparse): %w",
+			cfg.Files, cfg.Size, uint64(CostMemoryCap), vfs.EINVAL)
+	}
 	if cfg.FS == "" {
 		cfg.FS = "ext4"
 	}
@@ -123,6 +129,13 @@ func Costs(cfg CostConfig) (*CostTable, error) {
 // sparseEdge is the data a sparse workload file holds at each end.
 const sparseEdge = 4096
 
+// StageNotRun is a cell's stage when it was not run: its data would not
+// fit the simulator's memory cap (CostMemoryCap).
+const StageNotRun = "not run"
+
+// unlinkedCount is how many of the workload's files are unlinked.
+func unlinkedCount(cfg CostConfig) int { return int(cfg.Unlinked*float64(cfg.Files) + 0.5) }
+
 // costFile is what the workload recorded of an open file.
 type costFile struct {
 	fd     int
@@ -134,7 +147,7 @@ type costFile struct {
 
 // buildWorkload opens, fills and unlinks the workload's files as t.
 func buildWorkload(t *vfs.Task, cfg CostConfig) ([]costFile, error) {
-	nUnlinked := int(cfg.Unlinked*float64(cfg.Files) + 0.5)
+	nUnlinked := unlinkedCount(cfg)
 	chunk := bytes.Repeat([]byte("relinksim-costs."), 4096) // 64 KiB
 	var files []costFile
 	for i := 0; i < cfg.Files; i++ {
@@ -206,12 +219,12 @@ func costCell(cfg CostConfig, strategy, transport string) (CostRow, error) {
 	if cfg.Sparse {
 		data = 2 * sparseEdge
 	}
-	switch {
-	case strategy == StrategyCopy && uint64(cfg.Files)*uint64(cfg.Size) > CostMemoryCap:
-		row.Stage, row.Failure = "checkpoint", fmt.Sprintf("not run: the copy would hold %d bytes (cap %d)", uint64(cfg.Files)*uint64(cfg.Size), CostMemoryCap)
+	switch copied := uint64(unlinkedCount(cfg)) * uint64(cfg.Size); {
+	case strategy == StrategyCopy && copied > CostMemoryCap:
+		row.Stage, row.Failure = StageNotRun, fmt.Sprintf("the copies would hold %d bytes (cap %d)", copied, CostMemoryCap)
 		return row, nil
 	case transport == TransportCopy && uint64(cfg.Files)*uint64(data) > CostMemoryCap:
-		row.Stage, row.Failure = "transport", fmt.Sprintf("not run: the backup would hold %d bytes (cap %d)", uint64(cfg.Files)*uint64(data), CostMemoryCap)
+		row.Stage, row.Failure = StageNotRun, fmt.Sprintf("the backup would hold %d bytes (cap %d)", uint64(cfg.Files)*uint64(data), CostMemoryCap)
 		return row, nil
 	}
 	m, err := script.Boot(script.Config{FS: cfg.FS, Options: vfs.Options{Era: vfs.Upstream}})
@@ -225,7 +238,7 @@ func costCell(cfg CostConfig, strategy, transport string) (CostRow, error) {
 	}
 	fail := func(stage string, err error) (CostRow, error) {
 		row.Stage, row.Failure = stage, failureReason(err)
-		return row, checkMachine(m)
+		return row, finishMachine(m)
 	}
 	opt := Options{Strategy: strategy, LinkRemap: strategy == StrategyCRIU}
 	img, sum, err := Checkpoint(Daemon(m.K), []Target{{Name: script.FirstTask, Task: worker}}, opt)
@@ -235,6 +248,10 @@ func costCell(cfg CostConfig, strategy, transport string) (CostRow, error) {
 	}
 	b := checkRoundTrip(img)
 	worker.Exit()
+	if err := checkMachine(m); err != nil {
+		// Before a transport abandons this kernel: its invariants.
+		return row, err
+	}
 	switch transport {
 	case TransportSame:
 	case TransportCopy, TransportSnapshot:
@@ -309,7 +326,16 @@ func costCell(cfg CostConfig, strategy, transport string) (CostRow, error) {
 		row.WriteReachesB = yesNo(reach)
 	}
 	t.Exit()
-	return row, checkMachine(m)
+	return row, finishMachine(m)
+}
+
+// finishMachine checks the kernel's invariants, shuts it down (every
+// task exits) and reports any reference left (the leak check).
+func finishMachine(m *script.Machine) error {
+	if err := checkMachine(m); err != nil {
+		return err
+	}
+	return m.K.Shutdown()
 }
 
 func yesNo(b bool) string {

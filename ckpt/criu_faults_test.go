@@ -109,8 +109,8 @@ func testRemapFaults(t *testing.T, fs string, opt Options, marker string) {
 				if st, err := tg[0].Task.Fstat(0); err != nil || st.Nlink != 1 || st.Size != 3 {
 					t.Errorf("fail=%d: A is %+v (%v) after the failed dump", n, st, err)
 				}
-				if v := m.Check(); len(v) > 0 {
-					t.Fatalf("fail=%d: %v", n, v)
+				if err := finishMachine(m); err != nil {
+					t.Fatalf("fail=%d: %v", n, err)
 				}
 				dumps++
 			}
@@ -153,8 +153,8 @@ func testRemapFaults(t *testing.T, fs string, opt Options, marker string) {
 						t.Errorf("fail=%d: the retry fails without a CRIU message: %v", n, err)
 					}
 				}
-				if v := m.Check(); len(v) > 0 {
-					t.Fatalf("fail=%d: %v", n, v)
+				if err := finishMachine(m); err != nil {
+					t.Fatalf("fail=%d: %v", n, err)
 				}
 				restores++
 			}

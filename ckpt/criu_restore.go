@@ -137,15 +137,15 @@ func wrapGhost(msg string, err error) error {
 	return &CRIUError{Msg: fmt.Sprintf("%s: %v", msg, err), Errno: vfs.ErrnoOf(err)}
 }
 
-// mkdirP makes dir and its missing parents (criu's mkdirpat); an
-// existing dir is an error (EEXIST), as it is for mkdirpat's last mkdir.
+// mkdirP makes dir and its missing parents (criu/util.c:mkdirpat), each
+// EEXIST ignored, the last's too: a directory made at the path since the
+// dump becomes the ghost, and the cleanup's rmdir removes it (CRIU's
+// behaviour).
 func (r *restorer) mkdirP(dir string, mode vfs.FileMode) error {
-	parts := strings.Split(strings.Trim(dir, "/"), "/")
 	p := ""
-	for i, part := range parts {
+	for _, part := range strings.Split(strings.Trim(dir, "/"), "/") {
 		p += "/" + part
-		err := r.call(func() error { return r.cp.Mkdir(p, mode) })
-		if err != nil && (i == len(parts)-1 || !errors.Is(err, vfs.EEXIST)) {
+		if err := r.call(func() error { return r.cp.Mkdir(p, mode) }); err != nil && !errors.Is(err, vfs.EEXIST) {
 			return err
 		}
 	}

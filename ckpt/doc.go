@@ -135,8 +135,10 @@
 //	upstream + handle     name_to_handle_at of each unlinked file at
 //	                      checkpoint, open_by_handle_at at restart: the
 //	                      handle finds the inode only while something still
-//	                      holds it (ESTALE after kill, and on any other
-//	                      machine).
+//	                      holds it (ESTALE after kill, and on another
+//	                      machine: ext4 and tmpfs draw generations at
+//	                      random; on a fresh btrfs, whose generation is the
+//	                      transaction id, it can name another file).
 //	any era + copy        the cover letter's first attempt: every byte of
 //	                      an unlinked file (holes read as zeros) into the
 //	                      image, one copy per inode, written at restart

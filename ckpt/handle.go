@@ -49,13 +49,12 @@ func (r *restorer) openByHandle(fs FileState, m Remap) (*vfs.File, error) {
 		return nil, fmt.Errorf("the mount root %s of a handle: %w", m.Path, err)
 	}
 	defer r.cp.Close(mfd)
-	var fd int
-	if err := r.call(func() error {
-		var err error
-		fd, err = r.cp.OpenByHandleAt(mfd, vfs.FileHandle{Type: m.HandleType, Bytes: m.Handle}, int(fs.Flags))
-		return err
-	}); err != nil {
-		return nil, fmt.Errorf("open_by_handle_at for %s: %w", fs.Path, err)
-	}
-	return r.fileAt(fd, fs)
+	// A fifo is opened O_RDWR first and given its data, as by name.
+	return r.openWith(fs, func(flags int) (int, error) {
+		fd, err := r.cp.OpenByHandleAt(mfd, vfs.FileHandle{Type: m.HandleType, Bytes: m.Handle}, flags)
+		if err != nil {
+			return 0, fmt.Errorf("open_by_handle_at for %s: %w", fs.Path, err)
+		}
+		return fd, nil
+	})
 }

@@ -69,13 +69,25 @@ func Restart(rs *vfs.Task, img *Image, opt Options) ([]Target, Summary, error) {
 // fifo on a read-only filesystem takes it), then opened with its own
 // flags (fifo_file_restore); a file's position is set again.
 func (r *restorer) openFile(name string, fs FileState) (*vfs.File, error) {
+	return r.openWith(fs, func(flags int) (int, error) {
+		fd, err := r.cp.Open(name, flags, 0)
+		if err != nil {
+			return 0, fmt.Errorf("could not open file %q: %w", name, err)
+		}
+		return fd, nil
+	})
+}
+
+// openWith is openFile with open as the way to open the file with given
+// flags (by name, or by handle).
+func (r *restorer) openWith(fs FileState, open func(flags int) (int, error)) (*vfs.File, error) {
 	cp := r.cp
 	flags := int(fs.Flags)
-	holder := -1
 	if fs.Type == FileFifo {
+		var holder int
 		if err := r.call(func() error {
 			var err error
-			holder, err = cp.Open(name, flags&^vfs.O_ACCMODE|vfs.O_RDWR|vfs.O_NONBLOCK, 0)
+			holder, err = open(flags&^vfs.O_ACCMODE | vfs.O_RDWR | vfs.O_NONBLOCK)
 			return err
 		}); err != nil {
 			return nil, err
@@ -90,10 +102,10 @@ func (r *restorer) openFile(name string, fs FileState) (*vfs.File, error) {
 	var fd int
 	if err := r.call(func() error {
 		var err error
-		fd, err = cp.Open(name, flags, 0)
+		fd, err = open(flags)
 		return err
 	}); err != nil {
-		return nil, fmt.Errorf("could not open file %q: %w", name, err)
+		return nil, err
 	}
 	return r.fileAt(fd, fs)
 }

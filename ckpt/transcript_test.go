@@ -26,3 +26,9 @@ func TestTranscriptsExt4(t *testing.T) {
 func TestTranscriptsTmpfs(t *testing.T) {
 	scripttest.RunTranscripts(t, "testdata/tmpfs", "tmpfs")
 }
+
+// TestTranscriptsBtrfs runs testdata/btrfs: snapshots and migration
+// between checkpoint and restart.
+func TestTranscriptsBtrfs(t *testing.T) {
+	scripttest.RunTranscripts(t, "testdata/btrfs", "btrfs")
+}

@@ -552,9 +552,9 @@ var zdtmWhy = []struct{ summary, why string }{
 		"(ckpt/doc.go, tasks come back in the daemon's namespaces). The checkpoint does not look the relinked name up " +
 		"from the daemon's root, as it does a name a file keeps, so it succeeds and the tasks are gone when the " +
 		"restart fails."},
-	{"fail: checkpoint EBUSY (overmounted mount)", "checkpoint EBUSY (criu, mntns_*): the model's CRIU looks up the root of " +
-		"each file's mount from the daemon's root, where a mount of the child's namespace is not, and reports it " +
-		"overmounted; real CRIU resolves each mount in its own namespace and passes these tests."},
+	{"fail: checkpoint EOPNOTSUPP", "checkpoint EOPNOTSUPP (criu, mntns_*): the child's file is on a mount of its own mount " +
+		"namespace; real CRIU dumps and restores the namespace and passes these tests, the model restarts tasks in the " +
+		"daemon's namespaces only and so refuses such a file at the dump (ckpt/doc.go)."},
 }
 
 // zdtmLineDiff lists the lines of want missing from got and the other way

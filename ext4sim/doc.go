@@ -182,10 +182,13 @@
 //   - i_generation: __ext4_new_inode draws it at random, get_random_u32()
 //     (prandom_u32() from 4.19, when the per-superblock s_next_generation
 //     counter was dropped, until 6.1's treewide rename); mke2fs's own
-//     inodes have 0. The simulator counts per mount, from one more than
-//     the largest generation in the inode table (freed inodes' included),
-//     so generations are deterministic and a reused inode number never
-//     gets its old one back — a file handle of a freed inode is ESTALE
+//     inodes have 0. The simulator counts per mount, from a start drawn
+//     with the kernel's deterministic GetRandomU32 (so a fresh filesystem
+//     on another machine numbers its inodes' generations elsewhere, and a
+//     handle of the old one is ESTALE there, as with Linux's random
+//     ones) and past the largest generation in the inode table (freed
+//     inodes' included), so a reused inode number never gets its old
+//     one back — a file handle of a freed inode is ESTALE
 //     (export.go), as it is on Linux but for a 1-in-2^32 chance. After a
 //     crash that lost an inode's creation, its generation can come again.
 package ext4sim

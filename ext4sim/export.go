@@ -21,9 +21,12 @@ var (
 // Divergence: __ext4_new_inode draws i_generation at random
 // (get_random_u32(); prandom_u32() from 4.19, when the per-superblock
 // s_next_generation counter went, to 6.1). The simulator counts, per
-// mount, from one more than the largest generation in the inode table, so
-// that generations are deterministic and a reused inode number never gets
-// its old generation back.
+// mount, from a start drawn with the kernel's GetRandomU32 (deterministic
+// per kernel seed: another machine's kernel starts elsewhere, so a handle
+// of one filesystem does not name a file of a fresh one, as with Linux's
+// random generations), and past the largest generation in the inode
+// table, so that a reused inode number never gets its old generation
+// back.
 func (fs *fsInfo) newGeneration() uint32 {
 	g := fs.nextGen
 	fs.nextGen++

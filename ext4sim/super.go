@@ -228,7 +228,9 @@ func (FilesystemType) FillSuper(sb *vfs.Superblock, data string) error {
 		fs.cur.sb.FreeBlocks += uint64(g.FreeBlocks)
 	}
 	fs.counters = newAllocCounters(fs.cur)
-	fs.nextGen = fs.cur.maxGeneration() + 1
+	// Past every generation in the inode table, from a point drawn at
+	// random per mount (export.go: newGeneration).
+	fs.nextGen = max(fs.cur.maxGeneration()+1, k.GetRandomU32()>>1)
 	if fs.cur.sb.OrphanFileIno != 0 {
 		fs.orphanFile = &orphanFileInfo{cpu: opts.cpu}
 		per := fs.cur.geo.orphanSlotsPerBlock()

@@ -38,6 +38,19 @@ type Machine struct {
 	task     *vfs.Task
 	sb       *vfs.Superblock
 	dmesgPos int
+	// boots counts the kernels booted after the first (crash, MoveTo):
+	// each gets another random seed (nextKernel).
+	boots uint64
+}
+
+// nextKernel boots the machine's next kernel: the same options, another
+// random seed, so that what Linux draws at random differs from boot to
+// boot (and machine to machine) as it would.
+func (m *Machine) nextKernel() *vfs.Kernel {
+	m.boots++
+	opts := m.cfg.Options
+	opts.RandomSeed += m.boots
+	return newKernel(opts)
 }
 
 // Boot boots a kernel and mounts a fresh filesystem as cfg says at /mnt.
@@ -197,7 +210,7 @@ func (m *Machine) MountNew(fs, mkfs, dir, opts string) error {
 // survives a crash (tmpfs) comes back empty.
 func (m *Machine) Crash() ([]string, error) {
 	sb := m.Superblock()
-	k := newKernel(m.cfg.Options)
+	k := m.nextKernel()
 	source := "none"
 	if sb != nil && sb.Device() != nil {
 		c, ok := sb.Device().(vfs.Crasher)
@@ -226,7 +239,7 @@ func (m *Machine) Crash() ([]string, error) {
 // is forgotten; what packages keep on the machine (Ext) stays. The
 // filesystem under test becomes what is mounted at /mnt.
 func (m *Machine) MoveTo(prepare func(k *vfs.Kernel, init *vfs.Task) error) error {
-	k := newKernel(m.cfg.Options)
+	k := m.nextKernel()
 	t := k.Init()
 	if err := t.Mkdir("/mnt", 0o755); err != nil && vfs.ErrnoOf(err) != vfs.EEXIST {
 		return err

@@ -209,9 +209,10 @@
 //   - Timestamps come from a logical clock that advances 1 ms per metadata
 //     operation.
 //   - i_generation (Inode.Generation, which file handles carry): tmpfs's
-//     shmem_get_inode draws it at random (get_random_u32()); the simulator
-//     counts per superblock from 1, so handles are deterministic. ext4sim
-//     and btrfssim say what they do.
+//     shmem_get_inode draws it at random (get_random_u32()); so does the
+//     simulator, from Kernel.GetRandomU32, a deterministic generator
+//     seeded by Options.RandomSeed (a script.Machine gives each kernel it
+//     boots another seed). ext4sim and btrfssim say what they do.
 //   - A disconnected dentry (an inode opened by handle that no dentry
 //     named) is freed with its last reference, not kept on s_roots; the
 //     next decoding makes an identical one. Linux pins every named tmpfs

@@ -59,6 +59,19 @@ type Kernel struct {
 	checkers []checkerEntry
 	// ext holds packages' values (Ext, SetExt).
 	ext map[any]any
+	// rng is GetRandomU32's state.
+	rng uint64
+}
+
+// GetRandomU32 models drivers/char/random.c:get_random_u32 with a
+// deterministic generator (SplitMix64) seeded by Options.RandomSeed:
+// numbers that look random, the same in every run of the same kernel.
+func (k *Kernel) GetRandomU32() uint32 {
+	k.rng += 0x9e3779b97f4a7c15
+	z := k.rng
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return uint32((z ^ (z >> 31)) >> 32)
 }
 
 // Options configures a Kernel.
@@ -77,6 +90,13 @@ type Options struct {
 
 	// NoProc skips mounting procfs at /proc during boot.
 	NoProc bool
+
+	// RandomSeed seeds the kernel's random numbers (GetRandomU32): the
+	// same seed gives the same numbers, so runs replay. A machine that
+	// boots another kernel (a reboot, a new machine) gives it another
+	// seed, so that what Linux draws at random — inode generations, for
+	// one — differs between them as it would.
+	RandomSeed uint64
 }
 
 // mountpoint keys the mount hash: what is mounted on dentry D as seen
@@ -133,6 +153,7 @@ func NewKernel(opts Options) *Kernel {
 		mountHash:   map[mountpoint]*Mount{},
 		nextTID:     1,
 		clock:       1_700_000_000 * 1e9,
+		rng:         opts.RandomSeed,
 	}
 	k.RegisterFilesystem(TmpfsType{})
 	k.RegisterFilesystem(procType{})

@@ -80,7 +80,6 @@ func (TmpfsType) FillSuper(sb *Superblock, data string) error {
 // tmpfsSuper is the per-superblock state (struct shmem_sb_info).
 type tmpfsSuper struct {
 	nextIno    uint64
-	nextGen    uint32            // i_generation of the next inode (tmpfs_export.go)
 	hashed     map[uint64]*Inode // inodes a handle was given for (the inode hash)
 	nextPos    int64             // orders entries as their dentries were put at the head of d_children
 	maxInodes  int64
@@ -201,8 +200,8 @@ func (ts *tmpfsSuper) newInode(sb *Superblock, dir *Inode, mode FileMode, cred *
 	}
 	ts.nextIno++
 	i := sb.NewInode(ts.nextIno, mode)
-	ts.nextGen++
-	i.Generation = ts.nextGen
+	// shmem_get_inode: i_generation = get_random_u32().
+	i.Generation = sb.Kernel().GetRandomU32()
 	i.InitOwner(dir, mode, cred)
 	switch {
 	case mode.IsDir():
