@@ -347,7 +347,9 @@ func (c *ctx) checkpointFS(fs *vfs.FSStruct) (uint32, error) {
 		root = c.cp.DPath(fs.Root())
 		cwd = c.cp.DPath(fs.Pwd())
 		if fs.Pwd().Dentry.Unlinked() {
-			return vfs.ENOENT // a removed working directory has no path to restore
+			// A removed working directory has no path to restore
+			// (a model limit: CRIU dumps it as a ghost directory).
+			return fmt.Errorf("the working directory %s was removed: no path to restore it by: %w", cwd, vfs.ENOENT)
 		}
 		return nil
 	}); err != nil {

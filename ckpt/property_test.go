@@ -193,6 +193,9 @@ type run struct {
 	// script has had, the latest of each.
 	pidNames map[int]string
 	namePids map[string]int
+	// held says, by orphans step, which inodes (by number) some task's
+	// descriptor holds when it ran.
+	held map[int]map[uint64]bool
 }
 
 func (r *run) note(m *map[int]map[string]devIno, x devIno, name string) {
@@ -311,6 +314,16 @@ func (r *run) step(op script.Op) script.Step {
 			r.noteReused(len(r.steps), st.Ino)
 		}
 		if ret, ok := s.Ret.([]string); ok && strings.HasSuffix(op.Name, "orphans") {
+			if r.held == nil {
+				r.held = map[int]map[uint64]bool{}
+			}
+			held := map[uint64]bool{}
+			for _, t := range r.m.K.Tasks() {
+				for _, fd := range t.Files().FDs() {
+					held[t.Files().File(fd).Inode().Ino] = true
+				}
+			}
+			r.held[len(r.steps)] = held
 			for _, o := range ret {
 				if num, ok := strings.CutPrefix(o, "ino:"); ok {
 					if n, err := strconv.ParseUint(num, 10, 64); err == nil {
@@ -1114,6 +1127,11 @@ func equivalent(a, b *run, i int, after bool, rec *ckptRecord) string {
 		for n, c := range ia {
 			x := devIno{dev.dev, n}
 			switch {
+			case rec.removedDirs[x] && same(a, x) && a.held[i][n]:
+				// A removed directory a descriptor still holds: the cut
+				// run has the one the restart made again (doc.go), even
+				// where a restored file no longer pins this one.
+				extraA += c
 			case rec.unpinned[x] && same(a, x) && ib[n] > 0 && same(b, devIno{devB.dev, n}):
 				// Still pinned in the cut run, by another dentry.
 				livedA[n] += c
@@ -1140,7 +1158,8 @@ func equivalent(a, b *run, i int, after bool, rec *ckptRecord) string {
 			return fmt.Sprintf("orphans: the inodes that lived at the cut differ: %v in S, %v after the restart", livedA, livedB)
 		}
 		if extraA != extraB {
-			return "orphans: not as many unnamed inodes"
+			return fmt.Sprintf("orphans: not as many unnamed inodes (S: %v lived, %d other; the cut run: %v lived, %d other; the checkpoint's directories %v)",
+				livedA, extraA, livedB, extraB, slices.Sorted(maps.Keys(rec.dirInos)))
 		}
 		return ""
 	case "fstat":

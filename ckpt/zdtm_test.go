@@ -26,12 +26,17 @@ import (
 //
 // A script has one line "checkpoint STRATEGY -> I", then "kill", then
 // "restart I". The ops before the checkpoint build the zdtm test's state;
-// the ops after the restart are the checks zdtm makes. TestZdtm runs it
-// twice on fresh machines: with STRATEGY replaced (the cut run), and with
-// the lines from the checkpoint to the restart removed (the reference,
-// zdtm's uncut run). The verdict is "pass" when the checkpoint and the
-// restart succeed and each op after the restart prints what it prints in
-// the reference; otherwise "fail: SUMMARY -- DETAIL", SUMMARY the failed
+// the ops after the restart are the checks zdtm makes. Words between
+// STRATEGY and "->" are CRIU's dump options the zdtm test's .desc gives
+// (dopts: "checkpoint STRATEGY ghost-limit=8M -> I"), which only the criu
+// strategy takes. A few checks use ops this file registers (zdtm-getcwd,
+// zdtm-readlink-cwd, zdtm-cwd-is, zdtm-blocks) for what zdtm looks at and
+// no op of the language prints. TestZdtm runs it twice on fresh machines:
+// with STRATEGY replaced (the cut run), and with the lines from the
+// checkpoint to the restart removed (the reference, zdtm's uncut run).
+// The verdict is "pass" when the checkpoint and the restart succeed and
+// each op after the restart prints what it prints in the reference;
+// otherwise "fail: SUMMARY -- DETAIL", SUMMARY the failed
 // step and its errno (or CRIU's reason) or the first op that differs.
 //
 // The expected verdicts are testdata/zdtm/verdicts.txt, one line per
@@ -41,9 +46,9 @@ import (
 //	RELINKSIM_REWRITE=1 go test ./ckpt -run '^TestZdtm$'
 //
 // A setup op (before the checkpoint) that fails, or a script with no
-// unlinked file open at the checkpoint, is an error of the test, never a
-// verdict; so is a broken invariant or a leaked kernel object in either
-// run.
+// unlinked file open and no working directory removed or away from the
+// root at the checkpoint, is an error of the test, never a verdict; so is
+// a broken invariant or a leaked kernel object in either run.
 //
 // No difference is excused. The divergences ckpt/doc.go documents that
 // these checks can see are each what a zdtm test checks, so each is a
@@ -125,6 +130,73 @@ func TestZdtm(t *testing.T) {
 	}
 }
 
+// The ops only TestZdtm's scripts use, for what zdtm checks and the op
+// language has no op for: a task's working directory (getcwd, readlink
+// and stat of /proc/self/cwd, which the simulator's proc does not have)
+// and a file's allocated bytes (st_blocks, which fstat does not print).
+func init() {
+	task := func(r *script.Runner, op script.Op) (*vfs.Task, error) {
+		return script.Need[*vfs.Task](r, op)
+	}
+	for _, s := range []script.OpSpec{
+		{Name: "zdtm-getcwd", Group: "zdtm", Help: "getcwd(2); ret: the working directory's path (ENOENT when it was removed)",
+			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
+				t, err := task(r, op)
+				if err != nil {
+					return nil, err
+				}
+				cwd, err := t.Getcwd()
+				if err != nil {
+					return nil, err
+				}
+				return cwd, nil
+			}},
+		{Name: "zdtm-readlink-cwd", Group: "zdtm", Help: `readlink("/proc/self/cwd"); ret: the working directory's d_path, " (deleted)" for a removed one`,
+			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
+				t, err := task(r, op)
+				if err != nil {
+					return nil, err
+				}
+				return t.DPath(t.FSStruct().Pwd()), nil
+			}},
+		{Name: "zdtm-cwd-is", Group: "zdtm", UsesFD: true, Args: []script.Arg{script.ArgFD}, Usage: "zdtm-cwd-is FD",
+			Help: `stat("/proc/self/cwd") and fstat(FD); ret: "same" when st_dev and st_ino agree, else "other"`,
+			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
+				t, err := task(r, op)
+				if err != nil {
+					return nil, err
+				}
+				cwd, err := t.Stat(".")
+				if err != nil {
+					return nil, err
+				}
+				f, err := t.Fstat(fd)
+				if err != nil {
+					return nil, err
+				}
+				if cwd.Dev == f.Dev && cwd.Ino == f.Ino {
+					return "same", nil
+				}
+				return "other", nil
+			}},
+		{Name: "zdtm-blocks", Group: "zdtm", UsesFD: true, Args: []script.Arg{script.ArgFD}, Usage: "zdtm-blocks FD",
+			Help: "fstat(2); ret: st_blocks*512, the bytes the file allocates",
+			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
+				t, err := task(r, op)
+				if err != nil {
+					return nil, err
+				}
+				st, err := t.Fstat(fd)
+				if err != nil {
+					return nil, err
+				}
+				return st.Blocks * 512, nil
+			}},
+	} {
+		script.Register(s)
+	}
+}
+
 // topReadme is the repository's README, which holds the table too,
 // between zdtmBegin and zdtmEnd.
 const (
@@ -159,17 +231,19 @@ const (
 	zdtmVerdicts = "verdicts.txt"
 )
 
-// zdtmStrategy is a column of the table: the checkpoint's words and the
-// era it runs under.
+// zdtmStrategy is a column of the table: the checkpoint's words, the
+// era it runs under, and whether it takes a script's dump options (CRIU's
+// options, from the zdtm test's .desc "dopts").
 type zdtmStrategy struct {
 	name, words string
 	era         vfs.Era
+	dumpOpts    bool
 }
 
 var zdtmStrategies = []zdtmStrategy{
-	{"relink", "relink", vfs.Relink2011},
-	{"relink-upstream", "relink-upstream", vfs.Upstream},
-	{"criu", "criu link-remap=1", vfs.Upstream},
+	{"relink", "relink", vfs.Relink2011, false},
+	{"relink-upstream", "relink-upstream", vfs.Upstream, false},
+	{"criu", "criu link-remap=1", vfs.Upstream, true},
 }
 
 var zdtmFilesystems = []string{"tmpfs", "ext4", "btrfs"}
@@ -181,12 +255,18 @@ type zdtmScript struct {
 	name, path string
 	// header is the leading comment's paragraphs, each on one line.
 	header []string
+	// dopts are the words between STRATEGY and "-> I" on the checkpoint
+	// line: CRIU's dump options the zdtm test's .desc gives (dopts),
+	// which only the criu strategy takes (ghost-limit=N).
+	dopts []string
 	// pre are the setup ops, block the checkpoint, kill and whatever
 	// runs before the restart (the inspector's ops) and the restart,
 	// post the checks. block[0] holds the word STRATEGY.
 	pre, block, post []script.Op
 }
 
+// zdtmCheckpoint is the checkpoint line; CRIU's dump options may stand
+// between STRATEGY and "->" ("checkpoint STRATEGY ghost-limit=8M -> I").
 const zdtmCheckpoint = "checkpoint STRATEGY -> I"
 
 func loadZdtmScripts(t *testing.T) []*zdtmScript {
@@ -240,13 +320,23 @@ func parseZdtmScript(p, src string) (*zdtmScript, error) {
 	// word, then given back its text.
 	at := -1
 	for i, l := range lines {
-		if strings.TrimSpace(l) == zdtmCheckpoint {
-			if at >= 0 {
-				return nil, fmt.Errorf("%s:%d: a second %q", p, i+1, zdtmCheckpoint)
-			}
-			at = i
-			lines[i] = "checkpoint relink -> I"
+		f := strings.Fields(l)
+		if len(f) < 4 || f[0] != "checkpoint" || f[1] != "STRATEGY" || !slices.Equal(f[len(f)-2:], []string{"->", "I"}) {
+			continue
 		}
+		if at >= 0 {
+			return nil, fmt.Errorf("%s:%d: a second %q", p, i+1, zdtmCheckpoint)
+		}
+		at = i
+		sc.dopts = slices.Clone(f[2 : len(f)-2])
+		if len(sc.dopts) > 0 {
+			// The options must be the criu strategy's.
+			probe := "checkpoint criu " + strings.Join(sc.dopts, " ") + " -> I"
+			if _, err := script.Parse(probe); err != nil {
+				return nil, fmt.Errorf("%s:%d: dump options %q: %v", p, i+1, sc.dopts, err)
+			}
+		}
+		lines[i] = "checkpoint relink -> I"
 	}
 	if at < 0 {
 		return nil, fmt.Errorf("%s: no line %q", p, zdtmCheckpoint)
@@ -337,13 +427,16 @@ func (sc *zdtmScript) cut(t *testing.T, st zdtmStrategy, fs string, ref []script
 			t.Fatalf("%s: setup step %d differs from the reference's, before any checkpoint: %s against %s", what, i+1, s.Describe(), ref[i].Describe())
 		}
 	}
-	if !zdtmUnlinkedOpen(m) {
-		t.Fatalf("%s: no unlinked file is open at the checkpoint: the script tests nothing", what)
+	if !zdtmCarries(m) {
+		t.Fatalf("%s: no unlinked file is open and no working directory is removed or away from the root at the checkpoint: the script tests nothing", what)
 	}
 
 	ckptOp := sc.block[0]
 	ckptOp.Words = strings.Fields(st.words)
-	ckptOp.Src = strings.Replace(ckptOp.Src, "relink", st.words, 1)
+	if st.dumpOpts {
+		ckptOp.Words = append(ckptOp.Words, sc.dopts...)
+	}
+	ckptOp.Src = "checkpoint " + strings.Join(ckptOp.Words, " ") + " -> I"
 	if err := zdtmRun(m, ckptOp); err != nil {
 		return "fail: " + zdtmFailure("checkpoint", err)
 	}
@@ -374,11 +467,16 @@ func (sc *zdtmScript) cut(t *testing.T, st zdtmStrategy, fs string, ref []script
 	return verdict
 }
 
-// zdtmUnlinkedOpen reports whether a task of the script holds a file
-// whose dentry is unlinked: what the checkpoint is to carry over.
-func zdtmUnlinkedOpen(m *script.Machine) bool {
+// zdtmCarries reports whether a task of the script holds a file whose
+// dentry is unlinked, or has a removed working directory (cwd01, cwd02)
+// or one other than its root (cwd00, their control): what the checkpoint
+// is to carry over.
+func zdtmCarries(m *script.Machine) bool {
 	for _, ti := range m.Tasks() {
 		t := ti.Sys.(*vfs.Task)
+		if fs := t.FSStruct(); fs.Pwd().Dentry.Unlinked() || fs.Pwd() != fs.Root() {
+			return true
+		}
 		for _, fd := range t.FDs() {
 			if f, err := t.File(fd); err == nil && f.Dentry().Unlinked() {
 				return true
@@ -478,17 +576,21 @@ Generated by TestZdtm (ckpt/zdtm_test.go) from verdicts.txt: do not edit;
 Each script here mirrors one test of CRIU's zdtm suite
 (test/zdtm/static at checkpoint-restore/criu 2cf8f13), rewritten in the
 op language: the test's setup, ` + "`checkpoint STRATEGY -> I`, `kill`, `restart I`" + `,
-then the checks the test makes. It runs on tmpfs, ext4 and btrfs with
-each strategy — relink (the 2011 seed, era relink2011), relink-upstream
-(the port, era upstream), criu link-remap=1 (CRIU's ghosts and
-link-remaps, era upstream) — and again without the checkpoint, as zdtm
-compares with the uncut run. A cell is "pass" when the checkpoint and
-the restart succeed and every check prints what it prints without the
-checkpoint; otherwise "fail:" and the failed step with its errno (and
-CRIU's reason), or the first check that differs; verdicts.txt has the
-whole message. A cell that differs by filesystem lists each. No
-difference is excused: the divergences ckpt/doc.go documents that these
-checks see are what the zdtm tests check (zdtm_test.go names them).
+then the checks the test makes. CRIU's dump options the test's .desc
+gives stand between STRATEGY and ` + "`->`" + `, and only the criu strategy
+takes them; a few checks use ops TestZdtm registers (zdtm-getcwd,
+zdtm-readlink-cwd, zdtm-cwd-is, zdtm-blocks) for what no op prints. It
+runs on tmpfs, ext4 and btrfs with each strategy — relink (the 2011
+seed, era relink2011), relink-upstream (the port, era upstream), criu
+link-remap=1 (CRIU's ghosts and link-remaps, era upstream) — and again
+without the checkpoint, as zdtm compares with the uncut run. A cell is
+"pass" when the checkpoint and the restart succeed and every check
+prints what it prints without the checkpoint; otherwise "fail:" and the
+failed step with its errno (and CRIU's reason), or the first check that
+differs; verdicts.txt has the whole message. A cell that differs by
+filesystem lists each. No difference is excused: the divergences
+ckpt/doc.go documents that these checks see are what the zdtm tests
+check (zdtm_test.go names them).
 
 | zdtm test | relink | relink-upstream | criu |
 |---|---|---|---|
@@ -520,7 +622,7 @@ checks see are what the zdtm tests check (zdtm_test.go names them).
 	b.WriteString("\nWhy the cells fail:\n\n")
 	for _, w := range zdtmWhy {
 		for _, v := range got {
-			if strings.HasPrefix(zdtmSummary(v), w.summary) {
+			if strings.HasPrefix(zdtmSummary(v), w.summary) && strings.Contains(v, w.detail) {
 				fmt.Fprintf(&b, "- %s\n", w.why)
 				break
 			}
@@ -538,23 +640,37 @@ checks see are what the zdtm tests check (zdtm_test.go names them).
 }
 
 // zdtmWhy explains the failures the table may show, each printed when
-// a verdict's summary starts with summary.
-var zdtmWhy = []struct{ summary, why string }{
-	{"fail: checkpoint ENOENT", "checkpoint ENOENT (relink): the seed relinks into lost+found at the root of the file's mount, which " +
+// a verdict's summary starts with summary and the whole verdict contains
+// detail.
+var zdtmWhy = []struct{ summary, detail, why string }{
+	{"fail: checkpoint ENOENT", "lost+found", "checkpoint ENOENT (relink): the seed relinks into lost+found at the root of the file's mount, which " +
 		"tmpfs, btrfs and the tmpfs mounts the scripts make do not have (ckpt/doc.go, relink2011)."},
-	{"fail: checkpoint EPERM", "checkpoint EPERM (relink, rmdir_open): the seed links an open removed directory too, and vfs_link " +
+	{"fail: checkpoint EPERM", "", "checkpoint EPERM (relink, rmdir_open): the seed links an open removed directory too, and vfs_link " +
 		"refuses a directory (ckpt/doc.go, relink2011)."},
-	{"fail: `readlink-fd", "`readlink-fd` differs (relink, relink-upstream): a restored file's link text is its relinked name, " +
+	{"fail: `readlink-fd", "", "`readlink-fd` differs (relink, relink-upstream): a restored file's link text is its relinked name, " +
 		"lost+found/checkpoint-1/relinked-N (deleted) (ckpt/doc.go), where unlink_multiple_largefiles wants the text it " +
 		"had before the dump."},
-	{"fail: restart ENOENT", "restart ENOENT (relink-upstream, mntns_*): the port relinks the child's files in the child's " +
+	{"fail: restart ENOENT", "", "restart ENOENT (relink-upstream, mntns_*): the port relinks the child's files in the child's " +
 		"mount namespace, and the restart reopens them by name in the daemon's, where the child's bind mount is not " +
 		"(ckpt/doc.go, tasks come back in the daemon's namespaces). The checkpoint does not look the relinked name up " +
 		"from the daemon's root, as it does a name a file keeps, so it succeeds and the tasks are gone when the " +
 		"restart fails."},
-	{"fail: checkpoint EOPNOTSUPP", "checkpoint EOPNOTSUPP (criu, mntns_*): the child's file is on a mount of its own mount " +
+	{"fail: checkpoint EOPNOTSUPP", "", "checkpoint EOPNOTSUPP (criu, mntns_*): the child's file is on a mount of its own mount " +
 		"namespace; real CRIU dumps and restores the namespace and passes these tests, the model restarts tasks in the " +
 		"daemon's namespaces only and so refuses such a file at the dump (ckpt/doc.go)."},
+	{"fail: checkpoint ENOENT", " -- ENOENT (", "checkpoint ENOENT (every strategy, cwd01, cwd02): a task's working directory " +
+		"is removed, and the model's checkpoint records a working directory by its path and refuses one that has none " +
+		"(ckpt/checkpoint.go, checkpointFS), where CRIU dumps it as a ghost directory and passes both tests: a limit of " +
+		"the model, not of the strategies."},
+	{"fail: checkpoint EFBIG (ghost limit)", "", "checkpoint EFBIG (ghost limit) (criu, ghost_holes_large01): the ghost " +
+		"allocates 2 MiB, above CRIU's default ghost limit of 1 MiB, and the dump refuses it (\"increase limit\"), as " +
+		"CRIU's does: zdtm expects this failure (crfail in the test's .desc)."},
+	{"fail: checkpoint EROFS", "", "checkpoint EROFS (relink-upstream, ghost_on_rofs): the port makes lost+found on " +
+		"the file's mount to relink it there, and the mount is read-only (ckpt/doc.go: relinking writes to the file's " +
+		"filesystem); nothing remounts it writable. The tasks run on."},
+	{"fail: restart EROFS", "", "restart EROFS (criu, ghost_on_rofs): the model's CRIU makes each ghost on the " +
+		"read-only mount the file was on and fails, where CRIU remounts the mount writable for the while " +
+		"(try_remount_writable) and passes the test (ckpt/doc.go)."},
 }
 
 // zdtmLineDiff lists the lines of want missing from got and the other way
