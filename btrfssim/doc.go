@@ -159,7 +159,15 @@
 //     (With one stand-in Linux fails with ENOENT and aborts the
 //     transaction, which the model does too.)
 //   - After a transaction abort the kernel log lines carry no source line
-//     numbers.
+//     numbers. The aborted transaction's cleanup (the transaction
+//     kthread's, on Linux) runs at once: the DIR_INDEX items queued since
+//     the last commit are dropped, so a name made since is no longer
+//     listed and one removed since is listed again, while lookups answer
+//     as the DIR_ITEMs were left; the device keeps the last commit, and
+//     its orphan items are what the orphans op reads (scenarios
+//     btrfs-snapshot-stub-exchange, btrfs-abort-drops-delayed-index).
+//     Delayed items that Linux flushes early (beyond
+//     BTRFS_DELAYED_BACKGROUND queued) are not modelled.
 //   - Deleted subvolumes are dropped at the next mount, not by the cleaner
 //     thread.
 //   - st_dev numbers are distinct and stable, but not the numbers Linux

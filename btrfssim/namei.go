@@ -165,6 +165,7 @@ func (fs *fsInfo) addLink(tr *trans, dirVI *vfs.Inode, name string, child *vfs.I
 	d := fs.dirItemsOf(dir)
 	d.byIndex[index] = e
 	d.byName[name] = index
+	fs.delayed = append(fs.delayed, delayedIndex{dir: d, index: index, entry: e, added: true})
 	dirVI.Size += 2 * int64(len(name))
 	dirVI.Touch(true, true)
 	fs.updateInode(tr, dir)
@@ -186,6 +187,7 @@ func (fs *fsInfo) unlinkEntry(tr *trans, dirVI *vfs.Inode, name string) dirEntry
 	e := d.byIndex[idx]
 	delete(d.byName, name)
 	delete(d.byIndex, idx)
+	fs.delayed = append(fs.delayed, delayedIndex{dir: d, index: idx, entry: e})
 	if !e.Subvol {
 		it := dir.root.tree().inodes[e.Target]
 		for i, r := range it.Refs {

@@ -58,6 +58,20 @@ type fsInfo struct {
 	// again in this mount.
 	aborted bool
 	faults  Faults
+	// delayed logs the DIR_INDEX insertions and deletions since the last
+	// commit: btrfs queues them as delayed items (btrfs_insert_delayed_dir_index,
+	// btrfs_delete_delayed_dir_index) that reach the tree at the commit;
+	// an aborted transaction's cleanup drops them (dropDelayedItems).
+	delayed []delayedIndex
+}
+
+// delayedIndex is a DIR_INDEX change not yet in the tree: an insertion
+// (added) or a deletion of entry at index in dir.
+type delayedIndex struct {
+	dir   *dirItems
+	index uint64
+	entry dirEntry
+	added bool
 }
 
 // DeleteDentry implements vfs.DentryDeleter (models
@@ -269,8 +283,16 @@ func (fs *fsInfo) ShowMountOptions(sb *vfs.Superblock, root *vfs.Dentry) string 
 
 // OnDiskOrphans implements vfs.OrphanLister the way the oracle reads the
 // device: the orphan items of the top subvolume (dump-tree -t 5) after a
-// sync, in ascending inode order.
+// sync, in ascending inode order. After a transaction abort nothing is
+// committed any more: the device holds the last committed tree, without
+// what the aborted transaction (and any after it) changed.
 func (fs *fsInfo) OnDiskOrphans(sb *vfs.Superblock) []uint64 {
+	if fs.aborted {
+		if r := fs.dev.committed.roots[fsTreeObjectid]; r != nil {
+			return r.tree.sortedOrphans()
+		}
+		return nil
+	}
 	return fs.cur.roots[fsTreeObjectid].tree.sortedOrphans()
 }
 

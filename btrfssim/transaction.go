@@ -48,6 +48,26 @@ func (t *trans) abort(fn string, err vfs.Errno) {
 	fs.aborted = true
 	fs.readonly = true
 	fs.sb.ForceReadOnly()
+	fs.dropDelayedItems()
+}
+
+// dropDelayedItems models the cleanup of an aborted transaction
+// (btrfs_cleanup_transaction's btrfs_destroy_delayed_inodes): the DIR_INDEX
+// insertions and deletions queued since the last commit never reach the
+// tree, so in memory a name added since is no longer listed, and one
+// removed since is listed again (its DIR_ITEM, changed in the tree itself,
+// still answers lookups as the change left it). Linux runs it from the
+// transaction kthread, soon after the abort; the model at once.
+func (fs *fsInfo) dropDelayedItems() {
+	for i := len(fs.delayed) - 1; i >= 0; i-- {
+		c := fs.delayed[i]
+		if c.added {
+			delete(c.dir.byIndex, c.index)
+		} else {
+			c.dir.byIndex[c.index] = c.entry
+		}
+	}
+	fs.delayed = nil
 }
 
 // errnoText is btrfs_decode_error's wording.
@@ -93,6 +113,7 @@ func (fs *fsInfo) commit() {
 		return
 	}
 	fs.cur.generation++
+	fs.delayed = nil // the delayed items reached the tree
 	fs.dev.committed = fs.commitImage()
 	fs.dev.commits++
 	fs.dirty = false

@@ -48,6 +48,27 @@
 //	vfs.Task.KernPath             fs/namei.c:kern_path
 //	vfs.Task.KernSetns            kernel/nsproxy.c:kern_setns (patch 09)
 //
+// The criu strategy models CRIU 4.2's userspace code (criu/files-reg.c
+// unless noted), the handle strategy fs/fhandle.c through vfs:
+//
+//	ctx.criuCheckPathRemap        check_path_remap
+//	ctx.criuCheckOvermounted      criu/mount.c:mnt_is_overmounted's refusal
+//	ctx.dumpLinkedRemap           dump_linked_remap, create_link_remap
+//	trimLastParent                trim_last_parent
+//	ctx.dumpGhostRemap            dump_ghost_remap, dump_ghost_file
+//	ctx.readContents, readData    copy_file_to_chunks, copy_file
+//	errDeferq (criu)              delete_link_remaps, try_clean_remaps
+//	restorer.prepareRemaps        prepare_remaps, open_remap_ghost
+//	restorer.createGhost          create_ghost, create_ghost_dentry,
+//	                              mkreg_ghost, ghost_apply_metadata
+//	restorer.mkdirP               criu/util.c:mkdirpat
+//	restorer.openPath             open_path
+//	restorer.rfiRemap             rfi_remap
+//	restorer.makeParentDirs       make_parent_dirs_if_need, rm_parent_dirs
+//	restorer.validate             validate_file and open_path's mode check
+//	ctx.handleRemap               name_to_handle_at(2) (vfs.Task.NameToHandleAt)
+//	restorer.openByHandle         open_by_handle_at(2) (vfs.Task.OpenByHandleAt)
+//
 // # Eras and strategies
 //
 //	relink2011 + relink   the seed as posted: the capability check is
