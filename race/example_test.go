@@ -44,3 +44,26 @@ func Example() {
 	// pre2007: race two-links-and-an-unlink on ext4, era pre2007: FAILED
 	// minimized to 1 preemption, schedule AACCCCCCCCCAAAAAAA
 }
+
+// The 2007 link/unlink race from the bug library, explored exhaustively
+// with at most one preemption in the era that has the bug and in the one
+// that fixed it. The search is deterministic: the same counts every run.
+func ExampleExplore() {
+	sc := race.Library["link-unlink-2007"]
+	for _, era := range []vfs.Era{vfs.Pre2007, vfs.ENOENT2007} {
+		rep, err := race.Explore(sc, race.Config{Era: era}, race.Options{Strategy: "exhaustive", Bound: 1})
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("%s: %d schedules, complete %v\n", era, rep.Schedules, rep.Complete)
+		if f := rep.Failure; f != nil {
+			fmt.Printf("  failed: %s\n  schedule %s (%d preemption)\n", f.Failure, f.Schedule, f.Preemptions)
+		}
+	}
+	// Output:
+	// pre2007: 8 schedules, complete false
+	//   failed: 1 invariant violations:
+	// 	E10: inode 12 is an orphan but has nlink 1
+	//   schedule AABBBBBBBBBAAAAAAA (1 preemption)
+	// enoent2007: 22 schedules, complete true
+}

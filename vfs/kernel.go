@@ -287,8 +287,14 @@ type kobj struct {
 	refs int64
 }
 
-func (o *kobj) objID() uint64   { return o.id }
-func (o *kobj) refCount() int64 { return o.refs }
+func (o *kobj) objID() uint64 { return o.id }
+
+// ObjectID returns the object's id in the kernel's registry: unique among
+// the kernel's objects, never reused, and the same in every run of the same
+// script (pictures name objects by it, so an object keeps its name from
+// step to step).
+func (o *kobj) ObjectID() uint64 { return o.id }
+func (o *kobj) refCount() int64  { return o.refs }
 
 func (k *Kernel) register(o object, h *kobj) {
 	k.nextID++

@@ -1,7 +1,7 @@
 // Command relinksim runs op-language scripts on the simulated kernel, and
 // explores races between concurrent system calls.
 //
-//	relinksim run [-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS] [-images DIR] SCRIPT|-
+//	relinksim run [-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS] [-images DIR] [-dot DIR] SCRIPT|-
 //	relinksim explore [-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS]
 //	                  [-strategy exhaustive|pct|replay] [-bound N] [-budget N]
 //	                  [-seed N] [-depth N] [-schedule S] SCENARIO|FILE

@@ -255,6 +255,7 @@ type bootFlags struct {
 	fs           fsValue
 	mkfs, mntOps string
 	images       string // run only: where checkpoint images are written
+	dot          string // run only: where each step's picture is written
 }
 
 func (b *bootFlags) define(fs *flag.FlagSet, defaultFS string) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -12,11 +13,13 @@ import (
 	"github.com/relinksim/relinksim/ckpt"
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
+	"github.com/relinksim/relinksim/vfs/vfsdraw"
+	"github.com/relinksim/relinksim/vfs/vfsdraw/vfssvg"
 )
 
 var runCommand = &command{
 	name:     "run",
-	synopsis: "[-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS] [-images DIR] SCRIPT|-",
+	synopsis: "[-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS] [-images DIR] [-dot DIR] SCRIPT|-",
 	summary:  "run an op-language script on a fresh filesystem, one JSON line per op",
 	help: func() string {
 		return `Run boots a simulated kernel of the era -era, makes a fresh -fs filesystem
@@ -33,7 +36,12 @@ Each problem is reported on standard error with the script line where it was
 first seen; the JSON output does not change.
 
 With -images DIR each image a checkpoint op made is written to DIR/IMG.img
-('relinksim decode' reads it).
+('relinksim decode' reads it). With -dot DIR the kernel's objects after
+each step are drawn in Graphviz's DOT language to DIR/step-NNNN.dot (NNNN
+the script line; package vfs/vfsdraw) and rendered to DIR/step-NNNN.svg
+(Graphviz run in pure Go: nothing to install): tasks, descriptor tables,
+files, dentries (unlinked ones marked), inodes and the orphan list, each
+object under the same node name in every picture.
 
 Exit status: 0 when no check failed; 1 when one did (an invariant violation,
 a leak, a kernel BUG); 2 on a usage error, an unreadable or unparsable script
@@ -46,6 +54,7 @@ kernel and filesystem (FILE:LINE: OP: reason), which stops the script.`
 		b := &bootFlags{}
 		b.define(fs, "tmpfs")
 		fs.StringVar(&b.images, "images", "", "write each checkpoint image the script makes to `DIR`/IMG.img")
+		fs.StringVar(&b.dot, "dot", "", "draw the kernel's objects after each step to `DIR`/step-NNNN.dot")
 		return fs, b
 	},
 	run: cmdRun,
@@ -112,6 +121,12 @@ func cmdRun(c *command, fs *flag.FlagSet, opts any, stdin io.Reader, stdout, std
 	}
 	enc := json.NewEncoder(stdout)
 	last := 0
+	var renderer *vfssvg.Renderer
+	defer func() {
+		if renderer != nil {
+			renderer.Close()
+		}
+	}()
 	for _, op := range ops {
 		st := m.Step(op)
 		if st.Err != nil {
@@ -127,6 +142,12 @@ func cmdRun(c *command, fs *flag.FlagSet, opts any, stdin io.Reader, stdout, std
 		}
 		scanLog(op.Line, st.Op)
 		last = op.Line
+		if b.dot != "" {
+			if err := writePicture(b.dot, m, op.Line, st.Op, &renderer); err != nil {
+				fmt.Fprintf(stderr, "relinksim run: -dot: %v\n", err)
+				return 2
+			}
+		}
 	}
 	if b.images != "" {
 		for _, st := range ckpt.Images(m) {
@@ -163,4 +184,33 @@ func plural(n int, s string) string {
 		return s
 	}
 	return s + "s"
+}
+
+// writePicture draws m's kernel after the step at line to
+// dir/step-NNNN.dot, naming the script's tasks, and renders it to
+// dir/step-NNNN.svg (Graphviz in pure Go; *r is started on first use).
+func writePicture(dir string, m *script.Machine, line int, op string, r **vfssvg.Renderer) error {
+	names := map[*vfs.Task]string{}
+	for _, ti := range m.Tasks() {
+		if t, ok := ti.Sys.(*vfs.Task); ok {
+			names[t] = ti.Name
+		}
+	}
+	dot := []byte(vfsdraw.DOT(m.K, vfsdraw.Options{TaskNames: names, Title: fmt.Sprintf("line %d: %s", line, op)}))
+	base := filepath.Join(dir, fmt.Sprintf("step-%04d", line))
+	if err := os.WriteFile(base+".dot", dot, 0o644); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	if *r == nil {
+		var err error
+		if *r, err = vfssvg.New(ctx); err != nil {
+			return err
+		}
+	}
+	svg, err := (*r).SVG(ctx, dot)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(base+".svg", svg, 0o644)
 }

@@ -1,22 +1,27 @@
-// Command relink-demo walks through the example of the 2011 series
+// Command relink-demo runs the example of the 2011 series
 // "Checkpoint/restart of open, unlinked files" (cover letter and patch 04)
-// on the simulated kernel, and shows why relinking exists:
+// on a simulated kernel of today with ext4 on /mnt, checkpointed and
+// restarted for real (package ckpt, strategy relink-upstream):
 //
 //	a_fd = open("a");  link("a", "b");  unlink("a");  creat("a");
-//	                <---- checkpoint happens here
-//	write(a_fd, "bar");
+//	                <---- checkpoint, kill, restart
+//	write(a_fd, "bar");   /* reaches b */
 //
-// The file at "a" is 1 GiB (sparse). A restart that reopens the path "a"
-// reaches the wrong file. The series' checkpoint (package ckpt, on a
-// relink2011 kernel with ext4) relinks a_fd's inode to
-// lost+found/checkpoint-1/relinked-1 and records that name in the image;
-// the program is killed; the restart reopens the name, unlinks it again,
-// and the write reaches "b" — with no file data moved by either (the
-// kernel's data byte counters stay at 0). When "b" is gone too, the inode
-// has no name at all (nlink 0): the 2011 kernel could still relink it,
-// today's refuses the series' code (ENOENT), which is why CRIU copies such
-// files; the simulator's port (relink-upstream) marks it I_LINKABLE first.
+// The story is the op-language script story.txt (embedded): the process
+// first opens stdin, stdout and stderr, so its files get fds 3, 4, ...,
+// and it also holds a scratch file it unlinked at once (nlink 0), which
+// puts an inode on ext4's orphan chain. The demo prints each op with its
+// result, the orphan chain before the checkpoint, after the relink and
+// after the restart, then runs the same story under the strategies
+// relink-upstream, criu, handle and copy (and the series' code as posted,
+// relink) and prints the file data each moved, from the kernel's IO
+// counters, and whether the write through a_fd still reaches b.
+//
 // Run it with
 //
 //	go run ./examples/relink-demo
+//
+// and the script alone with
+//
+//	go run ./cmd/relinksim run -fs ext4 examples/relink-demo/story.txt
 package main

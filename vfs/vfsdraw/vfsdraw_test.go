@@ -1,0 +1,132 @@
+package vfsdraw_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/relinksim/relinksim/ext4sim"
+	"github.com/relinksim/relinksim/script"
+	"github.com/relinksim/relinksim/vfs"
+	"github.com/relinksim/relinksim/vfs/vfsdraw"
+)
+
+// coverLetter runs the cover letter's program on ext4 and returns the
+// machine with a_fd (A) open on the unlinked dentry "a".
+func coverLetter(t *testing.T) *script.Machine {
+	t.Helper()
+	m, err := script.Boot(script.Config{FS: "ext4"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := script.Parse("open a creat,rdwr -> A\nwrite A foo\nlink a b\nunlink a\nopen a creat,rdwr -> A2\nopen gone creat,rdwr -> G\nunlink gone\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range m.Run(ops) {
+		if st.Err != nil || st.Errno != "" {
+			t.Fatalf("setup: %s", st.Describe())
+		}
+	}
+	return m
+}
+
+// The picture of the cover letter's program, as testdata/cover_letter.dot
+// holds it (rewrite with RELINKSIM_REWRITE=1 and review the diff): the
+// unlinked dentry "a" marked, its inode still linked as "b", the fully
+// unlinked "gone" on ext4's orphan chain.
+func TestCoverLetterPicture(t *testing.T) {
+	m := coverLetter(t)
+	got := vfsdraw.DOT(m.K, vfsdraw.Options{TaskNames: map[*vfs.Task]string{m.Init(): "init"}, Title: "the cover letter's program"})
+	path := filepath.Join("testdata", "cover_letter.dot")
+	if os.Getenv("RELINKSIM_REWRITE") == "1" {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (write it with RELINKSIM_REWRITE=1)", err)
+	}
+	if got != string(want) {
+		t.Errorf("the picture differs from %s (RELINKSIM_REWRITE=1 rewrites it):\n%s", path, got)
+	}
+	for _, must := range []string{"(unlinked)", "orphan list", "dentry /b"} {
+		if !strings.Contains(got, must) {
+			t.Errorf("the picture lacks %q", must)
+		}
+	}
+	if err := m.K.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Drawing changes nothing and is the same twice; every node an edge
+// names is declared, and every object keeps its node name from one step
+// to the next.
+func TestPicturesAreStable(t *testing.T) {
+	m := coverLetter(t)
+	a := vfsdraw.DOT(m.K, vfsdraw.Options{})
+	if b := vfsdraw.DOT(m.K, vfsdraw.Options{}); a != b {
+		t.Fatal("two drawings of one state differ")
+	}
+	checkDeclared(t, a)
+	ops, _ := script.Parse("write A bar\nclose G\n")
+	m.Run(ops)
+	after := vfsdraw.DOT(m.K, vfsdraw.Options{})
+	checkDeclared(t, after)
+	// A's file, dentry and inode keep their names.
+	for _, line := range strings.Split(a, "\n") {
+		if strings.Contains(line, "(unlinked)") && strings.Contains(line, "dentry /a") {
+			id := strings.Fields(line)[0]
+			if !strings.Contains(after, id+" [") {
+				t.Errorf("node %s (a's dentry) is gone after writes that keep it", id)
+			}
+		}
+	}
+	if strings.Contains(after, "gone") {
+		t.Error("the closed orphan is still drawn")
+	}
+	if err := m.K.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkDeclared checks the DOT's shape: one digraph, statements ending in
+// ';', and every node an edge uses declared with attributes.
+func checkDeclared(t *testing.T, dot string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(dot), "\n")
+	if lines[0] != "digraph relinksim {" || lines[len(lines)-1] != "}" {
+		t.Fatalf("not one digraph:\n%s", dot)
+	}
+	declared := map[string]bool{}
+	var edges [][2]string
+	for _, l := range lines[1 : len(lines)-1] {
+		l = strings.TrimSpace(l)
+		if !strings.HasSuffix(l, ";") {
+			t.Errorf("statement without ';': %s", l)
+		}
+		f := strings.Fields(l)
+		if len(f) >= 3 && f[1] == "->" {
+			from, _, _ := strings.Cut(f[0], ":")
+			to := strings.TrimSuffix(f[2], ";")
+			edges = append(edges, [2]string{from, to})
+			continue
+		}
+		if len(f) >= 2 && strings.HasPrefix(f[1], "[") {
+			declared[f[0]] = true
+		}
+	}
+	for _, e := range edges {
+		for _, n := range e {
+			if !declared[n] {
+				t.Errorf("edge %s -> %s names an undeclared node %s", e[0], e[1], n)
+			}
+		}
+	}
+	if len(edges) == 0 {
+		t.Error("no edges drawn")
+	}
+}
