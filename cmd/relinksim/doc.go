@@ -11,6 +11,8 @@
 //	relinksim costs [-files N] [-size BYTES] [-unlinked FRACTION] [-fs FS]
 //	                [-sparse] [-format text|json|csv] [-strategies LIST]
 //	                [-transports LIST]
+//	relinksim exercise [-fs FS] [-era ERA] [-seed N] [-steps N] [-c]
+//	relinksim notebook [-fs NAME] [-era ERA] -o OUT.html SCRIPT|TRANSCRIPT
 //	relinksim help [CMD]
 //
 // relinksim help (or -h, --help) prints every command's flags;
@@ -93,6 +95,21 @@
 // snapshot, shared device), each on a fresh machine, and prints the data
 // bytes each moved, from the kernel's counters, whether identity
 // survived, and why a cell failed (package ckpt's Costs).
+//
+// # exercise
+//
+// exercise prints homework in the manner of OSTEP's vsfs.py: a short
+// script drawn from -seed (6 to 10 ops of open, write, link, unlink,
+// rename, close, O_TMPFILE, linkat-empty, linkat-proc, mkdir and rmdir, in
+// which some file is open and unlinked at some point) on a fresh -fs
+// (default ext4) under -era, and questions about it, each marked with its
+// kind: the orphan list after a step (on tmpfs, which has none, the
+// descriptors on nlink-0 files instead), the link count of a name after a
+// step, which step frees an inode, what a link returns under the era. -c
+// prints the answers, each with a line saying why, and every step's result.
+// The answers come from running the script on the simulator (package
+// script/exercise); the same flags print the same exercise. -steps N (4 to
+// 16) sets the script's length; out-of-range flags are usage errors.
 //
 // # Exit codes
 //

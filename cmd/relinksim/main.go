@@ -43,7 +43,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{runCommand, exploreCommand, opsCommand, decodeCommand, encodeCommand, costsCommand, helpCommand}
+	commands = []*command{runCommand, exploreCommand, opsCommand, decodeCommand, encodeCommand, costsCommand, exerciseCommand, notebookCommand, helpCommand}
 }
 
 func lookupCommand(name string) *command {

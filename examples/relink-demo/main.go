@@ -74,7 +74,7 @@ func demo(w io.Writer) error {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "To open the same story as a lab notebook:")
-	fmt.Fprintln(w, "relinksim notebook examples/relink-demo/story.txt -o story.html  (coming with issue 14's notebook)")
+	fmt.Fprintln(w, "  go run ./cmd/relinksim notebook -fs ext4 -o story.html examples/relink-demo/story.txt")
 	return nil
 }
 

@@ -75,7 +75,7 @@ func TestDemoOutput(t *testing.T) {
 			t.Errorf("demo output lacks a line %q after the previous key line", must)
 		}
 	}
-	last := "relinksim notebook examples/relink-demo/story.txt -o story.html  (coming with issue 14's notebook)"
+	last := "  go run ./cmd/relinksim notebook -fs ext4 -o story.html examples/relink-demo/story.txt"
 	if !strings.HasSuffix(out, "\n"+last+"\n") {
 		t.Errorf("demo output does not end with %q", last)
 	}

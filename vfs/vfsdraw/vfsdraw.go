@@ -39,6 +39,9 @@ type Options struct {
 	TaskNames map[*vfs.Task]string
 	// Title is drawn as the graph's label.
 	Title string
+	// Highlight are node names (as Changed returns them) to draw
+	// emphasized: what the last step changed.
+	Highlight map[string]bool
 }
 
 // DOT returns k's objects as a DOT digraph.
@@ -46,7 +49,7 @@ func DOT(k *vfs.Kernel, opts Options) string {
 	g := &graph{}
 	g.line("digraph relinksim {")
 	g.line("  rankdir=LR;")
-	g.line("  node [shape=box, fontname=\"monospace\", fontsize=10];")
+	g.line("  node [shape=box, fontname=\"monospace\", fontsize=10, margin=\"0.25,0.08\"];")
 	g.line("  edge [fontname=\"monospace\", fontsize=9];")
 	if opts.Title != "" {
 		g.line("  label=%s; labelloc=t;", quote(opts.Title))
@@ -152,7 +155,7 @@ func DOT(k *vfs.Kernel, opts Options) string {
 		if ino.Nlink() == 0 {
 			attrs = ", color=red"
 		}
-		g.line("  %s [label=%s, shape=component%s];", inodeID(ino), quote(label), attrs)
+		g.line("  %s [label=%s, shape=box, style=rounded%s];", inodeID(ino), quote(label), attrs)
 	}
 	for _, m := range sortedByID(mounts) {
 		ns := "detached"
@@ -171,7 +174,53 @@ func DOT(k *vfs.Kernel, opts Options) string {
 		}
 	}
 	g.line("}")
-	return g.String()
+	if len(opts.Highlight) == 0 {
+		return g.String()
+	}
+	lines := strings.Split(g.String(), "\n")
+	for i, l := range lines {
+		if id, ok := nodeDecl(l); ok && opts.Highlight[id] {
+			style := "filled"
+			for _, st := range []string{"dashed", "rounded"} {
+				if strings.Contains(l, ", style="+st) {
+					style += "," + st
+					l = strings.Replace(l, ", style="+st, "", 1)
+				}
+			}
+			lines[i] = strings.TrimSuffix(l, "];") + ", penwidth=3, fillcolor=\"#ffe680\", style=\"" + style + "\"];"
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// nodeDecl returns the node name a DOT line of DOT's output declares
+// ("  NAME [label=...];"), if it declares one.
+func nodeDecl(l string) (string, bool) {
+	l = strings.TrimSpace(l)
+	id, rest, ok := strings.Cut(l, " [")
+	if !ok || strings.Contains(id, " ") || strings.Contains(id, "->") || !strings.HasSuffix(rest, "];") {
+		return "", false
+	}
+	return id, true
+}
+
+// Changed returns the nodes of cur (a picture DOT drew, without
+// highlights) that prev did not have, or had with another label or look:
+// what a step made or changed.
+func Changed(prev, cur string) map[string]bool {
+	old := map[string]string{}
+	for _, l := range strings.Split(prev, "\n") {
+		if id, ok := nodeDecl(l); ok {
+			old[id] = strings.TrimSpace(l)
+		}
+	}
+	out := map[string]bool{}
+	for _, l := range strings.Split(cur, "\n") {
+		if id, ok := nodeDecl(l); ok && old[id] != strings.TrimSpace(l) {
+			out[id] = true
+		}
+	}
+	return out
 }
 
 type graph struct{ strings.Builder }
