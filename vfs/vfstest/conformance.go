@@ -105,6 +105,19 @@ func TestFilesystem(t *testing.T, cfg FSConfig) {
 	})
 }
 
+// ConformanceCases returns the names of the conformance cases
+// TestFilesystem runs, in the order it runs them (each is a subtest of
+// that name: go test -run 'TestX/NAME' runs one).
+func ConformanceCases() []string {
+	ents, err := conformanceFiles.ReadDir(conformanceDir)
+	vfs.Assert(err == nil, "the embedded conformance cases: %v", err)
+	names := make([]string, 0, len(ents))
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
 // conformanceFiles holds the conformance cases, one per file.
 //
 //go:embed testdata/conformance
