@@ -10,12 +10,14 @@
 // an unlinked "a" shares its inode with), the mount the file was opened
 // through with its mount namespace, and, for a filesystem that keeps one,
 // its on-disk orphan list in order (ext4's chain from s_last_orphan;
-// btrfs's orphan items of the top subvolume), with the inodes on it in
+// btrfs's orphan items of the top subvolume) and the occupied slots of
+// ext4's orphan file (orphan_file feature), with the inodes on them in
 // memory. Files and dentries carry their reference counts.
 //
-// Not drawn yet: ext4's orphan-file slots, the namespaces beyond a
-// mount's, and the checkpoint's relink directory as such (it is drawn as
-// the dentries of the files relinked into it).
+// Not drawn yet: the orphan items of btrfs subvolumes other than the top
+// one, the namespaces beyond a mount's, and the checkpoint's relink
+// directory as such (it is drawn as the dentries of the files relinked
+// into it).
 //
 // Every node is named by what it stands for — a task by its tid, an
 // inode by device and number, a file, descriptor table, dentry or mount by
@@ -145,6 +147,9 @@ func DOT(k *vfs.Kernel, opts Options) string {
 		for _, ino := range ol.inodes {
 			inodes[ino] = true
 		}
+		for _, sl := range ol.slots {
+			inodes[sl.inode] = true
+		}
 	}
 	for _, ino := range sortedInodes(inodes) {
 		label := fmt.Sprintf("inode %d\n%s nlink=%d\nsize=%d", ino.Ino, ino.Mode.TypeName(), ino.Nlink(), ino.Size)
@@ -165,12 +170,26 @@ func DOT(k *vfs.Kernel, opts Options) string {
 		g.line("  %s [label=%s, shape=folder];", mountID(m), quote(fmt.Sprintf("mount %d\n%s %s\n%s", m.ID(), m.Superblock().Type().Name(), m.Superblock().Source(), ns)))
 	}
 	for _, ol := range orphans {
-		head := fmt.Sprintf("orphans_%d", ol.sb.Dev())
-		g.line("  %s [label=%s, shape=cds, color=red];", head, quote(fmt.Sprintf("orphan list\n%s %s", ol.sb.Type().Name(), ol.sb.Source())))
-		prev := head
-		for i, ino := range ol.inodes {
-			g.line("  %s -> %s [color=red, label=%s];", prev, inodeID(ino), quote(fmt.Sprint(i+1)))
-			prev = inodeID(ino)
+		if len(ol.inodes) > 0 {
+			head := fmt.Sprintf("orphans_%d", ol.sb.Dev())
+			g.line("  %s [label=%s, shape=cds, color=red];", head, quote(fmt.Sprintf("orphan list\n%s %s", ol.sb.Type().Name(), ol.sb.Source())))
+			prev := head
+			for i, ino := range ol.inodes {
+				g.line("  %s -> %s [color=red, label=%s];", prev, inodeID(ino), quote(fmt.Sprint(i+1)))
+				prev = inodeID(ino)
+			}
+		}
+		if len(ol.slots) > 0 {
+			// ext4's orphan file: its occupied slots, block:slot.
+			of := fmt.Sprintf("orphanfile_%d", ol.sb.Dev())
+			var ports []string
+			for _, sl := range ol.slots {
+				ports = append(ports, fmt.Sprintf("<s%d_%d> %d:%d", sl.Block, sl.Slot, sl.Block, sl.Slot))
+			}
+			g.line("  %s [shape=record, color=red, label=%s];", of, quote("{orphan file|"+strings.Join(ports, "|")+"}"))
+			for _, sl := range ol.slots {
+				g.line("  %s:s%d_%d -> %s [color=red];", of, sl.Block, sl.Slot, inodeID(sl.inode))
+			}
 		}
 	}
 	g.line("}")
@@ -282,10 +301,17 @@ func sortedInodes(set map[*vfs.Inode]bool) []*vfs.Inode {
 	return out
 }
 
-// orphanList is a filesystem's on-disk orphan list, in its order.
+// orphanList is a filesystem's on-disk orphan list, in its order, and
+// the occupied slots of its orphan file.
 type orphanList struct {
 	sb     *vfs.Superblock
 	inodes []*vfs.Inode
+	slots  []orphanSlot
+}
+
+type orphanSlot struct {
+	Block, Slot int
+	inode       *vfs.Inode
 }
 
 // orphanLists reads the orphan list of every filesystem a drawn file is
@@ -300,21 +326,26 @@ func orphanLists(k *vfs.Kernel, mounts map[*vfs.Mount]bool) []orphanList {
 			continue
 		}
 		seen[sb] = true
-		ol, ok := sb.Ops.(vfs.OrphanLister)
-		if !ok {
-			continue
-		}
 		byIno := map[uint64]*vfs.Inode{}
 		for _, i := range sb.Inodes() {
 			byIno[i.Ino] = i
 		}
 		l := orphanList{sb: sb}
-		for _, ino := range ol.OnDiskOrphans(sb) {
-			if i := byIno[ino]; i != nil {
-				l.inodes = append(l.inodes, i)
+		if ol, ok := sb.Ops.(vfs.OrphanLister); ok {
+			for _, ino := range ol.OnDiskOrphans(sb) {
+				if i := byIno[ino]; i != nil {
+					l.inodes = append(l.inodes, i)
+				}
 			}
 		}
-		if len(l.inodes) > 0 {
+		if of, ok := sb.Ops.(vfs.OrphanFileLister); ok {
+			for _, s := range of.OrphanFileSlots(sb) {
+				if i := byIno[s.Ino]; i != nil {
+					l.slots = append(l.slots, orphanSlot{s.Block, s.Slot, i})
+				}
+			}
+		}
+		if len(l.inodes) > 0 || len(l.slots) > 0 {
 			out = append(out, l)
 		}
 	}

@@ -130,3 +130,25 @@ func checkDeclared(t *testing.T, dot string) {
 		t.Error("no edges drawn")
 	}
 }
+
+// With ext4's orphan_file feature the orphans are in the orphan file's
+// slots, and the picture draws them there.
+func TestOrphanFileSlots(t *testing.T) {
+	m, err := script.Boot(script.Config{FS: "ext4", Mkfs: "orphan_file"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, _ := script.Parse("open gone creat,rdwr -> G\nunlink gone\norphan-slots\n")
+	steps := m.Run(ops)
+	if steps[2].Errno != "" || steps[2].Err != nil {
+		t.Fatalf("%s", steps[2].Describe())
+	}
+	dot := vfsdraw.DOT(m.K, vfsdraw.Options{})
+	if !strings.Contains(dot, "{orphan file|") || !strings.Contains(dot, "color=red];") {
+		t.Fatalf("no orphan file drawn (orphan-slots says %s):\n%s", steps[2].Describe(), dot)
+	}
+	checkDeclared(t, dot)
+	if err := m.K.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+}
