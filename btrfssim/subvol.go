@@ -209,6 +209,12 @@ func (fs *fsInfo) createSubvol(dirVI *vfs.Inode, d *vfs.Dentry) error {
 // inodes it holds (in the next transaction). So a snapshot never keeps
 // those files; the source keeps them until they are closed.
 func (fs *fsInfo) createSnapshot(src *rootInfo, dirVI *vfs.Inode, d *vfs.Dentry, readonly bool) error {
+	if src.dead() {
+		// create_snapshot: a deleted subvolume (its root item's refs 0),
+		// still reachable through a mount or an open descriptor, cannot
+		// be snapshotted.
+		return vfs.ENOENT
+	}
 	dir := info(dirVI)
 	tr, err := fs.startTransaction("create_snapshot")
 	if err != nil {
