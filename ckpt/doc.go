@@ -10,8 +10,9 @@
 // independent of the file's size); the restart opens that name and unlinks
 // it once the whole restart succeeded.
 //
-// Importing the package adds the ops checkpoint, kill, restart and image
-// to the op language (script), and a checkpoint daemon to every kernel a
+// Importing the package adds the ops checkpoint, kill, restart, image,
+// backup and migrate to the op language (script), and a checkpoint daemon
+// to every kernel a
 // script.Machine boots (Daemon): a root task of the initial namespace that
 // is "current" for the seed's code. Between kill and restart a script's
 // ops run as a clone of the daemon (Inspector), so that it can look at
