@@ -12,9 +12,8 @@
 //
 // Importing the package adds the ops checkpoint, kill, restart, image,
 // backup and migrate to the op language (script), and a checkpoint daemon
-// to every kernel a
-// script.Machine boots (Daemon): a root task of the initial namespace that
-// is "current" for the seed's code. Between kill and restart a script's
+// to every kernel a script.Machine boots (Daemon): a root task of the
+// initial namespace that is "current" for the seed's code. Between kill and restart a script's
 // ops run as a clone of the daemon (Inspector), so that it can look at
 // what a checkpoint or a failed restart left.
 //
