@@ -296,6 +296,36 @@ func (fs *fsInfo) OnDiskOrphans(sb *vfs.Superblock) []uint64 {
 	return fs.cur.roots[fsTreeObjectid].tree.sortedOrphans()
 }
 
+// OrphanGroups implements vfs.OrphanGroupLister: the orphan items of
+// every live subvolume that has any, the top one first, as OnDiskOrphans
+// reads them (dump-tree -t ID after a sync; the last committed trees after
+// an abort), with the subvolume's in-memory inodes.
+func (fs *fsInfo) OrphanGroups(sb *vfs.Superblock) []vfs.OrphanGroup {
+	im := fs.cur
+	if fs.aborted {
+		im = fs.dev.committed
+	}
+	var out []vfs.OrphanGroup
+	for _, id := range im.sortedRoots() {
+		item := im.roots[id]
+		if item.refs == 0 {
+			continue // deleted: the cleaner drops the whole tree
+		}
+		inos := item.tree.sortedOrphans()
+		if len(inos) == 0 {
+			continue
+		}
+		g := vfs.OrphanGroup{Label: fmt.Sprintf("subvolume %d", id), Inos: inos, Inodes: make([]*vfs.Inode, len(inos))}
+		if r := fs.roots[id]; r != nil {
+			for i, ino := range inos {
+				g.Inodes[i] = r.icache[ino]
+			}
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
 // InjectFault implements vfs.FaultInjector: kinds "add_entry" (btrfs_add_link)
 // and "trans_start".
 func (fs *fsInfo) InjectFault(kind string, n int) error {

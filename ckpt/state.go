@@ -30,6 +30,7 @@ func Daemon(k *vfs.Kernel) *vfs.Task {
 	if s.daemon == nil || s.daemon.Dead() {
 		s.daemon = k.Init().Fork()
 		s.daemon.SetCred(vfs.RootCred())
+		s.daemon.SetComm("ckpt daemon")
 	}
 	return s.daemon
 }

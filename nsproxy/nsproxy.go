@@ -271,5 +271,16 @@ type named struct {
 
 func (n named) NSName() string { return n.as }
 
+// TaskNsproxy implements vfs.NsproxyViewer: the nsproxy t uses.
+func (o *Ops) TaskNsproxy(t *vfs.Task) (vfs.NsproxyView, bool) {
+	p := Of(t)
+	if p == nil {
+		return vfs.NsproxyView{}, false
+	}
+	return vfs.NsproxyView{ID: p.ObjectID(), Count: p.Count(), Name: fmt.Sprintf("nsproxy %d", p.seq)}, true
+}
+
+var _ vfs.NsproxyViewer = (*Ops)(nil)
+
 // Live returns the live nsproxies in creation order.
 func (o *Ops) Live() []*Nsproxy { return append([]*Nsproxy(nil), o.live...) }

@@ -125,6 +125,30 @@ func (s *scheduler) Block(t *vfs.Task, l *vfs.Lock, shared bool) {
 // property, a crash and recovery if the scenario asks for one, the kernel
 // log (no "kernel BUG") and the leak check.
 func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
+	return run(sc, cfg, ch, nil)
+}
+
+// Moment is the kernel as a Watch function sees it after one scheduler
+// step: for reading (drawing it, say), never for changing.
+type Moment struct {
+	Kernel *vfs.Kernel
+	// Tasks names the scenario's tasks by their letters ("A", "B", ...)
+	// and the init task "init".
+	Tasks map[*vfs.Task]string
+	// Step counts the scheduler steps so far; 0 is the moment after the
+	// setup, before any task ran. Event is the step's (zero at step 0).
+	Step  int
+	Event Event
+}
+
+// RunWatched is Run with watch called after the setup and after every
+// scheduler step, with the kernel as it is then — possibly in the middle
+// of system calls. watch must not change the kernel.
+func RunWatched(sc *Scenario, cfg Config, ch Chooser, watch func(Moment)) (*Outcome, error) {
+	return run(sc, cfg, ch, watch)
+}
+
+func run(sc *Scenario, cfg Config, ch Chooser, watch func(Moment)) (*Outcome, error) {
 	fsName := cfg.Filesystem()
 	setupOps, err := script.Parse(sc.Setup)
 	if err != nil {
@@ -205,6 +229,13 @@ func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
 		tasks = append(tasks, ts)
 	}
 	k.SetScheduler(sched)
+	names := map[*vfs.Task]string{init: "init"}
+	for i, ts := range tasks {
+		names[ts.vt] = taskName(i)
+	}
+	if watch != nil {
+		watch(Moment{Kernel: k, Tasks: names})
+	}
 	var schedule strings.Builder
 	last := -1
 	for {
@@ -257,6 +288,9 @@ func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
 		}
 		o.Events = append(o.Events, Event{Task: choice, Op: ts.op, Point: point})
 		last = choice
+		if watch != nil {
+			watch(Moment{Kernel: k, Tasks: names, Step: len(o.Events), Event: o.Events[len(o.Events)-1]})
+		}
 		if o.Failure == "" && quiescent(tasks) {
 			if vs := k.CheckInvariants(); len(vs) > 0 {
 				o.fail(vfs.InvariantError(vs).Error(), len(o.Events))

@@ -2,6 +2,7 @@ package script_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -193,6 +194,14 @@ func TestEveryOpRuns(t *testing.T) {
 			t.Errorf("%s: got %s, want %s", s.op, got, s.want)
 		}
 	}
+	// draw's result is the whole picture: its first and last lines, and
+	// the title.
+	if st := m.Step(mustParse(t, "draw the end")); st.Err != nil || st.Errno != "" {
+		t.Errorf("draw: %s (%v)", st.Describe(), st.Err)
+	} else if lines, ok := st.Ret.([]string); !ok || lines[0] != "digraph relinksim {" || lines[len(lines)-1] != "}" || !slices.Contains(lines, `  label="the end"; labelloc=t;`) {
+		t.Errorf("draw: not a DOT digraph with its title: %s", st.Describe())
+	}
+	seen["draw"] = true
 	m.Step(mustParse(t, "tree"))
 	for _, s := range script.Specs() {
 		// Package ckpt's ops (group checkpoint), linked in for

@@ -14,6 +14,26 @@ type OrphanLister interface {
 	OnDiskOrphans(sb *Superblock) []uint64
 }
 
+// OrphanGroup is one of the on-disk orphan lists of a filesystem that
+// keeps several: btrfs keeps orphan items in each subvolume's tree.
+type OrphanGroup struct {
+	// Label names the list ("subvolume 256").
+	Label string
+	// Inos are the inode numbers on it, in on-disk order.
+	Inos []uint64
+	// Inodes are the in-memory inodes of Inos, index for index; nil where
+	// the inode is not in memory.
+	Inodes []*Inode
+}
+
+// OrphanGroupLister is implemented by the super operations of
+// filesystems with one orphan list per subvolume (btrfssim): every
+// subvolume's list that has an item, as a reader of the device sees them
+// (OrphanLister gives the top subvolume's only).
+type OrphanGroupLister interface {
+	OrphanGroups(sb *Superblock) []OrphanGroup
+}
+
 // OrphanSlot is one occupied slot of an orphan file.
 type OrphanSlot struct {
 	Block, Slot int
@@ -184,3 +204,21 @@ func (t *Task) InodeFlags(fd int) (InodeFlags, error) {
 
 // DropCaches models `echo 3 > /proc/sys/vm/drop_caches` (Kernel.DropCaches).
 func (t *Task) DropCaches() { t.k.DropCaches() }
+
+// NsproxyView is what a picture shows of the object a task's namespaces
+// are grouped in (package nsproxy's struct nsproxy).
+type NsproxyView struct {
+	// ID is the object's id in the kernel's object registry.
+	ID uint64
+	// Count is the number of tasks sharing it.
+	Count int64
+	// Name is how the object describes itself ("nsproxy 2").
+	Name string
+}
+
+// NsproxyViewer is implemented by namespace operations that group a
+// task's namespaces in a shared object (package nsproxy): the object t
+// uses, if any.
+type NsproxyViewer interface {
+	TaskNsproxy(t *Task) (NsproxyView, bool)
+}

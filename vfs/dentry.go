@@ -263,6 +263,21 @@ func dMove(d *Dentry, newParent *Dentry, name string) {
 // child returns the hashed child named name, or nil (d_lookup).
 func (d *Dentry) child(name string) *Dentry { return d.children[name] }
 
+// CachedChild returns d's hashed child called name if the dentry cache
+// holds it (positive or negative), without a lookup, or nil.
+func (d *Dentry) CachedChild(name string) *Dentry { return d.children[name] }
+
+// CachedChildren returns the hashed children the dentry cache holds for
+// d, by name.
+func (d *Dentry) CachedChildren() []*Dentry {
+	out := make([]*Dentry, 0, len(d.children))
+	for _, c := range d.children {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
 // isAncestor reports whether a is a proper ancestor of d within one tree
 // (models fs/dcache.c:is_subdir for distinct dentries).
 func isAncestor(a, d *Dentry) bool {

@@ -47,6 +47,24 @@ type Task struct {
 	// nofile is the task's RLIMIT_NOFILE (see Setrlimit).
 	nofile Rlimit
 	dead   bool
+	// comm is the task's name (task_struct.comm), inherited at fork.
+	comm string
+}
+
+// TaskCommLen is TASK_COMM_LEN: a task's name holds at most 15 bytes (and
+// the NUL).
+const TaskCommLen = 16
+
+// Comm returns the task's name (models get_task_comm), "" unless set.
+func (t *Task) Comm() string { return t.comm }
+
+// SetComm names the task, cut to TaskCommLen-1 bytes (models
+// set_task_comm, as prctl(PR_SET_NAME) does).
+func (t *Task) SetComm(name string) {
+	if len(name) > TaskCommLen-1 {
+		name = name[:TaskCommLen-1]
+	}
+	t.comm = name
 }
 
 func (t *Task) String() string { return fmt.Sprintf("task %d", t.tid) }
@@ -139,7 +157,7 @@ func (t *Task) Clone(flags uint64) (*Task, error) {
 	if flags&CLONE_NEWNS != 0 && flags&CLONE_FS != 0 {
 		return nil, EINVAL // copy_process: a new mount namespace needs its own fs_struct
 	}
-	c := &Task{k: k, tid: k.nextTID, cred: t.cred, nofile: t.nofile}
+	c := &Task{k: k, tid: k.nextTID, cred: t.cred, nofile: t.nofile, comm: t.comm}
 	if flags&CLONE_FS != 0 {
 		c.fs = getFSStruct(t.fs)
 	} else {

@@ -4,7 +4,8 @@
 //	relinksim run [-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS] [-images DIR] [-dot DIR] SCRIPT|-
 //	relinksim explore [-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS]
 //	                  [-strategy exhaustive|pct|replay] [-bound N] [-budget N]
-//	                  [-seed N] [-depth N] [-schedule S] SCENARIO|FILE
+//	                  [-seed N] [-depth N] [-schedule S] [-notebook F.html]
+//	                  SCENARIO|FILE
 //	relinksim ops
 //	relinksim decode IMG|-
 //	relinksim encode [-o FILE] [JSON|-]
@@ -12,7 +13,8 @@
 //	                [-sparse] [-format text|json|csv] [-strategies LIST]
 //	                [-transports LIST]
 //	relinksim exercise [-fs FS] [-era ERA] [-seed N] [-steps N] [-c]
-//	relinksim notebook [-fs NAME] [-era ERA] -o OUT.html SCRIPT|TRANSCRIPT
+//	relinksim notebook [-fs NAME] [-era ERA] [-schedule S] [-bound N]
+//	                   -o OUT.html SCRIPT|TRANSCRIPT|SCENARIO
 //	relinksim help [CMD]
 //
 // relinksim help (or -h, --help) prints every command's flags;
@@ -71,6 +73,9 @@
 //	-depth N       pct's bug depth (default 3)
 //	-schedule S    the schedule to replay, one task letter per decision as a
 //	               report prints it; only with -strategy replay, which needs it
+//	-notebook F    also write the failing run's lab notebook (with -strategy
+//	               replay, the run's) to F: the timeline and the kernel after
+//	               every scheduler step (relinksim help notebook)
 //	-variant ERA   the deprecated old name of -era, still accepted
 //
 // # ops

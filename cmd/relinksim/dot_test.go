@@ -42,3 +42,40 @@ func TestRunDot(t *testing.T) {
 		t.Errorf("a missing -dot directory: exit %d, %q", r.code, r.errOut)
 	}
 }
+
+// A script with draw ops is drawn at them only; the pictures share one
+// layout (an object that is not there yet is declared invisible).
+func TestRunDotAtDrawOps(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "s.txt")
+	if err := os.WriteFile(src, []byte("open a creat,rdwr -> A\ndraw before\nlink a b\nunlink a\ndraw after the unlink\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	r := invoke([]string{"run", "-fs", "ext4", "-dot", out, src}, "")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	if !strings.Contains(r.out, `"op":"draw after the unlink","ret":["digraph relinksim {"`) {
+		t.Errorf("the draw op's result is not the DOT:\n%.400s", r.out)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "step-0002.dot step-0002.svg step-0005.dot step-0005.svg" {
+		t.Fatalf("pictures written: %v", names)
+	}
+	before, err := os.ReadFile(filepath.Join(out, "step-0002.dot"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "b" does not exist yet, but has its place.
+	if !strings.Contains(string(before), `label="dentry /b\nrefs=0", shape=note, style=invis, width=`) {
+		t.Errorf("before the link, b's dentry is not held invisible:\n%s", before)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/relinksim/relinksim/internal/notebook"
 	"github.com/relinksim/relinksim/race"
 	"github.com/relinksim/relinksim/script"
 )
@@ -68,6 +69,7 @@ cannot be carried out, a setup op that fails).`
 		fs.IntVar(&o.budget, "budget", 0, "run at most `N` schedules (0: 1,000 for pct, no limit for exhaustive)")
 		fs.IntVar(&o.bound, "bound", 2, "preemption bound `N` of the exhaustive strategy")
 		fs.IntVar(&o.depth, "depth", 3, "bug depth `N` of the pct strategy")
+		fs.StringVar(&o.notebook, "notebook", "", "also write the lab notebook of the failing run (or, with -strategy replay, of the run) to `FILE`.html: the timeline and the picture of the kernel after every step")
 		fs.StringVar(&o.schedule, "schedule", "", "`SCHEDULE` to replay with -strategy replay: one task letter per decision, as a report prints it")
 		return fs, o
 	},
@@ -78,6 +80,7 @@ type exploreFlags struct {
 	bootFlags
 	variant              eraValue
 	strategy, schedule   string
+	notebook             string
 	seed                 uint64
 	budget, bound, depth int
 }
@@ -164,6 +167,25 @@ func cmdExplore(c *command, fs *flag.FlagSet, opts any, _ io.Reader, stdout, std
 		if err != nil {
 			reportRunError(stderr, sc, err)
 			return 2
+		}
+	}
+	if o.notebook != "" {
+		run := rep.Failure
+		schedule := o.schedule
+		if run != nil {
+			schedule = run.Schedule
+		}
+		if run != nil || o.strategy == "replay" {
+			page, err := notebook.WriteRace(sc, cfg, schedule)
+			if err == nil {
+				err = os.WriteFile(o.notebook, page, 0o644)
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "relinksim explore: -notebook: %v\n", err)
+				return 2
+			}
+		} else {
+			fmt.Fprintf(stderr, "relinksim explore: -notebook: no run failed, so there is no notebook to write (replay one schedule with -strategy replay to see it)\n")
 		}
 	}
 	fmt.Fprintf(stdout, "%s on %s, era %s, %s: %d schedules, %d scheduler steps", sc.Name, o.fs.name, era, rep.Strategy, rep.Schedules, rep.Steps)

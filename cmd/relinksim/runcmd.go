@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/relinksim/relinksim/ckpt"
@@ -37,11 +38,14 @@ first seen; the JSON output does not change.
 
 With -images DIR each image a checkpoint op made is written to DIR/IMG.img
 ('relinksim decode' reads it). With -dot DIR the kernel's objects after
-each step are drawn in Graphviz's DOT language to DIR/step-NNNN.dot (NNNN
-the script line; package vfs/vfsdraw) and rendered to DIR/step-NNNN.svg
-(Graphviz run in pure Go: nothing to install): tasks, descriptor tables,
-files, dentries (unlinked ones marked), inodes and the orphan list, each
-object under the same node name in every picture.
+each draw op — after every op when the script has no draw — are drawn in
+Graphviz's DOT language to DIR/step-NNNN.dot (NNNN the script line;
+package vfs/vfsdraw) and rendered to DIR/step-NNNN.svg (Graphviz run in
+pure Go: nothing to install): tasks, nsproxies and mount namespaces,
+descriptor tables, files, dentries (unlinked ones marked), inodes, mounts,
+orphan lists and relink directories, with what changed since the previous
+picture highlighted. The pictures share one layout: an object is at the
+same place in every one.
 
 Exit status: 0 when no check failed; 1 when one did (an invariant violation,
 a leak, a kernel BUG); 2 on a usage error, an unreadable or unparsable script
@@ -54,7 +58,7 @@ kernel and filesystem (FILE:LINE: OP: reason), which stops the script.`
 		b := &bootFlags{}
 		b.define(fs, "tmpfs")
 		fs.StringVar(&b.images, "images", "", "write each checkpoint image the script makes to `DIR`/IMG.img")
-		fs.StringVar(&b.dot, "dot", "", "draw the kernel's objects after each step to `DIR`/step-NNNN.dot")
+		fs.StringVar(&b.dot, "dot", "", "draw the kernel's objects after each step (or each draw op) to `DIR`/step-NNNN.dot and .svg")
 		return fs, b
 	},
 	run: cmdRun,
@@ -121,12 +125,11 @@ func cmdRun(c *command, fs *flag.FlagSet, opts any, stdin io.Reader, stdout, std
 	}
 	enc := json.NewEncoder(stdout)
 	last := 0
-	var renderer *vfssvg.Renderer
-	defer func() {
-		if renderer != nil {
-			renderer.Close()
-		}
-	}()
+	var (
+		film     vfsdraw.Sequence
+		filmLine []int
+		drawOps  = slices.ContainsFunc(ops, func(op script.Op) bool { return op.Name == "draw" })
+	)
 	for _, op := range ops {
 		st := m.Step(op)
 		if st.Err != nil {
@@ -142,11 +145,15 @@ func cmdRun(c *command, fs *flag.FlagSet, opts any, stdin io.Reader, stdout, std
 		}
 		scanLog(op.Line, st.Op)
 		last = op.Line
-		if b.dot != "" {
-			if err := writePicture(b.dot, m, op.Line, st.Op, &renderer); err != nil {
-				fmt.Fprintf(stderr, "relinksim run: -dot: %v\n", err)
-				return 2
-			}
+		if b.dot != "" && (!drawOps || op.Name == "draw") {
+			film.Add(m.K, vfsdraw.Options{TaskNames: m.NamesOfTasks(), Title: fmt.Sprintf("line %d: %s", op.Line, st.Op)})
+			filmLine = append(filmLine, op.Line)
+		}
+	}
+	if b.dot != "" {
+		if err := writePictures(b.dot, film.Pictures(), filmLine); err != nil {
+			fmt.Fprintf(stderr, "relinksim run: -dot: %v\n", err)
+			return 2
 		}
 	}
 	if b.images != "" {
@@ -186,31 +193,31 @@ func plural(n int, s string) string {
 	return s + "s"
 }
 
-// writePicture draws m's kernel after the step at line to
-// dir/step-NNNN.dot, naming the script's tasks, and renders it to
-// dir/step-NNNN.svg (Graphviz in pure Go; *r is started on first use).
-func writePicture(dir string, m *script.Machine, line int, op string, r **vfssvg.Renderer) error {
-	names := map[*vfs.Task]string{}
-	for _, ti := range m.Tasks() {
-		if t, ok := ti.Sys.(*vfs.Task); ok {
-			names[t] = ti.Name
-		}
-	}
-	dot := []byte(vfsdraw.DOT(m.K, vfsdraw.Options{TaskNames: names, Title: fmt.Sprintf("line %d: %s", line, op)}))
-	base := filepath.Join(dir, fmt.Sprintf("step-%04d", line))
-	if err := os.WriteFile(base+".dot", dot, 0o644); err != nil {
-		return err
+// writePictures writes each picture to dir/step-NNNN.dot (NNNN the
+// script line it was drawn after) and renders it to dir/step-NNNN.svg
+// (Graphviz in pure Go).
+func writePictures(dir string, pictures []string, lines []int) error {
+	if len(pictures) == 0 {
+		return nil
 	}
 	ctx := context.Background()
-	if *r == nil {
-		var err error
-		if *r, err = vfssvg.New(ctx); err != nil {
-			return err
-		}
-	}
-	svg, err := (*r).SVG(ctx, dot)
+	r, err := vfssvg.New(ctx)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(base+".svg", svg, 0o644)
+	defer r.Close()
+	for i, dot := range pictures {
+		base := filepath.Join(dir, fmt.Sprintf("step-%04d", lines[i]))
+		if err := os.WriteFile(base+".dot", []byte(dot), 0o644); err != nil {
+			return err
+		}
+		svg, err := r.SVG(ctx, []byte(dot))
+		if err != nil {
+			return fmt.Errorf("line %d: %w", lines[i], err)
+		}
+		if err := os.WriteFile(base+".svg", svg, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }

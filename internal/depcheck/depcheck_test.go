@@ -1,7 +1,9 @@
 package depcheck_test
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -78,5 +80,22 @@ func TestProgramKeepsItsFlags(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "flags: true true") || !strings.Contains(string(out), "orphans: [A]") {
 		t.Errorf("unexpected output:\n%s", out)
+	}
+}
+
+// Every package teaches its concept in a doc.go (the style guide's rule).
+func TestEveryPackageHasDocGo(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{.Dir}}", mod+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dirs := strings.Fields(string(out))
+	if len(dirs) < 10 {
+		t.Fatalf("go list found %d packages", len(dirs))
+	}
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "doc.go")); err != nil {
+			t.Errorf("%s has no doc.go", d)
+		}
 	}
 }

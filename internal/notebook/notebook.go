@@ -1,15 +1,3 @@
-// Package notebook writes the lab notebook of a script: one
-// self-contained HTML page (no network: its styles and pictures are
-// inline, and it runs no script) that shows each op of the script, its
-// result or errno, and the picture of the kernel's objects after it
-// (vfsdraw, rendered to SVG in pure Go by vfssvg), with what the op
-// changed highlighted.
-//
-// It reads op-language scripts and the repository's lab-notebook
-// transcripts alike: in a transcript, each "kernel" block boots a new
-// kernel (its era= argument is honoured) and each "run" block's ops run on
-// it; an "eras" block's ops run on a fresh kernel of every era in turn;
-// the transcript's other blocks (leaks, invariants) are named and skipped.
 package notebook
 
 import (
@@ -18,9 +6,10 @@ import (
 	"fmt"
 	"html"
 	"regexp"
+	"slices"
 	"strings"
 
-	"github.com/relinksim/relinksim/ckpt"
+	_ "github.com/relinksim/relinksim/ckpt" // checkpoint, kill, restart, backup, migrate
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
 	"github.com/relinksim/relinksim/vfs/vfsdraw"
@@ -69,12 +58,22 @@ func Write(name string, src []byte, opts Options) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		prev := vfsdraw.DOT(m.K, vfsdraw.Options{TaskNames: taskNames(m)})
+		// A script with draw ops is drawn at them; one without, after
+		// every op. The section's pictures share one layout, so they are
+		// rendered once all are drawn.
+		drawOps := slices.ContainsFunc(ops, func(op script.Op) bool { return op.Name == "draw" })
+		var film vfsdraw.Sequence
+		film.Add(m.K, vfsdraw.Options{TaskNames: m.NamesOfTasks()}) // the state before the first op
+		// parts are the steps' HTML; pictureAt says which part gets which picture.
+		var parts []string
+		pictureAt := map[int]int{}
 		for _, op := range ops {
 			st := m.Step(op)
-			fmt.Fprintf(&body, "<div class=\"step\">\n<pre class=\"op\">%d  %s</pre>\n", op.Line, html.EscapeString(st.Op))
+			var b strings.Builder
+			fmt.Fprintf(&b, "<div class=\"step\">\n<pre class=\"op\">%d  %s</pre>\n", op.Line, html.EscapeString(st.Op))
 			if st.Err != nil {
-				fmt.Fprintf(&body, "<p class=\"fail\">cannot run here: %s</p>\n</div>\n", html.EscapeString(st.Err.Error()))
+				fmt.Fprintf(&b, "<p class=\"fail\">cannot run here: %s</p>\n</div>\n", html.EscapeString(st.Err.Error()))
+				parts = append(parts, b.String())
 				break
 			}
 			res := strings.TrimPrefix(st.Describe(), st.Op+": ")
@@ -82,17 +81,27 @@ func Write(name string, src []byte, opts Options) ([]byte, error) {
 			if st.Errno != "" {
 				class = "errno"
 			}
-			fmt.Fprintf(&body, "<pre class=\"%s\">%s</pre>\n", class, html.EscapeString(res))
-			names := taskNames(m)
-			plain := vfsdraw.DOT(m.K, vfsdraw.Options{TaskNames: names})
-			dot := vfsdraw.DOT(m.K, vfsdraw.Options{TaskNames: names, Highlight: vfsdraw.Changed(prev, plain)})
-			prev = plain
-			svg, err := r.SVG(ctx, []byte(dot))
-			if err != nil {
-				return nil, fmt.Errorf("%s:%d: %w", name, op.Line, err)
+			if op.Name == "draw" {
+				res = "(the picture below)"
 			}
-			fmt.Fprintf(&body, "<div class=\"picture\">%s</div>\n</div>\n", inlineSVG(svg))
+			fmt.Fprintf(&b, "<pre class=\"%s\">%s</pre>\n", class, html.EscapeString(res))
+			parts = append(parts, b.String())
+			if !drawOps || op.Name == "draw" {
+				pictureAt[len(parts)-1] = film.Add(m.K, vfsdraw.Options{TaskNames: m.NamesOfTasks()})
+			}
+			parts[len(parts)-1] += "</div>\n"
 			steps++
+		}
+		pictures := film.Pictures()
+		for j, part := range parts {
+			if n, ok := pictureAt[j]; ok {
+				svg, err := r.SVG(ctx, []byte(pictures[n]))
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", name, err)
+				}
+				part = strings.TrimSuffix(part, "</div>\n") + fmt.Sprintf("<div class=\"picture\">%s</div>\n</div>\n", inlineSVG(svg))
+			}
+			body.WriteString(part)
 		}
 		fmt.Fprintf(&body, "</section>\n")
 		if err := m.K.Shutdown(); err != nil {
@@ -103,21 +112,14 @@ func Write(name string, src []byte, opts Options) ([]byte, error) {
 		return nil, fmt.Errorf("%s: no op to show", name)
 	}
 	var out bytes.Buffer
-	fmt.Fprintf(&out, page, html.EscapeString(name), html.EscapeString(name), body.String())
+	fmt.Fprintf(&out, page, html.EscapeString(name), html.EscapeString(name), html.EscapeString(scriptIntro), body.String())
 	return out.Bytes(), nil
 }
 
-// taskNames names the script's tasks as the script does, and the
-// checkpoint daemon.
-func taskNames(m *script.Machine) map[*vfs.Task]string {
-	names := map[*vfs.Task]string{ckpt.Daemon(m.K): "checkpoint daemon"}
-	for _, ti := range m.Tasks() {
-		if t, ok := ti.Sys.(*vfs.Task); ok {
-			names[t] = ti.Name
-		}
-	}
-	return names
-}
+const (
+	scriptIntro = "Each op of the script, its result, and the kernel's objects after it (or at each draw op, when the script has them): tasks with their nsproxies and mount namespaces, descriptor tables, files, dentries (unlinked ones red and dashed), inodes, mounts, orphan lists and relink directories. What changed since the previous picture is highlighted, and every object stays at its place from one picture to the next."
+	raceIntro   = "One run of a race: the scheduler's decisions as a timeline (one column per task, one row per scheduler step, each cell the kernel function where the task stopped), then the kernel's objects after every step, in one layout, with what the step changed highlighted. A step can stop a task in the middle of a system call: the picture shows the kernel as it is then."
+)
 
 // page is the notebook's frame: its styles inline, no script.
 const page = `<!DOCTYPE html>
@@ -135,11 +137,14 @@ pre { margin: 0.2em 0; }
 .note { color: #555555; font-style: italic; }
 .step { border-top: 1px solid #dddddd; padding: 0.5em 0; }
 .picture svg { max-width: 100%%; height: auto; }
+table.timeline { border-collapse: collapse; font-family: monospace; font-size: 0.9em; }
+table.timeline th, table.timeline td { border: 1px solid #dddddd; padding: 0.1em 0.5em; text-align: left; vertical-align: top; }
+tr.failed td, div.failed { background: #ffe0e0; }
 </style>
 </head>
 <body>
 <h1>%s</h1>
-<p>Each op of the script, its result, and the kernel's objects after it: tasks, descriptor tables, files, dentries (unlinked ones red and dashed), inodes and the orphan list. What the op changed is highlighted.</p>
+<p>%s</p>
 %s</body>
 </html>
 `

@@ -6,7 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	_ "github.com/relinksim/relinksim/btrfssim"
+	_ "github.com/relinksim/relinksim/ckpt" // checkpoint, kill, restart
 	_ "github.com/relinksim/relinksim/ext4sim"
+	_ "github.com/relinksim/relinksim/nsproxy"
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
 	"github.com/relinksim/relinksim/vfs/vfsdraw"
@@ -16,20 +19,7 @@ import (
 // machine with a_fd (A) open on the unlinked dentry "a".
 func coverLetter(t *testing.T) *script.Machine {
 	t.Helper()
-	m, err := script.Boot(script.Config{FS: "ext4"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ops, err := script.Parse("open a creat,rdwr -> A\nwrite A foo\nlink a b\nunlink a\nopen a creat,rdwr -> A2\nopen gone creat,rdwr -> G\nunlink gone\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, st := range m.Run(ops) {
-		if st.Err != nil || st.Errno != "" {
-			t.Fatalf("setup: %s", st.Describe())
-		}
-	}
-	return m
+	return run(t, "ext4", vfs.Upstream, "open a creat,rdwr -> A\nwrite A foo\nlink a b\nunlink a\nopen a creat,rdwr -> A2\nopen gone creat,rdwr -> G\nunlink gone\n")
 }
 
 // The picture of the cover letter's program, as testdata/cover_letter.dot
@@ -144,11 +134,63 @@ func TestOrphanFileSlots(t *testing.T) {
 		t.Fatalf("%s", steps[2].Describe())
 	}
 	dot := vfsdraw.DOT(m.K, vfsdraw.Options{})
-	if !strings.Contains(dot, "{orphan file|") || !strings.Contains(dot, "color=red];") {
+	if !strings.Contains(dot, `label="orphan file|<o0> `) || !strings.Contains(dot, "color=red];") {
 		t.Fatalf("no orphan file drawn (orphan-slots says %s):\n%s", steps[2].Describe(), dot)
 	}
 	checkDeclared(t, dot)
 	if err := m.K.Shutdown(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// run boots fs under era and runs src, every op of which must succeed.
+func run(t *testing.T, fs string, era vfs.Era, src string) *script.Machine {
+	t.Helper()
+	m, err := script.Boot(script.Config{FS: fs, Options: vfs.Options{Era: era}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := script.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range m.Run(ops) {
+		if st.Err != nil || st.Errno != "" {
+			t.Fatalf("%s", st.Describe())
+		}
+	}
+	return m
+}
+
+// The pictures draw what a lesson needs beyond files: btrfs's orphan
+// items per subvolume, the nsproxies tasks share and their namespaces,
+// and the checkpoint's relink directory with the inodes it holds.
+func TestWhatThePictureShows(t *testing.T) {
+	for _, c := range []struct {
+		name, fs string
+		era      vfs.Era
+		src      string
+		want     []string
+	}{
+		{"btrfs subvolume orphans", "btrfs", vfs.Upstream, "subvol sv\nopen sv/f creat,rdwr -> F\nunlink sv/f\nopen top creat,rdwr -> T\nunlink top\nsync\n",
+			[]string{`label="orphan items\nbtrfs /dev/loop0\nsubvolume 5|<o0> ino `, `label="orphan items\nbtrfs /dev/loop0\nsubvolume 256|<o0> ino 257"`}},
+		{"nsproxies", "tmpfs", vfs.Upstream, "clone mnt,uts -> T\n",
+			[]string{`label="nsproxy 1\ncount=`, `label="nsproxy 2\ncount=1\n`, "shape=component", `label="mount namespace\nmnt:[`}},
+		{"relink directory", "ext4", vfs.Relink2011, "open a creat,rdwr -> A\nunlink a\ncheckpoint relink -> I\n",
+			[]string{`label="relink directory\n/lost+found/checkpoint-1|<e0> relinked-1"`, "color=blue];"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := run(t, c.fs, c.era, c.src)
+			dot := vfsdraw.DOT(m.K, vfsdraw.Options{})
+			checkDeclared(t, dot)
+			for _, w := range c.want {
+				if !strings.Contains(dot, w) {
+					t.Errorf("the picture lacks %s:\n%s", w, dot)
+				}
+			}
+			if err := m.K.Shutdown(); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

@@ -1,8 +1,3 @@
-// Package vfssvg renders vfsdraw's pictures as SVG in pure Go, so that
-// nothing has to be installed: it runs Graphviz itself, compiled to
-// WebAssembly and executed by wazero (github.com/goccy/go-graphviz), with
-// the dot layout engine. It is a package of its own so that importing
-// vfsdraw does not bring Graphviz along.
 package vfssvg
 
 import (
@@ -37,6 +32,17 @@ func (r *Renderer) Close() error { return r.gv.Close() }
 // SVG parses dot and lays it out with dot, returning the SVG document. A
 // graph Graphviz cannot parse is an error naming what it said.
 func (r *Renderer) SVG(ctx context.Context, dot []byte) ([]byte, error) {
+	return r.render(ctx, dot, graphviz.SVG)
+}
+
+// Layout parses dot and lays it out with dot, returning the graph in
+// Graphviz's own DOT output, each node and edge with its position (pos)
+// and each node with its size: where the SVG would draw them.
+func (r *Renderer) Layout(ctx context.Context, dot []byte) ([]byte, error) {
+	return r.render(ctx, dot, graphviz.XDOT)
+}
+
+func (r *Renderer) render(ctx context.Context, dot []byte, format graphviz.Format) ([]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	g, err := graphviz.ParseBytes(dot)
@@ -45,8 +51,8 @@ func (r *Renderer) SVG(ctx context.Context, dot []byte) ([]byte, error) {
 	}
 	defer g.Close()
 	var buf bytes.Buffer
-	if err := r.gv.Render(ctx, g, graphviz.SVG, &buf); err != nil {
-		return nil, fmt.Errorf("vfssvg: rendering: %w", err)
+	if err := r.gv.Render(ctx, g, format, &buf); err != nil {
+		return nil, fmt.Errorf("vfssvg: rendering %s: %w", format, err)
 	}
 	return buf.Bytes(), nil
 }
