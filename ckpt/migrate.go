@@ -326,7 +326,7 @@ func Migrate(m *script.Machine, b *Backup) (uint64, error) {
 
 func init() {
 	for _, s := range []script.OpSpec{
-		{Name: "backup", Group: "checkpoint", Args: []script.Arg{script.ArgWord, script.ArgOut}, Usage: "backup copy|snapshot -> B",
+		{Name: "backup", Group: "checkpoint", Machine: true, Args: []script.Arg{script.ArgWord, script.ArgOut}, Usage: "backup copy|snapshot -> B",
 			Help: "back up the filesystem under test as backup B, as the checkpoint daemon: copy walks it and copies every file it reaches by name (data extents only, hard links kept; other mounts left out); snapshot takes a writable btrfs snapshot of /mnt, .backup-B, in it (no data copied); ret: files copied and data bytes read",
 			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
 				m, err := machine(r, op)
@@ -343,7 +343,7 @@ func init() {
 				storeBackup(m, b)
 				return fmt.Sprintf("files=%d data-bytes=%d", len(b.Files), b.DataBytes), nil
 			}},
-		{Name: "migrate", Group: "checkpoint", Args: []script.Arg{script.ArgWord}, Usage: "migrate B|shared", NoTask: true,
+		{Name: "migrate", Group: "checkpoint", Machine: true, Args: []script.Arg{script.ArgWord}, Usage: "migrate B|shared", NoTask: true,
 			Help: "the machine is replaced by a new one (a new kernel; the old one syncs and is gone, with its tasks): with backup B restored at /mnt (a copy extracted into a fresh filesystem of the same type, or the snapshot mounted from the old device), or with shared the old device itself; images stay; ops run as the new machine's " + Inspector + " until a restart; ret: data bytes the new machine wrote",
 			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
 				m, err := machine(r, op)

@@ -176,7 +176,7 @@ func targets(r *script.Runner) ([]Target, []script.TaskInfo, error) {
 func init() {
 	script.OnBoot(func(k *vfs.Kernel) { Daemon(k) })
 	for _, s := range []script.OpSpec{
-		{Name: "checkpoint", Group: "checkpoint", Args: []script.Arg{script.ArgWords, script.ArgOut}, Usage: "checkpoint [STRATEGY] [caps=CAPS] [fail=N] [link-remap=1] [ghost-limit=N] -> IMG",
+		{Name: "checkpoint", Group: "checkpoint", Machine: true, Args: []script.Arg{script.ArgWords, script.ArgOut}, Usage: "checkpoint [STRATEGY] [caps=CAPS] [fail=N] [link-remap=1] [ghost-limit=N] -> IMG",
 			Example: "checkpoint relink-upstream -> I",
 			Help:    "checkpoint every task of the script into image IMG: strategy relink (the seed; default under the 2011 eras), relink-upstream (the port; default under upstream), criu (CRIU's link-remaps and ghost files; link-remap=1, ghost-limit=N), handle (file handles) or copy (contents into the image); caps= the checkpointer's capabilities, fail=N the N-th kernel call fails; ret: tasks, files, relinked files, remaps, data bytes in the image and moved",
 			Check: func(op script.Op) (int, string) {
@@ -209,7 +209,7 @@ func init() {
 				store(m, &Stored{Name: op.Out, Image: img, Bytes: b, Tasks: infos, Current: r.CurrentTask()})
 				return sum.String(), nil
 			}},
-		{Name: "kill", Group: "checkpoint",
+		{Name: "kill", Group: "checkpoint", Machine: true,
 			Help: "every task of the script exits (descriptors closed, as at exit); until a restart the ops run as " + Inspector + ", a clone of the checkpoint daemon, to look at the filesystem",
 			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
 				m, err := machine(r, op)
@@ -229,7 +229,7 @@ func init() {
 				m.SetInit(insp)
 				return nil, r.SetTasks([]script.TaskInfo{{Name: Inspector, Sys: insp}}, Inspector)
 			}},
-		{Name: "restart", Group: "checkpoint", Args: []script.Arg{script.ArgWord, script.ArgWords}, Usage: "restart IMG [fail=N]", NoTask: true,
+		{Name: "restart", Group: "checkpoint", Machine: true, Args: []script.Arg{script.ArgWord, script.ArgWords}, Usage: "restart IMG [fail=N]", NoTask: true,
 			Help: "the tasks of image IMG come back, with the same task and descriptor names (fail=N: the N-th kernel call fails); ret: tasks, files, data bytes moved",
 			Check: func(op script.Op) (int, string) {
 				if _, err := restartOptions(op.Words); err != nil {
@@ -273,7 +273,7 @@ func init() {
 				m.SetExt(killedKey{}, nil)
 				return fmt.Sprintf("tasks=%d files=%d data-bytes=%d", sum.Tasks, sum.Files, sum.DataBytes), nil
 			}},
-		{Name: "image", Group: "checkpoint", Args: []script.Arg{script.ArgWord}, Usage: "image IMG", NoTask: true,
+		{Name: "image", Group: "checkpoint", Machine: true, Args: []script.Arg{script.ArgWord}, Usage: "image IMG", NoTask: true,
 			Help: "image IMG decoded, as JSON on one line (relinksim decode prints the same, indented)",
 			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
 				m, err := machine(r, op)

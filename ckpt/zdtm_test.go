@@ -12,6 +12,7 @@ import (
 
 	_ "github.com/relinksim/relinksim/btrfssim"
 	"github.com/relinksim/relinksim/ckpt"
+	_ "github.com/relinksim/relinksim/ckpt/zdtmops" // zdtm-getcwd, zdtm-readlink-cwd, zdtm-cwd-is, zdtm-blocks
 	_ "github.com/relinksim/relinksim/ext4sim"
 	_ "github.com/relinksim/relinksim/nsproxy" // mount, bind, clone mnt
 	"github.com/relinksim/relinksim/script"
@@ -29,7 +30,7 @@ import (
 // the ops after the restart are the checks zdtm makes. Words between
 // STRATEGY and "->" are CRIU's dump options the zdtm test's .desc gives
 // (dopts: "checkpoint STRATEGY ghost-limit=8M -> I"), which only the criu
-// strategy takes. A few checks use ops this file registers (zdtm-getcwd,
+// strategy takes. A few checks use ops package ckpt/zdtmops registers (zdtm-getcwd,
 // zdtm-readlink-cwd, zdtm-cwd-is, zdtm-blocks) for what zdtm looks at and
 // no op of the language prints. TestZdtm runs it twice on fresh machines:
 // with STRATEGY replaced (the cut run), and with the lines from the
@@ -127,73 +128,6 @@ func TestZdtm(t *testing.T) {
 	}
 	if string(wantReadme) != readme {
 		t.Errorf("%s is not the table of the verdicts (RELINKSIM_REWRITE=1 rewrites it)", rPath)
-	}
-}
-
-// The ops only TestZdtm's scripts use, for what zdtm checks and the op
-// language has no op for: a task's working directory (getcwd, readlink
-// and stat of /proc/self/cwd, which the simulator's proc does not have)
-// and a file's allocated bytes (st_blocks, which fstat does not print).
-func init() {
-	task := func(r *script.Runner, op script.Op) (*vfs.Task, error) {
-		return script.Need[*vfs.Task](r, op)
-	}
-	for _, s := range []script.OpSpec{
-		{Name: "zdtm-getcwd", Group: "zdtm", Help: "getcwd(2); ret: the working directory's path (ENOENT when it was removed)",
-			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
-				t, err := task(r, op)
-				if err != nil {
-					return nil, err
-				}
-				cwd, err := t.Getcwd()
-				if err != nil {
-					return nil, err
-				}
-				return cwd, nil
-			}},
-		{Name: "zdtm-readlink-cwd", Group: "zdtm", Help: `readlink("/proc/self/cwd"); ret: the working directory's d_path, " (deleted)" for a removed one`,
-			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
-				t, err := task(r, op)
-				if err != nil {
-					return nil, err
-				}
-				return t.DPath(t.FSStruct().Pwd()), nil
-			}},
-		{Name: "zdtm-cwd-is", Group: "zdtm", UsesFD: true, Args: []script.Arg{script.ArgFD}, Usage: "zdtm-cwd-is FD",
-			Help: `stat("/proc/self/cwd") and fstat(FD); ret: "same" when st_dev and st_ino agree, else "other"`,
-			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
-				t, err := task(r, op)
-				if err != nil {
-					return nil, err
-				}
-				cwd, err := t.Stat(".")
-				if err != nil {
-					return nil, err
-				}
-				f, err := t.Fstat(fd)
-				if err != nil {
-					return nil, err
-				}
-				if cwd.Dev == f.Dev && cwd.Ino == f.Ino {
-					return "same", nil
-				}
-				return "other", nil
-			}},
-		{Name: "zdtm-blocks", Group: "zdtm", UsesFD: true, Args: []script.Arg{script.ArgFD}, Usage: "zdtm-blocks FD",
-			Help: "fstat(2); ret: st_blocks*512, the bytes the file allocates",
-			Run: func(r *script.Runner, op script.Op, fd int) (any, error) {
-				t, err := task(r, op)
-				if err != nil {
-					return nil, err
-				}
-				st, err := t.Fstat(fd)
-				if err != nil {
-					return nil, err
-				}
-				return st.Blocks * 512, nil
-			}},
-	} {
-		script.Register(s)
 	}
 }
 
@@ -578,7 +512,7 @@ Each script here mirrors one test of CRIU's zdtm suite
 op language: the test's setup, ` + "`checkpoint STRATEGY -> I`, `kill`, `restart I`" + `,
 then the checks the test makes. CRIU's dump options the test's .desc
 gives stand between STRATEGY and ` + "`->`" + `, and only the criu strategy
-takes them; a few checks use ops TestZdtm registers (zdtm-getcwd,
+takes them; a few checks use ops package ckpt/zdtmops registers (zdtm-getcwd,
 zdtm-readlink-cwd, zdtm-cwd-is, zdtm-blocks) for what no op prints. It
 runs on tmpfs, ext4 and btrfs with each strategy — relink (the 2011
 seed, era relink2011), relink-upstream (the port, era upstream), criu

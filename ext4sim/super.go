@@ -20,7 +20,8 @@ import (
 //	                    can fall between any two handles (default: commit on
 //	                    sync, unmount, or a full transaction)
 //	sim_cpu=N           the CPU number the orphan file's slot search starts
-//	                    from (raw_smp_processor_id(); default 1)
+//	                    from (raw_smp_processor_id(); default 1): 0 to
+//	                    MaxCPUs-1, as a CPU number is below nr_cpu_ids
 //
 // An unknown option fails with EINVAL, as ext4's "Unrecognized mount
 // option" does.
@@ -31,6 +32,11 @@ func (FilesystemType) Name() string { return "ext4" }
 
 // RequiresDevice implements vfs.FilesystemType.
 func (FilesystemType) RequiresDevice() bool { return true }
+
+// MaxCPUs is the number of CPUs a kernel can have at most
+// (CONFIG_NR_CPUS's largest value on x86-64, 8192): sim_cpu names one
+// below it.
+const MaxCPUs = 8192
 
 // mountOptions are the parsed options.
 type mountOptions struct {
@@ -54,7 +60,7 @@ func parseOptions(data string) (mountOptions, error) {
 			o.commitEveryHandle = true
 		case "sim_cpu":
 			n, err := strconv.Atoi(val)
-			if err != nil || n < 0 {
+			if err != nil || n < 0 || n >= MaxCPUs {
 				return o, vfs.EINVAL
 			}
 			o.cpu = n

@@ -83,8 +83,10 @@ type PCT struct {
 }
 
 // NewPCT returns a PCT chooser for n tasks, depth d and k steps, its
-// randomness from rng.
+// randomness from rng. A run of k steps has at most k change points, so a
+// depth past k+1 is taken as k+1.
 func NewPCT(rng *rand.Rand, n, d, k int) *PCT {
+	d = max(1, min(d, k+1))
 	p := &PCT{prio: make([]int, n), change: map[int]int{}}
 	for i, v := range rng.Perm(n) {
 		p.prio[i] = d + v

@@ -16,9 +16,11 @@ type Options struct {
 	Budget int
 	// Seed seeds rapid and PCT.
 	Seed uint64
-	// Depth is PCT's bug depth d (default 3); Bound the exhaustive
-	// search's preemption bound (0 allows none; two suffice for every
-	// scenario of the library, and the CLI's default is 2).
+	// Depth is PCT's bug depth d (default 3; one past the steps of a
+	// run is the deepest there is, and a larger one is taken as that);
+	// Bound the exhaustive search's preemption bound (0 allows none; two
+	// suffice for every scenario of the library, and the CLI's default
+	// is 2).
 	Depth, Bound int
 	// Progress, when set, is called every 1,000 schedules.
 	Progress func(schedules int)

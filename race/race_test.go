@@ -116,7 +116,7 @@ func TestScenariosThatCannotRunAreErrors(t *testing.T) {
 		{"fault tmpfs cannot inject", race.Library["amir-add-entry"], race.Config{FS: "tmpfs", Era: vfs.SandeenRFC},
 			`fault add_entry 4: the filesystem at /mnt cannot inject fault "add_entry"`},
 		{"machine op in a task", &race.Scenario{Name: "c", Tasks: []string{"crash"}}, race.Config{},
-			"scenario c: task A: line 1: crash: op crash needs a Machine"},
+			"scenario c: task A: line 1: op crash acts on the whole machine"},
 		{"unknown filesystem", race.Library["link-unlink-2007"], race.Config{FS: "zfs"}, `unknown filesystem "zfs"`},
 	} {
 		_, err := race.Run(c.sc, c.cfg, race.Sequential{})
@@ -127,5 +127,46 @@ func TestScenariosThatCannotRunAreErrors(t *testing.T) {
 		if err == nil {
 			t.Errorf("%s: Explore reported %+v, want an error", c.name, rep)
 		}
+	}
+}
+
+// A PCT depth far past a run's steps (the issue's -depth 1000000000 hung
+// drawing a billion change points) is taken as the deepest there is, and
+// the search finds the 2007 bug all the same.
+func TestPCTHugeDepth(t *testing.T) {
+	sc := race.Library["link-unlink-2007"]
+	rep, err := race.Explore(sc, race.Config{Era: vfs.Pre2007}, race.Options{Strategy: "pct", Depth: 1_000_000_000, Budget: 200, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Schedules == 0 {
+		t.Fatal("no schedule ran")
+	}
+	if rep.Failure == nil {
+		t.Errorf("%d pct runs at the deepest depth did not find the 2007 race", rep.Schedules)
+	}
+}
+
+// A task op that acts on the whole machine (the issue's crash, fault and
+// check in a custom Scenario's task) is rejected before anything runs,
+// naming the op, by every strategy.
+func TestMachineOpsInTasks(t *testing.T) {
+	for _, op := range []string{"crash", "check", "fault add_entry 1", "dmesg", "draw"} {
+		sc := &race.Scenario{Name: "custom", Setup: "open a creat,rdwr -> F\n", Tasks: []string{"link a b", op}}
+		name := strings.Fields(op)[0]
+		for _, strategy := range []string{"exhaustive", "pct"} {
+			_, err := race.Explore(sc, race.Config{}, race.Options{Strategy: strategy, Bound: 2, Budget: 3})
+			if err == nil || !strings.Contains(err.Error(), "op "+name+" acts on the whole machine") || !strings.Contains(err.Error(), "task B") {
+				t.Errorf("%s in a task, %s: %v", op, strategy, err)
+			}
+		}
+		if _, err := race.Run(sc, race.Config{}, &race.Replay{}); err == nil {
+			t.Errorf("%s in a task: Run ran", op)
+		}
+	}
+	// In setup and final they are fine.
+	sc := &race.Scenario{Name: "custom", Setup: "open a creat,rdwr -> F\ncheck\n", Tasks: []string{"link a b", "unlink a"}, Final: "check\n"}
+	if _, err := race.Explore(sc, race.Config{}, race.Options{Strategy: "exhaustive", Bound: 1}); err != nil {
+		t.Errorf("check in setup and final: %v", err)
 	}
 }

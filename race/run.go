@@ -157,6 +157,9 @@ func run(sc *Scenario, cfg Config, ch Chooser, watch func(Moment)) (*Outcome, er
 	if len(sc.Tasks) == 0 {
 		return nil, fmt.Errorf("scenario %s has no tasks: nothing to interleave", sc.Name)
 	}
+	if err := sc.checkTaskOps(); err != nil {
+		return nil, err
+	}
 	finalOps, err := script.Parse(sc.Final)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: final: %w", sc.Name, err)
@@ -314,6 +317,30 @@ func run(sc *Scenario, cfg Config, ch Chooser, watch func(Moment)) (*Outcome, er
 		return nil, err
 	}
 	return o, nil
+}
+
+// checkTaskOps rejects, before anything runs, a task op that acts on the
+// whole machine (script.MachineOp: crash, check, fault, checkpoint, ...),
+// naming it: a task only makes system calls, and those ops belong in
+// setup or final.
+func (sc *Scenario) checkTaskOps() error {
+	for i, src := range sc.Tasks {
+		ops, err := script.Parse(src)
+		if err != nil {
+			return fmt.Errorf("scenario %s: task %s: %w", sc.Name, taskName(i), err)
+		}
+		for _, op := range ops {
+			if !script.MachineOp(op.Name) {
+				continue
+			}
+			msg := fmt.Sprintf("op %s acts on the whole machine, not as a task's system call: it cannot run in a task (put it in setup: or final:)", op.Name)
+			if sc.File != "" {
+				return fmt.Errorf("%s:%d: %s (task %s of scenario %s)", sc.File, op.Line, msg, taskName(i), sc.Name)
+			}
+			return fmt.Errorf("scenario %s: task %s: line %d: %s", sc.Name, taskName(i), op.Line, msg)
+		}
+	}
+	return nil
 }
 
 // opError says which op of the scenario could not run and why: as

@@ -20,7 +20,7 @@ func (m *Machine) NamesOfTasks() map[*vfs.Task]string {
 }
 
 func init() {
-	Register(OpSpec{Name: "draw", Group: "kernel", Args: []Arg{ArgWords}, Usage: "draw [TITLE...]",
+	Register(OpSpec{Name: "draw", Group: "kernel", Machine: true, Args: []Arg{ArgWords}, Usage: "draw [TITLE...]",
 		Help: "the kernel's objects now, as a Graphviz DOT digraph (package vfsdraw): tasks, descriptor tables, files, dentries, inodes, mounts, namespaces, orphan lists, relink directories; ret: the DOT lines. relinksim run -dot and relinksim notebook draw a picture at each draw (at every step when the script has none)",
 		Run: func(r *Runner, op Op, fd int) (any, error) {
 			m, err := needMachine(r, op)

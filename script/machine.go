@@ -365,7 +365,7 @@ func init() {
 				}
 				return out, nil
 			}},
-		{Name: "fault", Group: "kernel", Args: []Arg{ArgWord, ArgN}, Usage: "fault KIND N",
+		{Name: "fault", Group: "kernel", Machine: true, Args: []Arg{ArgWord, ArgN}, Usage: "fault KIND N",
 			Help: "make the next N KIND calls of the filesystem under test fail (ext4: add_entry, journal_start; btrfs: add_entry, trans_start); a fault the filesystem cannot inject fails the script",
 			Run: func(r *Runner, op Op, fd int) (any, error) {
 				fi, err := Need[FaultInjector](r, op)
@@ -380,7 +380,7 @@ func init() {
 				}
 				return nil, nil
 			}},
-		{Name: "crash", Group: "kernel", Help: "power cut: reboot and mount the device again; ret: the kernel log of the mount (recovery)",
+		{Name: "crash", Group: "kernel", Machine: true, Help: "power cut: reboot and mount the device again; ret: the kernel log of the mount (recovery)",
 			Run: func(r *Runner, op Op, fd int) (any, error) {
 				m, err := needMachine(r, op)
 				if err != nil {
@@ -389,7 +389,7 @@ func init() {
 				lines, err := m.Crash()
 				return logLines(lines), err
 			}},
-		{Name: "remount", Group: "kernel", Help: "close every fd, unmount cleanly, mount again; ret: the kernel log",
+		{Name: "remount", Group: "kernel", Machine: true, Help: "close every fd, unmount cleanly, mount again; ret: the kernel log",
 			Run: func(r *Runner, op Op, fd int) (any, error) {
 				m, err := needMachine(r, op)
 				if err != nil {
@@ -398,7 +398,7 @@ func init() {
 				lines, err := m.Remount()
 				return logLines(lines), err
 			}},
-		{Name: "check", Group: "kernel", Help: "the kernel's and the filesystems' invariants; ret: the violations, or []",
+		{Name: "check", Group: "kernel", Machine: true, Help: "the kernel's and the filesystems' invariants; ret: the violations, or []",
 			Run: func(r *Runner, op Op, fd int) (any, error) {
 				m, err := needMachine(r, op)
 				if err != nil {
@@ -410,7 +410,7 @@ func init() {
 				}
 				return out, nil
 			}},
-		{Name: "dmesg", Group: "kernel", Help: "the kernel log lines since the last dmesg, crash or remount",
+		{Name: "dmesg", Group: "kernel", Machine: true, Help: "the kernel log lines since the last dmesg, crash or remount",
 			Run: func(r *Runner, op Op, fd int) (any, error) {
 				m, err := needMachine(r, op)
 				if err != nil {
@@ -418,7 +418,7 @@ func init() {
 				}
 				return logLines(m.Dmesg()), nil
 			}},
-		{Name: "mount-new", Group: "kernel", Args: []Arg{ArgWord, ArgPath}, Usage: "mount-new FS PATH",
+		{Name: "mount-new", Group: "kernel", Machine: true, Args: []Arg{ArgWord, ArgPath}, Usage: "mount-new FS PATH",
 			Help: "make a fresh FS (tmpfs, ext4, btrfs, ...) on a free loop device and mount it on PATH (made if missing), beside the filesystem under test",
 			Run: func(r *Runner, op Op, fd int) (any, error) {
 				m, err := needMachine(r, op)

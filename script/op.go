@@ -71,11 +71,19 @@ type ParseError struct {
 }
 
 func (e *ParseError) Error() string {
-	if e.File != "" {
-		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Msg)
+	msg := e.Msg
+	if len(msg) > maxErrorMsg {
+		// A message quotes the script's words; a huge one is cut.
+		msg = msg[:maxErrorMsg] + fmt.Sprintf("... (%d bytes more)", len(msg)-maxErrorMsg)
 	}
-	return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, e.Msg)
+	if e.File != "" {
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, msg)
+	}
+	return fmt.Sprintf("%d:%d: %s", e.Line, e.Col, msg)
 }
+
+// maxErrorMsg is the longest message a ParseError prints.
+const maxErrorMsg = 300
 
 // Parse reads a script: one op per line; blank lines and lines starting
 // with '#' are skipped. Errors are *ParseError naming the line and column.
@@ -85,22 +93,12 @@ func Parse(src string) ([]Op, error) { return ParseFile("", src) }
 // errors then name too.
 func ParseFile(name, src string) ([]Op, error) {
 	var ops []Op
-	for i, line := range strings.Split(src, "\n") {
-		text := strings.TrimSpace(line)
-		if text == "" || strings.HasPrefix(text, "#") {
-			continue
-		}
-		col := strings.Index(line, text) + 1
-		op, err := ParseOp(text)
-		if err != nil {
-			pe := err.(*ParseError)
-			pe.File = name
-			pe.Line = i + 1
-			pe.Col += col - 1
-			return nil, pe
-		}
-		op.Line = i + 1
-		ops = append(ops, op)
+	sc := NewScanner(name, strings.NewReader(src))
+	for sc.Scan() {
+		ops = append(ops, sc.Op())
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
 	}
 	return ops, nil
 }
@@ -139,7 +137,7 @@ func ParseOp(text string) (Op, error) {
 	name := w[0].s
 	sp, ok := Lookup(name)
 	if !ok {
-		msg := fmt.Sprintf("unknown op %q", name)
+		msg := fmt.Sprintf("unknown op %q", clip(name))
 		if near := nearest(name); near != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", near)
 		}
@@ -262,7 +260,7 @@ func clip(s string) string {
 
 // MaxReadCount is the largest count a read or pread op may ask for: the
 // runner allocates a buffer of that size, so a script cannot ask for more.
-const MaxReadCount = 1 << 24
+const MaxReadCount = 1 << 20
 
 // String prints the op in script syntax; Parse(op.String()) gives op back
 // (without Line and Src). A TEXT operand that unquoted words would not give

@@ -42,7 +42,7 @@ func TestParseErrorsNameLineAndColumn(t *testing.T) {
 		{"link a", "1:7: link: missing path2"},
 		{"unlink a b", "1:10: unlink: unexpected \"b\""},
 		{"snapshot s d/", "1:12: snapshot: \"d/\" has no last component to name the subvolume"},
-		{"read F 99999999999", "1:8: read: count 99999999999 out of range [0, 16777216]"},
+		{"read F 99999999999", "1:8: read: count 99999999999 out of range [0, 1048576]"},
 	} {
 		_, err := script.Parse(c.src)
 		var pe *script.ParseError

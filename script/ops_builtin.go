@@ -187,7 +187,7 @@ var builtinOps = []OpSpec{
 	{Name: "lstat", Group: "oracle", Oracle: true, Args: []Arg{ArgPath},
 		Help: "lstat(2); ret: type, nlink and size", Run: statOp},
 	{Name: "cat", Group: "oracle", Oracle: true, Args: []Arg{ArgPath},
-		Help: "open, read to the end, close; ret: the contents",
+		Help: "open, read to the end, close; ret: the contents (of a file longer than 1 MiB, the first MiB and a note of how much more there is)",
 		Run:  func(r *Runner, op Op, fd int) (any, error) { return str(r.cat(r.p(op.Path))) }},
 	{Name: "tree", Group: "oracle", Oracle: true,
 		Help: "every path but lost+found, depth first in name order, with type, nlink, size and an inode label (i1, i2, ... by first appearance)",

@@ -39,6 +39,10 @@ type OpSpec struct {
 	// NoTask marks ops that run with no task in the runner (after the
 	// container was killed: restart, image).
 	NoTask bool
+	// Machine marks ops that act on the whole machine rather than make a
+	// task's system call (crash, check, fault, checkpoint, ...): they run
+	// on a Machine's own runner, and a race's tasks cannot run them.
+	Machine bool
 	// Check validates a parsed op beyond its operands' syntax; it returns
 	// the index of the operand at fault and a message, or "" when the op is
 	// fine.
@@ -172,6 +176,9 @@ func OracleOp(name string) bool { s, _ := Lookup(name); return s.Oracle }
 
 // UsesFD reports whether the op's first operand names an open descriptor.
 func UsesFD(name string) bool { s, _ := Lookup(name); return s.UsesFD }
+
+// MachineOp reports whether the op acts on the whole machine (OpSpec.Machine).
+func MachineOp(name string) bool { s, _ := Lookup(name); return s.Machine }
 
 // Reference returns the language reference generated from the registry:
 // the syntax rules, then every op's synopsis and help, by group. `relinksim

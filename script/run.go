@@ -468,18 +468,36 @@ func (r *Runner) cat(p string) (string, error) {
 	}
 	defer t.Close(fd)
 	var b strings.Builder
-	buf := make([]byte, 8192)
+	buf := make([]byte, 64<<10)
+	var total int64
 	for {
 		n, err := t.Read(fd, buf)
 		if err != nil {
 			return "", err
 		}
 		if n == 0 {
-			return b.String(), nil
+			break
 		}
-		b.Write(buf[:n])
+		if keep := MaxCatBytes - b.Len(); keep > 0 {
+			b.Write(buf[:min(n, keep)])
+		}
+		total += int64(n)
 	}
+	if total > MaxCatBytes {
+		fmt.Fprintf(&b, CatCutFormat, total-MaxCatBytes, total)
+	}
+	return b.String(), nil
 }
+
+// MaxCatBytes is the most of a file's contents cat returns: a longer
+// file's first MaxCatBytes bytes, then CatCutFormat's note of how much was
+// left out. It bounds the memory one op takes and the size of its output
+// line (read and pread are bounded by MaxReadCount).
+const MaxCatBytes = 1 << 20
+
+// CatCutFormat is the note cat appends to a longer file's first
+// MaxCatBytes bytes: the bytes left out and the file's whole length.
+const CatCutFormat = "[relinksim: %d more bytes not shown, of %d]"
 
 // ls lists the names getdents returns for a directory, in its order.
 func (r *Runner) ls(p string) ([]string, error) {

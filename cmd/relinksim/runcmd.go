@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -8,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/relinksim/relinksim/ckpt"
@@ -76,24 +76,52 @@ func cmdRun(c *command, fs *flag.FlagSet, opts any, stdin io.Reader, stdout, std
 	if fs.NArg() != 1 {
 		return c.usageError(stderr, "name one script (or - for standard input)")
 	}
+	// The script is read as a stream, one line at a time (script.Scanner:
+	// lines up to MaxLineBytes, scripts up to MaxScriptBytes), so a huge
+	// script runs in little memory. A file is read twice: once to check
+	// every line parses, before anything runs; standard input once, and a
+	// line that does not parse stops the run there.
 	name := fs.Arg(0)
-	var src []byte
-	var err error
+	var in io.ReadSeeker
 	if name == "-" {
 		name = "<stdin>"
-		src, err = io.ReadAll(stdin)
+		if b.dot != "" {
+			// Drawing holds every picture anyway; the script is read
+			// whole to know first whether it has draw ops.
+			src, err := io.ReadAll(io.LimitReader(stdin, script.MaxScriptBytes+1))
+			if err != nil {
+				fmt.Fprintf(stderr, "relinksim run: %v\n", err)
+				return 2
+			}
+			in = bytes.NewReader(src)
+		}
 	} else {
-		src, err = os.ReadFile(name)
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintf(stderr, "relinksim run: %v\n", err)
+			return 2
+		}
+		defer f.Close()
+		in = f
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "relinksim run: %v\n", err)
-		return 2
+	drawOps := false
+	var src io.Reader = stdin
+	if in != nil {
+		check := script.NewScanner(name, in)
+		for check.Scan() {
+			drawOps = drawOps || check.Op().Name == "draw"
+		}
+		if err := check.Err(); err != nil {
+			fmt.Fprintln(stderr, err) // FILE:LINE:COL: message
+			return 2
+		}
+		if _, err := in.Seek(0, io.SeekStart); err != nil {
+			fmt.Fprintf(stderr, "relinksim run: %v\n", err)
+			return 2
+		}
+		src = in
 	}
-	ops, err := script.ParseFile(name, string(src))
-	if err != nil {
-		fmt.Fprintln(stderr, err) // FILE:LINE:COL: message
-		return 2
-	}
+	ops := script.NewScanner(name, src)
 	m, err := script.Boot(script.Config{Options: vfs.Options{Era: b.era.era}, FS: b.fs.name, Mkfs: b.mkfs, MountOptions: b.mntOps})
 	if err != nil {
 		fmt.Fprintf(stderr, "relinksim run: boot %s: %v\n", b.fs.name, err)
@@ -128,9 +156,9 @@ func cmdRun(c *command, fs *flag.FlagSet, opts any, stdin io.Reader, stdout, std
 	var (
 		film     vfsdraw.Sequence
 		filmLine []int
-		drawOps  = slices.ContainsFunc(ops, func(op script.Op) bool { return op.Name == "draw" })
 	)
-	for _, op := range ops {
+	for ops.Scan() {
+		op := ops.Op()
 		st := m.Step(op)
 		if st.Err != nil {
 			fmt.Fprintf(stderr, "%s:%d: %s: %v\n", name, op.Line, st.Op, st.Err)
@@ -155,6 +183,10 @@ func cmdRun(c *command, fs *flag.FlagSet, opts any, stdin io.Reader, stdout, std
 			fmt.Fprintf(stderr, "relinksim run: -dot: %v\n", err)
 			return 2
 		}
+	}
+	if err := ops.Err(); err != nil {
+		fmt.Fprintln(stderr, err) // standard input: a line that does not parse stops the run
+		return 2
 	}
 	if b.images != "" {
 		for _, st := range ckpt.Images(m) {

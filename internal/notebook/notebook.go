@@ -67,8 +67,25 @@ func Write(name string, src []byte, opts Options) ([]byte, error) {
 		// parts are the steps' HTML; pictureAt says which part gets which picture.
 		var parts []string
 		pictureAt := map[int]int{}
-		for _, op := range ops {
+		// A run of MinRun or more ops of one name (a script writing 1,024
+		// blocks one line each) is shown as its first and last op, with
+		// only the ops between that failed; the picture is the one after
+		// the last.
+		start, end := runs(ops)
+		hidden := 0
+		for i, op := range ops {
 			st := m.Step(op)
+			inside := i != start[i] && i != end[i]
+			if inside && st.Err == nil && st.Errno == "" {
+				hidden++
+				steps++
+				continue
+			}
+			if i == end[i] && i != start[i] && hidden > 0 {
+				parts = append(parts, fmt.Sprintf("<p class=\"note\">… %d more %s ops (lines %d to %d), each ok</p>\n",
+					hidden, html.EscapeString(op.Name), ops[start[i]+1].Line, ops[i-1].Line))
+				hidden = 0
+			}
 			var b strings.Builder
 			fmt.Fprintf(&b, "<div class=\"step\">\n<pre class=\"op\">%d  %s</pre>\n", op.Line, html.EscapeString(st.Op))
 			if st.Err != nil {
@@ -86,7 +103,7 @@ func Write(name string, src []byte, opts Options) ([]byte, error) {
 			}
 			fmt.Fprintf(&b, "<pre class=\"%s\">%s</pre>\n", class, html.EscapeString(res))
 			parts = append(parts, b.String())
-			if !drawOps || op.Name == "draw" {
+			if (!drawOps && (i == end[i])) || op.Name == "draw" {
 				pictureAt[len(parts)-1] = film.Add(m.K, vfsdraw.Options{TaskNames: m.NamesOfTasks()})
 			}
 			parts[len(parts)-1] += "</div>\n"
@@ -120,6 +137,30 @@ const (
 	scriptIntro = "Each op of the script, its result, and the kernel's objects after it (or at each draw op, when the script has them): tasks with their nsproxies and mount namespaces, descriptor tables, files, dentries (unlinked ones red and dashed), inodes, mounts, orphan lists and relink directories. What changed since the previous picture is highlighted, and every object stays at its place from one picture to the next."
 	raceIntro   = "One run of a race: the scheduler's decisions as a timeline (one column per task, one row per scheduler step, each cell the kernel function where the task stopped), then the kernel's objects after every step, in one layout, with what the step changed highlighted. A step can stop a task in the middle of a system call: the picture shows the kernel as it is then."
 )
+
+// MinRun is the shortest run of ops of one name that a notebook folds.
+const MinRun = 4
+
+// runs returns, for each op, the first and the last index of the run of
+// ops of its name it is in, when that run is MinRun long or more (else
+// the op's own index twice).
+func runs(ops []script.Op) (start, end []int) {
+	start, end = make([]int, len(ops)), make([]int, len(ops))
+	for i := 0; i < len(ops); {
+		j := i
+		for ops[i].Name != "draw" && j+1 < len(ops) && ops[j+1].Name == ops[i].Name {
+			j++
+		}
+		for k := i; k <= j; k++ {
+			start[k], end[k] = k, k
+			if j-i+1 >= MinRun {
+				start[k], end[k] = i, j
+			}
+		}
+		i = j + 1
+	}
+	return start, end
+}
 
 // page is the notebook's frame: its styles inline, no script.
 const page = `<!DOCTYPE html>
