@@ -54,6 +54,17 @@
 // such as a fault it cannot inject — sets Step.Err instead: a failure of
 // the script, which every tool reports and stops on, never a result.
 //
+// # Limits
+//
+// Inputs and outputs are bounded, so that a hostile or runaway script
+// costs little: a Scanner reads a script as a stream, one line in memory
+// at a time (lines up to MaxLineBytes, scripts up to MaxScriptBytes, each
+// an error naming where); a ParseError cuts what it quotes; read and pread
+// ask for at most MaxReadCount bytes; cat returns at most MaxCatBytes of a
+// file and says how much more there is (CatCutFormat). Ops that act on
+// the whole machine (OpSpec.Machine: crash, check, fault, checkpoint, ...)
+// cannot run in a race's tasks.
+//
 // # Machines and filesystems
 //
 // A Machine boots a kernel and mounts a fresh filesystem at /mnt, any

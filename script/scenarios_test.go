@@ -18,7 +18,7 @@ import (
 	"github.com/relinksim/relinksim/vfs/vfstest"
 )
 
-var record = flag.Bool("record", false, "re-record testdata/scenarios/*.{tmpfs,ext4,btrfs}.jsonl from the real kernel (Linux, root)")
+var record = flag.Bool("record", false, "re-record testdata/scenarios/*.{tmpfs,ext4,btrfs}.jsonl from the real kernel (Linux, root); RELINKSIM_RECORD_ONLY=NAME records scenario NAME only")
 
 // scenarioFilesystems are the filesystems a scenario is recorded and
 // replayed on, with the simulator's machine for each.
@@ -62,7 +62,7 @@ func TestScenarios(t *testing.T) {
 				t.Errorf("%s: %v", path, err)
 				continue
 			}
-			if *record && dir == "testdata/scenarios" {
+			if only := os.Getenv("RELINKSIM_RECORD_ONLY"); *record && dir == "testdata/scenarios" && (only == "" || only == filepath.Base(name)) {
 				recordHost(t, ops, name)
 			}
 			ran := 0

@@ -141,6 +141,9 @@ func (t *Task) Symlinkat(target string, newdirfd int, linkpath string) error {
 }
 
 func (t *Task) doSymlinkat(target string, dfd int, name string) error {
+	if err := cString(target, name); err != nil {
+		return err
+	}
 	if target == "" {
 		return ENOENT
 	}

@@ -197,10 +197,18 @@
 //     make it, unless a Scheduler is installed.
 //   - The fifo buffer holds PipeCapacity bytes, counted in bytes rather than
 //     page slots.
-//   - procfs has only /proc/self, /proc/<pid>/fd and /proc/<pid>/ns; the
-//     mount tables are Task.MountInfo (/proc/mounts) and Task.Mountinfo
-//     (/proc/self/mountinfo). Mount ids are never reused (Linux takes the
-//     lowest free one), so they are compared by label.
+//   - procfs has only /proc/self, /proc/<pid>/cwd, /proc/<pid>/fd and
+//     /proc/<pid>/ns; the mount tables are Task.MountInfo (/proc/mounts)
+//     and Task.Mountinfo (/proc/self/mountinfo). Mount ids are never reused
+//     (Linux takes the lowest free one), so they are compared by label.
+//   - A string with a NUL in it, where a system call takes a C string (a
+//     path, a symlink's target, mount's strings), is EINVAL before the
+//     call: what Go's syscall package answers on the real kernel, where C
+//     would see the string cut at the NUL.
+//   - Of the sysctls that limit, fs.mount-max (Options.MountMax, ENOSPC)
+//     and fs.nr_open exist. A stack of mounts on one directory is walked
+//     mount by mount, as fs/namei.c:traverse_mounts does, so mounting on
+//     top of a stack costs its height.
 //   - Of the resource limits only RLIMIT_NOFILE exists (soft 1024, hard
 //     fs.nr_open to start with; see Task.Setrlimit).
 //   - tmpfs does not model size= (no page accounting against a limit).

@@ -97,7 +97,16 @@ type Options struct {
 	// seed, so that what Linux draws at random — inode generations, for
 	// one — differs between them as it would.
 	RandomSeed uint64
+
+	// MountMax models the fs.mount-max sysctl: the most mounts one mount
+	// namespace may hold; a mount or bind mount that would pass it fails
+	// with ENOSPC. Zero is Linux's default, DefaultMountMax.
+	MountMax int
 }
+
+// DefaultMountMax is fs.mount-max's default (fs/namespace.c:
+// sysctl_mount_max).
+const DefaultMountMax = 100_000
 
 // mountpoint keys the mount hash: what is mounted on dentry D as seen
 // through vfsmount M (models fs/namespace.c:mount_hashtable).

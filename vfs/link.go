@@ -34,6 +34,9 @@ func (t *Task) Linkat(olddirfd int, oldpath string, newdirfd int, newpath string
 }
 
 func (t *Task) doLinkat(olddfd int, oldname string, newdfd int, newname string, flags int) error {
+	if err := cString(oldname, newname); err != nil {
+		return err
+	}
 	valid := AT_SYMLINK_FOLLOW
 	if t.k.opts.Era.HasAtEmptyPath() {
 		valid |= AT_EMPTY_PATH

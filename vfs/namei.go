@@ -14,6 +14,21 @@ const (
 	MAXSYMLINKS = 40
 )
 
+// cString checks strings a system call takes as C strings (paths, a
+// symlink's target, mount's source, type and data). Linux reads up to the
+// first NUL, so a Go string with a NUL inside cannot be passed whole: Go's
+// syscall package refuses it with EINVAL before making the call
+// (syscall.ByteSliceFromString), and so does the simulator, before the
+// call does anything — so that a script gets the same answer from both.
+func cString(ss ...string) error {
+	for _, s := range ss {
+		if strings.IndexByte(s, 0) >= 0 {
+			return EINVAL
+		}
+	}
+	return nil
+}
+
 // lookupFlags are the LOOKUP_* flags of fs/namei.c.
 type lookupFlags uint
 
@@ -82,6 +97,9 @@ func canLookup(i *Inode) bool {
 // pathInit models fs/namei.c:path_init plus getname's length check: where
 // the walk of name starts.
 func (t *Task) pathInit(dfd int, name string, flags lookupFlags) (*nameidata, error) {
+	if err := cString(name); err != nil {
+		return nil, err
+	}
 	if len(name) >= PATH_MAX {
 		return nil, ENAMETOOLONG
 	}

@@ -147,6 +147,29 @@ func (k *Kernel) attachMnt(child *Mount, at Path) {
 	add(child)
 }
 
+// countMounts models fs/namespace.c:count_mounts, which
+// attach_recursive_mnt calls first: n more mounts must keep ns within
+// fs.mount-max (Options.MountMax), or ENOSPC.
+func (k *Kernel) countMounts(ns *MountNamespace, n int) error {
+	max := k.opts.MountMax
+	if max == 0 {
+		max = DefaultMountMax
+	}
+	if len(ns.mounts)+n > max {
+		return ENOSPC
+	}
+	return nil
+}
+
+// treeSize counts the mounts of the tree rooted at m.
+func treeSize(m *Mount) int {
+	n := 1
+	for _, c := range m.children {
+		n += treeSize(c)
+	}
+	return n
+}
+
 // linkMnt hangs child on at (models fs/namespace.c:mnt_set_mountpoint plus
 // commit_tree's hashing): child holds a reference on its parent mount and on
 // the mountpoint dentry.
@@ -207,6 +230,8 @@ func isMountRoot(p Path) bool { return p.Dentry == p.Mnt.root }
 // superblock remount (MS_REMOUNT).
 //
 // Errors, in order:
+//   - EINVAL: a string with a NUL in it (refused before the call, as Go's
+//     syscall package does).
 //   - ENOENT, ENOTDIR, ...: from resolving target.
 //   - EPERM: the caller lacks CAP_SYS_ADMIN.
 //   - Remounts: EINVAL when target is not on a mount of the caller's
@@ -218,7 +243,8 @@ func isMountRoot(p Path) bool { return p.Dentry == p.Mnt.root }
 //   - Bind mounts (do_loopback): EINVAL for an empty source; errors from
 //     resolving source; ENOENT when target was removed (cant_mount); EINVAL
 //     when target or source is not in the caller's namespace; ENOTDIR when
-//     one is a directory and the other is not.
+//     one is a directory and the other is not; ENOSPC when the copied
+//     mounts would take the namespace past fs.mount-max (count_mounts).
 //   - New mounts (do_new_mount): ENODEV for an unregistered fstype;
 //     under Relink2011Fixed, EINVAL or ENAMETOOLONG for a relink= it
 //     refuses (relinkopt.go); the
@@ -227,13 +253,17 @@ func isMountRoot(p Path) bool { return p.Dentry == p.Mnt.root }
 //     read-only one, and whatever filling the superblock fails with); then
 //     ENOENT when target was removed; EINVAL outside the caller's namespace;
 //     EBUSY mounting a filesystem again on the root of one of its own
-//     mounts; ENOTDIR on a non-directory.
+//     mounts; ENOTDIR on a non-directory; ENOSPC when the namespace holds
+//     fs.mount-max mounts already (count_mounts).
 func (t *Task) Mount(source, target, fstype string, flags MountFlags, data string) error {
 	t.enter()
 	return pathErr("mount", target, t.doMount(source, target, fstype, flags, data))
 }
 
 func (t *Task) doMount(source, target, fstype string, flags MountFlags, data string) error {
+	if err := cString(source, target, fstype, data); err != nil {
+		return err
+	}
 	at, err := t.lookupPath(AT_FDCWD, target, lookupFollow)
 	if err != nil {
 		return err
@@ -288,6 +318,10 @@ func (t *Task) doMount(source, target, fstype string, flags MountFlags, data str
 			return ENOENT
 		}
 		clone := k.copyTree(src.Mnt, src.Dentry, flags&MS_REC != 0)
+		if err := k.countMounts(at.Mnt.ns, treeSize(clone)); err != nil {
+			k.umountTree(clone)
+			return err
+		}
 		k.attachMnt(clone, at)
 		return nil
 	}
@@ -325,7 +359,7 @@ func (t *Task) doMount(source, target, fstype string, flags MountFlags, data str
 		if !at.Dentry.inode.Mode.IsDir() {
 			return ENOTDIR // graft_tree
 		}
-		return nil
+		return k.countMounts(at.Mnt.ns, 1)
 	}()
 	if err != nil {
 		Mntput(m) // drops the superblock reference sget gave

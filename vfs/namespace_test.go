@@ -39,3 +39,56 @@ func TestMountErrorOrder(t *testing.T) {
 		t.Errorf("%d superblocks, want 3 (rootfs, proc, /mnt): a failed mount kept one", n)
 	}
 }
+
+// fs.mount-max (count_mounts): a namespace holds at most MountMax mounts;
+// the next mount or bind mount fails with ENOSPC and leaves nothing
+// behind, and an unmount makes room again. A stack of binds on one
+// directory is walked mount by mount, as traverse_mounts does.
+func TestMountMax(t *testing.T) {
+	k := vfstest.NewKernel(t, vfs.Options{MountMax: 50})
+	tk := k.Init()
+	vfstest.Must(t, tk.Mkdir("/d", 0o755))
+	base := len(tk.MountNamespace().Mounts())
+	for range 50 - base {
+		vfstest.Must(t, tk.Mount("/d", "/d", "", vfs.MS_BIND, ""))
+	}
+	vfstest.WantErrno(t, "a bind mount past fs.mount-max", tk.Mount("/d", "/d", "", vfs.MS_BIND, ""), vfs.ENOSPC)
+	vfstest.WantErrno(t, "a new mount past fs.mount-max", tk.Mount("none", "/d", "tmpfs", 0, ""), vfs.ENOSPC)
+	if n := len(tk.MountNamespace().Mounts()); n != 50 {
+		t.Fatalf("%d mounts after the refused ones, want 50", n)
+	}
+	vfstest.Must(t, tk.Umount("/d", 0))
+	vfstest.Must(t, tk.Mount("none", "/d", "tmpfs", 0, ""))
+	vfstest.Must(t, tk.Umount("/d", 0))
+	for range 50 - base - 1 {
+		vfstest.Must(t, tk.Umount("/d", 0))
+	}
+	if n := len(tk.MountNamespace().Mounts()); n != base {
+		t.Fatalf("%d mounts after unmounting the stack, want %d", n, base)
+	}
+	// A recursive bind counts every mount it copies: /t with two mounts
+	// under it is three.
+	for _, d := range []string{"/t", "/u"} {
+		vfstest.Must(t, tk.Mkdir(d, 0o755))
+	}
+	vfstest.Must(t, tk.Mount("none", "/t", "tmpfs", 0, ""))
+	for _, d := range []string{"/t/a", "/t/b"} {
+		vfstest.Must(t, tk.Mkdir(d, 0o755))
+		vfstest.Must(t, tk.Mount("none", d, "tmpfs", 0, ""))
+	}
+	for range 48 - base - 3 {
+		vfstest.Must(t, tk.Mount("/d", "/d", "", vfs.MS_BIND, ""))
+	}
+	vfstest.WantErrno(t, "a recursive bind of 3 mounts into 48 of 50", tk.Mount("/t", "/u", "", vfs.MS_BIND|vfs.MS_REC, ""), vfs.ENOSPC)
+	vfstest.Must(t, tk.Mount("/t", "/u", "", vfs.MS_BIND, ""))
+	if n := len(tk.MountNamespace().Mounts()); n != 49 {
+		t.Fatalf("%d mounts, want 49", n)
+	}
+}
+
+// The default is Linux's: 100,000.
+func TestMountMaxDefault(t *testing.T) {
+	if vfs.DefaultMountMax != 100_000 {
+		t.Fatal(vfs.DefaultMountMax)
+	}
+}

@@ -107,6 +107,8 @@ func (t *Task) doOpenat(dirfd int, path string, flags int, mode FileMode) (int, 
 		return -1, err
 	}
 	switch {
+	case cString(path) != nil:
+		return -1, EINVAL // refused before the call (cString)
 	case len(path) >= PATH_MAX:
 		return -1, ENAMETOOLONG // getname
 	case path == "":

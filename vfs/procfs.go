@@ -8,6 +8,7 @@ import (
 // procType is a minimal procfs, the part of fs/proc the relink story needs:
 //
 //	/proc/self            symlink to the caller's pid directory
+//	/proc/<pid>/cwd       magic link to the task's working directory
 //	/proc/<pid>/fd/<n>    magic links to the task's open files
 //	/proc/<pid>/ns/<ns>   the task's namespaces (mnt, and with package
 //	                      nsproxy uts, ipc, net, pid, cgroup, time), which
@@ -18,7 +19,9 @@ import (
 // "/proc/self/fd/N", ..., AT_SYMLINK_FOLLOW) reaches a file whose last name
 // is gone — the way a 2011 kernel could relink one from user space. Without
 // AT_SYMLINK_FOLLOW linkat tries to link the proc link itself and gets
-// EXDEV. readlink shows the d_path of the file, " (deleted)" included.
+// EXDEV. readlink shows the d_path of the file, " (deleted)" included, or
+// fails with ENAMETOOLONG when that does not fit in PATH_MAX bytes with
+// its NUL (do_proc_readlink's buffer), while following the link works.
 //
 // Differences from Linux: no other files (mountinfo and mounts are
 // Task.Mountinfo and Task.MountInfo); access to another task's fd
@@ -134,6 +137,22 @@ func (o procPidOps) Lookup(dir *Inode, name string) (*Inode, error) {
 		i.SetNlink(2)
 		i.Ops = procFdOps{o.t}
 		return i, nil
+	case "cwd":
+		// proc_cwd_link: a magic link to the task's working directory.
+		owner := o.t
+		i := procInode(dir, S_IFLNK|0o777)
+		i.UID, i.GID = dir.UID, dir.GID
+		i.getLink = func(caller *Task) (*Path, string, error) {
+			if caller != owner && caller.cred.UID != 0 && caller.cred.UID != owner.cred.UID {
+				return nil, "", EACCES
+			}
+			if owner.dead {
+				return nil, "", ENOENT
+			}
+			p := PathGet(owner.fs.pwd)
+			return &p, caller.DPath(owner.fs.pwd), nil
+		}
+		return i, nil
 	case "ns":
 		i := procInode(dir, S_IFDIR|0o511)
 		i.UID, i.GID = dir.UID, dir.GID
@@ -145,7 +164,7 @@ func (o procPidOps) Lookup(dir *Inode, name string) (*Inode, error) {
 }
 
 func (o procPidOps) IterateDir(dir *Inode, pos int64, emit func(Dirent) bool) error {
-	return emitFrom([]Dirent{{Name: ".", Ino: dir.Ino, Type: S_IFDIR}, {Name: "..", Type: S_IFDIR}, {Name: "fd", Type: S_IFDIR}, {Name: "ns", Type: S_IFDIR}}, pos, emit)
+	return emitFrom([]Dirent{{Name: ".", Ino: dir.Ino, Type: S_IFDIR}, {Name: "..", Type: S_IFDIR}, {Name: "cwd", Type: S_IFLNK}, {Name: "fd", Type: S_IFDIR}, {Name: "ns", Type: S_IFDIR}}, pos, emit)
 }
 
 // procNsOps serves /proc/<pid>/ns (models fs/proc/namespaces.c): one entry

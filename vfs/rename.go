@@ -47,6 +47,9 @@ func (t *Task) Renameat2(olddirfd int, oldpath string, newdirfd int, newpath str
 }
 
 func (t *Task) doRenameat2(olddfd int, oldname string, newdfd int, newname string, flags uint) error {
+	if err := cString(oldname, newname); err != nil {
+		return err
+	}
 	k := t.k
 	if flags&^(RENAME_NOREPLACE|RENAME_EXCHANGE|RENAME_WHITEOUT) != 0 {
 		return EINVAL

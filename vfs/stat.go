@@ -143,6 +143,11 @@ func (t *Task) doReadlinkat(dfd int, name string, buf []byte) (int, error) {
 		text = body
 		if jump != nil {
 			PathPut(*jump)
+			// do_proc_readlink: d_path into a PATH_MAX buffer, NUL
+			// included.
+			if len(text) >= PATH_MAX {
+				return -1, ENAMETOOLONG
+			}
 		}
 	}
 	return copy(buf, text), nil

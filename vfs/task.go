@@ -361,6 +361,7 @@ func (t *Task) Chdir(path string) error {
 //
 // Errors:
 //   - ENOENT: the working directory was removed.
+//   - ENAMETOOLONG: its path does not fit in PATH_MAX bytes with its NUL.
 func (t *Task) Getcwd() (string, error) {
 	t.enter()
 	if t.fs.pwd.Dentry.Unlinked() {
@@ -369,6 +370,10 @@ func (t *Task) Getcwd() (string, error) {
 	s, reachable := t.k.dPathFrom(t.fs.pwd, t.fs.root)
 	if !reachable {
 		s = "(unreachable)" + s // a cwd on a detached mount
+	}
+	if len(s) >= PATH_MAX {
+		// The path is built in a PATH_MAX page, NUL included.
+		return "", pathErr("getcwd", "", ENAMETOOLONG)
 	}
 	return s, nil
 }

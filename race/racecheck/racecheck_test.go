@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -136,5 +137,37 @@ func TestExploreMinimizes(t *testing.T) {
 	}
 	if _, err := racecheck.Explore(race.Library["link-unlink-2007"], race.Config{}, 0, 1); err == nil {
 		t.Error("0 checks: no error")
+	}
+}
+
+// Two explorations with the rapid strategy at once (the race on
+// rapid's process-wide flags): each gets its own checks and seed and its
+// own verdict; under -race, no data race.
+func TestParallelExplorers(t *testing.T) {
+	sc := race.Library["link-unlink-2007"]
+	var wg sync.WaitGroup
+	reports := make([]*race.Report, 2)
+	errs := make([]error, 2)
+	for i, era := range []vfs.Era{vfs.Pre2007, vfs.Upstream} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reports[i], errs[i] = racecheck.Explore(sc, race.Config{Era: era}, 20+i*7, uint64(i+1))
+		}()
+	}
+	wg.Wait()
+	for i, r := range reports {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if r.Schedules == 0 {
+			t.Fatalf("explorer %d ran no schedule", i)
+		}
+	}
+	if reports[1].Failure != nil {
+		t.Errorf("the fixed era failed: %s", reports[1].Failure.Failure)
+	}
+	if reports[1].Schedules != 27 {
+		t.Errorf("the second explorer ran %d schedules, want its own 27 checks", reports[1].Schedules)
 	}
 }
