@@ -1,6 +1,7 @@
 package race_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/relinksim/relinksim/race"
@@ -9,9 +10,10 @@ import (
 
 // The explorer's replay schedules: any bytes, read as task decisions, on
 // any library scenario, era and filesystem, replay to a finished run —
-// never a panic or a hang — whose schedule keeps the decisions the run
-// could follow, and a run that failed says where (FailedAt within its
-// events).
+// never a panic or a hang — that names only the scenario's tasks, says
+// where it failed if it did (FailedAt within its events), and replays
+// exactly from the schedule it reports: the same events, results and
+// verdict.
 func FuzzReplay(f *testing.F) {
 	f.Add(uint8(0), uint8(0), uint8(0), []byte("AABBBBBBBBBAAAAAAA"))
 	f.Add(uint8(1), uint8(1), uint8(1), []byte("BA"))
@@ -41,8 +43,24 @@ func FuzzReplay(f *testing.F) {
 		if o.Failed() && (o.FailedAt < 1 || o.FailedAt > len(o.Events)) {
 			t.Fatalf("%s: failed at event %d of %d", s.Name, o.FailedAt, len(o.Events))
 		}
-		if o.Failed() != (o.Failure != "") {
-			t.Fatalf("%s: Failed() %v with failure %q", s.Name, o.Failed(), o.Failure)
+		for _, c := range o.Schedule {
+			if c < 'A' || int(c-'A') >= len(s.Tasks) {
+				t.Fatalf("%s: schedule %s names a task the scenario does not have", s.Name, o.Schedule)
+			}
+		}
+		again, err := race.Run(s, cfg, &race.Replay{Schedule: o.Schedule})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Schedule != o.Schedule || !reflect.DeepEqual(again.Events, o.Events) || again.Failure != o.Failure || again.FailedAt != o.FailedAt {
+			t.Fatalf("%s: schedule %s does not replay: %s, failure %q at %d, then %q at %d", s.Name, o.Schedule, again.Schedule, o.Failure, o.FailedAt, again.Failure, again.FailedAt)
+		}
+		for i := range o.Results {
+			for j := range o.Results[i] {
+				if a, b := o.Results[i][j].Describe(), again.Results[i][j].Describe(); a != b {
+					t.Fatalf("%s: task %c's op %d gave %s, then %s", s.Name, 'A'+i, j, a, b)
+				}
+			}
 		}
 	})
 }

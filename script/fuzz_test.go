@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -62,8 +63,9 @@ func FuzzParse(f *testing.F) {
 			if err != nil {
 				t.Fatalf("line %d %q prints as %q, which does not parse: %v", op.Line, op.Src, text, err)
 			}
-			if back.String() != text {
-				t.Fatalf("%q -> %q -> %q", op.Src, text, back.String())
+			back.Line, back.Src = op.Line, op.Src
+			if !reflect.DeepEqual(back, op) {
+				t.Fatalf("%q prints as %q, which parses to another op:\n%#v\n%#v", op.Src, text, op, back)
 			}
 		}
 	})
@@ -126,8 +128,15 @@ func FuzzPathWalk(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		setup, _ := script.Parse("mkdir d\nopen d/f creat,rdwr -> F\nsymlink d l\nsymlink loop loop\n")
-		m.Run(setup)
+		setup, err := script.Parse("mkdir d\nopen d/f creat,rdwr -> F\nsymlink d l\nsymlink loop loop\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range m.Run(setup) {
+			if st.Err != nil || st.Errno != "" {
+				t.Fatalf("setup: %s", st.Describe())
+			}
+		}
 		tk := m.Init()
 		check := func(what string, err error) {
 			t.Helper()

@@ -14,7 +14,8 @@ import (
 // /dev/zero or a runaway generator's output stops at once instead of
 // exhausting memory.
 const (
-	// MaxLineBytes is the longest line a script may have.
+	// MaxLineBytes is the longest line a script may have, in bytes before
+	// its newline.
 	MaxLineBytes = 1 << 20
 	// MaxScriptBytes is the most a script may hold.
 	MaxScriptBytes = 1 << 30
@@ -86,7 +87,12 @@ func (s *Scanner) readLine() (string, error) {
 		if s.read > MaxScriptBytes {
 			return "", &ParseError{File: s.name, Line: s.line + 1, Col: 1, Msg: fmt.Sprintf("the script is longer than %d bytes", MaxScriptBytes)}
 		}
-		if len(buf)+len(chunk) > MaxLineBytes+1 {
+		// The line's bytes before its newline count.
+		content := len(buf) + len(chunk)
+		if err == nil {
+			content-- // the newline
+		}
+		if content > MaxLineBytes {
 			return "", &ParseError{File: s.name, Line: s.line + 1, Col: MaxLineBytes + 1, Msg: fmt.Sprintf("the line is longer than %d bytes", MaxLineBytes)}
 		}
 		buf = append(buf, chunk...)

@@ -2,6 +2,7 @@ package script_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -64,5 +65,49 @@ func TestParseErrorIsCut(t *testing.T) {
 	_, err := script.Parse("open " + strings.Repeat("p", 100000) + " bogusflag -> A")
 	if err == nil || len(err.Error()) > 400 {
 		t.Fatalf("%d bytes: %.200v", len(err.Error()), err)
+	}
+}
+
+// The line limit counts the bytes before the newline, on the last line
+// (without one) as on any other.
+func TestScannerLineLimitEdges(t *testing.T) {
+	long := "#" + strings.Repeat("x", script.MaxLineBytes-1)
+	for _, c := range []struct {
+		src string
+		ok  bool
+	}{
+		{long + "\n", true},
+		{long, true},
+		{long + "x\n", false},
+		{long + "x", false},
+	} {
+		s := script.NewScanner("f", strings.NewReader(c.src))
+		for s.Scan() {
+		}
+		if (s.Err() == nil) != c.ok {
+			t.Errorf("a %d-byte source: %v, want ok=%v", len(c.src), s.Err(), c.ok)
+		}
+	}
+}
+
+// cat of a sparse terabyte returns its first MiB and the note at once: past
+// the cap a regular file's length is taken from its size, not read.
+func TestCatOfATerabyte(t *testing.T) {
+	m, err := script.Boot(script.Config{FS: "tmpfs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := script.Parse("open f creat,rdwr -> F\nftruncate F 1099511627776\nclose F\ncat f\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := m.Run(ops)
+	got, _ := steps[3].Ret.(string)
+	want := fmt.Sprintf(script.CatCutFormat, int64(1)<<40-script.MaxCatBytes, int64(1)<<40)
+	if len(got) != script.MaxCatBytes+len(want) || !strings.HasSuffix(got, want) {
+		t.Errorf("cat: %d bytes ending %q", len(got), got[max(0, len(got)-80):])
+	}
+	if err := m.K.Shutdown(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -78,23 +78,17 @@ func cmdRun(c *command, fs *flag.FlagSet, opts any, stdin io.Reader, stdout, std
 	}
 	// The script is read as a stream, one line at a time (script.Scanner:
 	// lines up to MaxLineBytes, scripts up to MaxScriptBytes), so a huge
-	// script runs in little memory. A file is read twice: once to check
-	// every line parses, before anything runs; standard input once, and a
-	// line that does not parse stops the run there.
+	// script runs in little memory. A regular file is read twice: once to
+	// check every line parses, before anything runs; standard input, a
+	// pipe or a fifo once, and a line that does not parse stops the run
+	// there.
 	name := fs.Arg(0)
-	var in io.ReadSeeker
+	var (
+		in     io.ReadSeeker // a script that can be read twice
+		stream io.Reader     // else the stream it comes from
+	)
 	if name == "-" {
-		name = "<stdin>"
-		if b.dot != "" {
-			// Drawing holds every picture anyway; the script is read
-			// whole to know first whether it has draw ops.
-			src, err := io.ReadAll(io.LimitReader(stdin, script.MaxScriptBytes+1))
-			if err != nil {
-				fmt.Fprintf(stderr, "relinksim run: %v\n", err)
-				return 2
-			}
-			in = bytes.NewReader(src)
-		}
+		name, stream = "<stdin>", stdin
 	} else {
 		f, err := os.Open(name)
 		if err != nil {
@@ -102,10 +96,24 @@ func cmdRun(c *command, fs *flag.FlagSet, opts any, stdin io.Reader, stdout, std
 			return 2
 		}
 		defer f.Close()
-		in = f
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			in = f
+		} else {
+			stream = f // a pipe, a fifo, /dev/stdin: read once
+		}
+	}
+	if in == nil && b.dot != "" {
+		// Drawing holds every picture anyway; the script is read whole to
+		// know first whether it has draw ops.
+		src, err := io.ReadAll(io.LimitReader(stream, script.MaxScriptBytes+1))
+		if err != nil {
+			fmt.Fprintf(stderr, "relinksim run: %v\n", err)
+			return 2
+		}
+		in = bytes.NewReader(src)
 	}
 	drawOps := false
-	var src io.Reader = stdin
+	src := stream
 	if in != nil {
 		check := script.NewScanner(name, in)
 		for check.Scan() {
@@ -185,7 +193,7 @@ func cmdRun(c *command, fs *flag.FlagSet, opts any, stdin io.Reader, stdout, std
 		}
 	}
 	if err := ops.Err(); err != nil {
-		fmt.Fprintln(stderr, err) // standard input: a line that does not parse stops the run
+		fmt.Fprintln(stderr, err) // a stream: a line that does not parse stops the run
 		return 2
 	}
 	if b.images != "" {

@@ -72,20 +72,23 @@ func Write(name string, src []byte, opts Options) ([]byte, error) {
 		// only the ops between that failed; the picture is the one after
 		// the last.
 		start, end := runs(ops)
-		hidden := 0
+		var hidden []script.Op // the ops folded since the last one shown
+		flush := func() {
+			if len(hidden) > 0 {
+				parts = append(parts, fmt.Sprintf("<p class=\"note\">… %d more %s ops (lines %d to %d), each ok</p>\n",
+					len(hidden), html.EscapeString(hidden[0].Name), hidden[0].Line, hidden[len(hidden)-1].Line))
+				hidden = nil
+			}
+		}
 		for i, op := range ops {
 			st := m.Step(op)
 			inside := i != start[i] && i != end[i]
 			if inside && st.Err == nil && st.Errno == "" {
-				hidden++
+				hidden = append(hidden, op)
 				steps++
 				continue
 			}
-			if i == end[i] && i != start[i] && hidden > 0 {
-				parts = append(parts, fmt.Sprintf("<p class=\"note\">… %d more %s ops (lines %d to %d), each ok</p>\n",
-					hidden, html.EscapeString(op.Name), ops[start[i]+1].Line, ops[i-1].Line))
-				hidden = 0
-			}
+			flush() // the ok ops before this one, which is shown
 			var b strings.Builder
 			fmt.Fprintf(&b, "<div class=\"step\">\n<pre class=\"op\">%d  %s</pre>\n", op.Line, html.EscapeString(st.Op))
 			if st.Err != nil {

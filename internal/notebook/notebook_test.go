@@ -188,3 +188,33 @@ func TestNotebookInChromium(t *testing.T) {
 		}
 	}
 }
+
+// A run of ops of one name is folded: its first and last op shown, the
+// ok ones between counted in a note, one that fails shown where it is,
+// with the notes around it naming only ok lines.
+func TestRunsAreFolded(t *testing.T) {
+	page, err := notebook.Write("runs", []byte("mkdir a\nmkdir b\nmkdir a\nmkdir c\nmkdir d\nmkdir e\nmkdir f\n"), notebook.Options{FS: "tmpfs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(page)
+	for _, want := range []string{
+		`<pre class="op">1  mkdir a</pre>`,
+		"… 1 more mkdir ops (lines 2 to 2), each ok",
+		`<pre class="op">3  mkdir a</pre>`, "error EEXIST",
+		"… 3 more mkdir ops (lines 4 to 6), each ok",
+		`<pre class="op">7  mkdir f</pre>`,
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	if n := strings.Count(s, "<svg"); n != 1 {
+		t.Errorf("%d pictures, want the one after the run", n)
+	}
+	for _, hidden := range []string{">2  mkdir b<", ">4  mkdir c<", ">6  mkdir e<"} {
+		if strings.Contains(s, hidden) {
+			t.Errorf("%s is shown, inside the run", hidden)
+		}
+	}
+}

@@ -363,8 +363,15 @@ func (p *picture) relinkDirs(tasks []*vfs.Task) []relinkDir {
 		if name == "" {
 			name = "lost+found"
 		}
-		rd := m.Root().CachedChild(name)
-		if rd == nil || rd.Inode() == nil || seen[rd] {
+		// The relink directory may be a path (relink=a/b).
+		rd := m.Root()
+		for _, part := range strings.Split(name, "/") {
+			if rd == nil || part == "" {
+				continue
+			}
+			rd = rd.CachedChild(part)
+		}
+		if rd == nil || rd == m.Root() || rd.Inode() == nil || seen[rd] {
 			continue
 		}
 		seen[rd] = true

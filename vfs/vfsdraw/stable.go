@@ -48,6 +48,8 @@ func Stable(pictures []string) []string {
 			t := strings.TrimSpace(l)
 			switch {
 			case t == "" || t == "}" || strings.HasPrefix(t, "digraph "):
+			case strings.HasPrefix(t, "label="):
+				p.head = append(p.head, t) // the title, whatever it says
 			case isEdge(t):
 				// An edge is known by its ends and how many times the
 				// picture drew them before.
@@ -104,7 +106,7 @@ func Stable(pictures []string) []string {
 			// and the node's margins.
 			w := 0.6 + float64(s[0])*6/72
 			h := 0.3 + float64(s[1])*12/72
-			if strings.Contains(l, "shape=record") {
+			if isRecord(l) {
 				h = 0.1 + float64(s[1])*0.25 // a field is a box of its own
 			}
 			fmt.Fprintf(&b, "  %s, width=%.2f, height=%.2f, fixedsize=true];\n", strings.TrimSuffix(l, "];"), w, h)
@@ -126,7 +128,7 @@ func Stable(pictures []string) []string {
 // its label's fields, the fields, and the text after them; ok is false
 // for a node that is not a record.
 func recordFields(decl string) (before string, fields []string, after string, ok bool) {
-	if !strings.Contains(decl, "shape=record") {
+	if !isRecord(decl) {
 		return "", nil, "", false
 	}
 	i := strings.Index(decl, `label="`)
@@ -225,6 +227,10 @@ func comparePorts(a, b string) int {
 	return strings.Compare(a, b)
 }
 
+// isRecord reports whether a node declaration of DOT's is a record (DOT
+// writes the shape first for those, before any label).
+func isRecord(decl string) bool { return strings.Contains(decl, " [shape=record,") }
+
 // isEdge reports whether a statement of DOT's output is an edge.
 func isEdge(stmt string) bool {
 	f := strings.Fields(stmt)
@@ -268,7 +274,7 @@ func labelSize(decl string) (w, h int) {
 			}
 			continue
 		}
-		if c == '|' && strings.Contains(decl, "shape=record") {
+		if c == '|' && isRecord(decl) {
 			text.WriteByte('\n')
 			continue
 		}

@@ -194,3 +194,41 @@ func TestWhatThePictureShows(t *testing.T) {
 		})
 	}
 }
+
+// A relink directory given as a path (relink=a/b) is drawn too.
+func TestNestedRelinkDir(t *testing.T) {
+	m, err := script.Boot(script.Config{FS: "ext4", MountOptions: "relink=a/b", Options: vfs.Options{Era: vfs.Relink2011Fixed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, _ := script.Parse("mkdir a\nmkdir a/b\nopen f creat,rdwr -> F\nunlink f\ncheckpoint relink -> I\nls a/b/checkpoint-1\n")
+	for _, st := range m.Run(ops) {
+		if st.Err != nil || st.Errno != "" {
+			t.Fatalf("%s", st.Describe())
+		}
+	}
+	dot := vfsdraw.DOT(m.K, vfsdraw.Options{})
+	if !strings.Contains(dot, `label="relink directory\n/a/b/checkpoint-1|<e0> relinked-1"`) {
+		t.Errorf("no relink directory a/b/checkpoint-1 drawn:\n%s", dot)
+	}
+	if err := m.K.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A title that looks like an edge ("a -> b") stays the title through
+// Stable, for pictures whose titles differ.
+func TestStableKeepsTitles(t *testing.T) {
+	m := run(t, "tmpfs", vfs.Upstream, "mkdir d\n")
+	defer m.K.Shutdown()
+	pics := vfsdraw.Stable([]string{
+		vfsdraw.DOT(m.K, vfsdraw.Options{Title: "rename a -> b"}),
+		vfsdraw.DOT(m.K, vfsdraw.Options{Title: "link c -> d"}),
+	})
+	for i, want := range []string{`label="rename a -> b"; labelloc=t;`, `label="link c -> d"; labelloc=t;`} {
+		if !strings.Contains(pics[i], want) || strings.Contains(pics[i], "labelloc=t [style=invis]") {
+			t.Errorf("picture %d:\n%s", i, pics[i])
+		}
+		checkDeclared(t, pics[i])
+	}
+}
