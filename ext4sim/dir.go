@@ -17,10 +17,10 @@ import (
 // leaf blocks.
 //
 // Divergence: Linux picks an htree leaf by the name's hash (half-MD4 keyed
-// by the superblock's random s_hash_seed) and splits full leaves by hash,
-// and readdir returns names in hash order. The simulator fills leaves in
-// order and lists names in block order; sizes of directories past one block,
-// and the order of getdents, therefore differ from Linux's.
+// by the superblock's s_hash_seed, hash.go) and splits full leaves by
+// hash. The simulator fills leaves in order, so sizes of directories past
+// the first split differ from Linux's; getdents returns names in hash
+// order all the same (dxReaddir), as Linux's does.
 
 // newDirBlock0 models fs/ext4/namei.c:ext4_init_dot_dotdot: the first block
 // of a new directory, "." and ".." spanning it.
@@ -43,15 +43,19 @@ func (d *diskDir) isDx(size int64, blockSize int) bool {
 	return d.index || size == int64(blockSize)
 }
 
-// find returns the block and index of name, or -1, -1.
+// find returns the block and index of name, or -1, -1 (through the
+// name index, dirindex.go: Linux's htree lookup reads one leaf too).
 func (d *diskDir) find(name string) (int, int) {
-	for b, blk := range d.blocks {
-		for i, e := range blk {
-			if e.ino != 0 && e.name == name {
-				return b, i
-			}
+	b, ok := d.nameIndex()[name]
+	if !ok {
+		return -1, -1
+	}
+	for i, e := range d.blocks[b] {
+		if e.ino != 0 && e.name == name {
+			return b, i
 		}
 	}
+	vfs.Bug("ext4sim: the name index puts %q in block %d, which does not hold it", name, b)
 	return -1, -1
 }
 
@@ -142,11 +146,16 @@ func (fs *fsInfo) addEntry(h *handle, dir *inodeInfo, name string, ino uint32, t
 	if d.indexed() {
 		first = 1 // block 0 is the index root
 	}
-	for b := first; b < len(d.blocks); b++ {
-		if blk, ok := insertInBlock(d.blocks[b], usable, e); ok {
-			d.blocks[b] = blk
-			return nil
+	// The first block with room, as the scan from the first block finds
+	// it (the room index answers in O(log n)).
+	if b := d.roomIndex().first(first, recLen(len(name))); b >= 0 {
+		blk, ok := insertInBlock(d.blocks[b], usable, e)
+		if !ok {
+			vfs.Bug("ext4sim: the room index offers block %d, which has no room for %q", b, name)
 		}
+		d.blocks[b] = blk
+		d.placed(b, name)
+		return nil
 	}
 	if len(d.blocks) == 1 {
 		// make_indexed_dir: the entries of block 0 but "." and ".." move
@@ -164,6 +173,7 @@ func (fs *fsInfo) addEntry(h *handle, dir *inodeInfo, name string, ino uint32, t
 	} else {
 		d.blocks = append(d.blocks, []dirent{{recLen: usable}})
 	}
+	d.where, d.room = nil, nil // blocks moved or were added: rebuilt on use
 	blk, ok := insertInBlock(d.blocks[len(d.blocks)-1], usable, e)
 	if !ok {
 		vfs.Bug("ext4sim: a new directory block has no room for %q", name)
@@ -207,6 +217,7 @@ func (fs *fsInfo) deleteEntry(h *handle, dir *inodeInfo, name string) error {
 	} else {
 		blk[0] = dirent{recLen: blk[0].recLen}
 	}
+	d.removed(b, name)
 	return nil
 }
 

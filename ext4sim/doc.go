@@ -159,12 +159,16 @@
 //
 // # Divergences from Linux
 //
-//   - Directory order: Linux places names in htree leaves by a keyed
-//     half-MD4 hash (with mkfs's random seed) and getdents returns them in
-//     hash order. The simulator fills leaves in order and lists in block
-//     order, so listings of ext4 directories differ from Linux's, and so do
-//     directory sizes past the first htree split (1024 -> 3072 bytes is
-//     modelled exactly; later growth depends on the seed even on Linux).
+//   - Directory placement: getdents of an htree directory (one of one
+//     block, or indexed) returns names in the order of their keyed
+//     half-MD4 hash, as Linux does (hash.go; the seed is mkfs's, pinned by
+//     Mkfs and by the real-kernel harness to DefaultHashSeedUUID, and ls
+//     is part of the ext4 kernel differential). Where a name goes is not
+//     modelled by hash: Linux places it in the htree leaf its hash selects
+//     and splits a full leaf by hash, the simulator fills leaves in order,
+//     so directory sizes past the first htree split (1024 -> 3072 bytes is
+//     modelled exactly) differ from Linux's. Lookups and inserts use the
+//     simulator's own indexes (dirindex.go), not a dx_root/dx_node tree.
 //   - There are no block bitmaps, extents or checksums; data is kept as
 //     sparse pages that record which 1 KiB blocks were written, and free
 //     block counts are kept per group. st_blocks and SEEK_DATA/SEEK_HOLE

@@ -137,7 +137,7 @@ func TestCrashAtEveryCommit(t *testing.T) {
 	for _, era := range []vfs.Era{vfs.ENOENT2007, vfs.Relink2011, vfs.Upstream} {
 		t.Run(era.String(), func(t *testing.T) {
 			rapid.Check(t, func(rt *rapid.T) {
-				gen := scriptgen.GenConfig{MinOps: 10, MaxOps: 40, Era: era, NoListing: true,
+				gen := scriptgen.GenConfig{MinOps: 10, MaxOps: 40, Era: era,
 					FS: "ext4", Setup: ext4sim.Setup(ext4sim.MkfsOptions{})}
 				ops := scriptgen.Ops(gen).Draw(rt, "ops")
 				m, err := script.NewMachineWithOptions(vfs.Options{Era: era}, "ext4", "sim_commit=handle", ext4sim.Setup(ext4sim.MkfsOptions{}))

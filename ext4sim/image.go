@@ -114,6 +114,11 @@ type diskDir struct {
 	// into an htree, whose block 0 is the index root. (mkfs's
 	// lost+found has 12 blocks and is linear.)
 	index bool
+	// where and room are the simulator's own indexes of blocks, rebuilt
+	// when nil (see dirindex.go): the block each name is in, and the
+	// largest record each block could take.
+	where map[string]int
+	room  *roomTree
 }
 
 // dirent is a struct ext4_dir_entry_2: an entry (inode 0: unused space)

@@ -21,7 +21,10 @@ type MkfsOptions struct {
 	// OrphanFile enables the orphan_file feature (-O orphan_file): an
 	// orphan file of Size/4096 blocks (32 for 128 MiB), inode 12.
 	OrphanFile bool
-	// HashSeed is the directory hash seed (random in mkfs; fixed here).
+	// HashSeed is the directory hash seed, s_hash_seed (mkfs.ext4 draws
+	// one at random; -E hash_seed=UUID sets it). Zero means
+	// DefaultHashSeedUUID's, the seed the repository's real-kernel harness
+	// gives mkfs.ext4.
 	HashSeed [4]uint32
 }
 
@@ -97,6 +100,9 @@ func Mkfs(name string, o MkfsOptions) *Device {
 		data:   map[uint32]*vfs.AddressSpace{},
 	}
 	im.sb.HashSeed = o.HashSeed
+	if im.sb.HashSeed == ([4]uint32{}) {
+		im.sb.HashSeed, _ = ParseHashSeed(DefaultHashSeedUUID)
+	}
 	im.sb.Clean = true
 	for g := range im.groups {
 		im.groups[g] = diskGroup{FreeInodes: ipg, bitmap: make([]uint64, (ipg+63)/64)}

@@ -423,11 +423,14 @@ func (o dirOps) Rename(oldDirVI *vfs.Inode, oldD *vfs.Dentry, newDirVI *vfs.Inod
 	return nil
 }
 
-// IterateDir implements vfs.DirIterator (models fs/ext4/dir.c:ext4_readdir's
-// linear walk; see dir.go for the divergence from htree order). Positions are
-// byte offsets in the directory.
+// IterateDir implements vfs.DirIterator (models fs/ext4/dir.c:ext4_readdir):
+// an htree directory (is_dx_dir) is read in hash order (ext4_dx_readdir),
+// any other in block order, its positions byte offsets in the directory.
 func (o dirOps) IterateDir(dirVI *vfs.Inode, pos int64, emit func(vfs.Dirent) bool) error {
 	d := o.fs.cur.dirs[info(dirVI).ino]
+	if d.isDx(dirVI.Size, o.fs.cur.geo.BlockSize) {
+		return o.fs.dxReaddir(d, pos, emit)
+	}
 	bs := int64(o.fs.cur.geo.BlockSize)
 	for b, blk := range d.blocks {
 		off := int64(b) * bs

@@ -40,11 +40,12 @@ func (o MkfsOptions) Validate() error {
 }
 
 // mkfsOptionNames are the options ParseMkfsOptions accepts.
-var mkfsOptionNames = []string{"orphan_file", "blocksize", "size", "inode_ratio"}
+var mkfsOptionNames = []string{"orphan_file", "blocksize", "size", "inode_ratio", "hash_seed"}
 
 // ParseMkfsOptions reads mkfs options as the filesystem registry passes
 // them: "orphan_file" (mkfs.ext4 -O orphan_file), "blocksize=N" (-b),
-// "size=BYTES", "inode_ratio=N" (-i), comma-separated.
+// "size=BYTES", "inode_ratio=N" (-i), "hash_seed=UUID" (-E hash_seed=),
+// comma-separated.
 func ParseMkfsOptions(s string) (MkfsOptions, error) {
 	var o MkfsOptions
 	m, err := vfs.SplitMkfsOptions("ext4", s, mkfsOptionNames...)
@@ -61,6 +62,13 @@ func ParseMkfsOptions(s string) (MkfsOptions, error) {
 			return 0, fmt.Errorf("mkfs.ext4: %s=%q: want a positive number", name, v)
 		}
 		return n, nil
+	}
+	if v, ok := m["hash_seed"]; ok {
+		seed, ok := ParseHashSeed(v)
+		if !ok {
+			return o, fmt.Errorf("mkfs.ext4: hash_seed=%q: want a UUID", v)
+		}
+		o.HashSeed = seed
 	}
 	if v, ok := m["orphan_file"]; ok {
 		if v != "" {
@@ -98,6 +106,7 @@ func init() {
 			"blocksize=N: 1024 (default), 2048 or 4096",
 			"size=BYTES: the device's size (default 128 MiB)",
 			"inode_ratio=N: bytes per inode (default 4096)",
+			"hash_seed=UUID: the directory hash seed (mkfs.ext4 -E hash_seed=; default " + DefaultHashSeedUUID + ")",
 		},
 		MountOptions: []string{"sim_commit=handle: commit the journal after every handle", "sim_cpu=N: the CPU the task runs on (orphan_file slot choice)"},
 		BuggyEras:    []vfs.Era{vfs.Pre2007, vfs.SandeenRFC},

@@ -52,7 +52,8 @@ func tmpfsBackend() backend {
 
 func ext4Backend(template string) backend {
 	gen := withNamespaces(scriptgen.DefaultGenConfig)
-	gen.NoListing = true // ext4 lists in htree hash order, which the simulator does not model
+	// ls is drawn too: ext4 lists a directory in htree hash order, which
+	// the simulator computes with the seed MakeExt4Template pins.
 	// The shadow is ext4 too: mounts differ between filesystems (a second
 	// mount of ext4 on its own root is EBUSY, tmpfs stacks a new one), and
 	// the generator unmounts the root only from above a stacked mount.
@@ -147,8 +148,10 @@ func TestKernelDifferential(t *testing.T) {
 // TestKernelDifferentialExt4 is TestKernelDifferential on real ext4: a
 // 128 MiB image made by mkfs.ext4 with the defaults (as the oracle makes
 // it) on a loop device, the orphan chain read with dumpe2fs and debugfs.
-// The test's thread is pinned to one CPU, because ext4's per-CPU counters
-// decide where top-level directories go. CI runs 2,000 sequences:
+// The image's directory hash seed is pinned (MakeExt4Template), so that
+// ls compares hash orders. The test's thread is pinned to one CPU,
+// because ext4's per-CPU counters decide where top-level directories go.
+// CI runs 2,000 sequences:
 //
 //	RAPID_CHECKS=2000 go test ./script -run TestKernelDifferentialExt4
 func TestKernelDifferentialExt4(t *testing.T) {

@@ -51,7 +51,7 @@ func TestDemoOutput(t *testing.T) {
 		{"open a creat,wronly,trunc -> NEW_A", "fd 4", `creat("a")`},
 		{"orphans", "[TMP]", "TMP = fd 5"}, // before the checkpoint
 		{"checkpoint relink-upstream -> I", "relinked=2 data-bytes=0"},
-		{"ls lost+found/checkpoint-1", "relinked-1 relinked-2]"},
+		{"ls lost+found/checkpoint-1", "relinked-1 .. relinked-2]"},
 		{"orphans", "[]"}, // after the relink
 		{"kill"},
 		{"restart I", "data-bytes=0"},

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/relinksim/relinksim/ext4sim"
 )
 
 // Ext4Available reports why real ext4 cannot be used here, or "".
@@ -29,8 +31,11 @@ func Ext4Available() string {
 }
 
 // MakeExt4Template makes, in dir, the image the oracle makes: a 128 MiB
-// file formatted with `mkfs.ext4 -q -F` and the system's defaults.
-// Mounting copies of it is much faster than formatting each time.
+// file formatted with `mkfs.ext4 -q -F` and the system's defaults, but
+// for the directory hash seed, pinned to ext4sim.DefaultHashSeedUUID
+// (`-E hash_seed=`) so that directories list in the order the simulator
+// computes (mkfs draws a random seed). Mounting copies of it is much
+// faster than formatting each time.
 func MakeExt4Template(dir string, mkfsArgs ...string) (string, error) {
 	img := filepath.Join(dir, "template.img")
 	f, err := os.Create(img)
@@ -42,7 +47,7 @@ func MakeExt4Template(dir string, mkfsArgs ...string) (string, error) {
 		return "", err
 	}
 	f.Close()
-	args := append([]string{"-q", "-F"}, mkfsArgs...)
+	args := append([]string{"-q", "-F", "-E", "hash_seed=" + ext4sim.DefaultHashSeedUUID}, mkfsArgs...)
 	if out, err := exec.Command("mkfs.ext4", append(args, img)...).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("mkfs.ext4: %v: %s", err, out)
 	}
