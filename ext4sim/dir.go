@@ -170,15 +170,17 @@ func (fs *fsInfo) addEntry(h *handle, dir *inodeInfo, name string, ino uint32, t
 		d.index = true
 		half := len(moved) / 2
 		d.blocks = append(d.blocks, packBlock(moved[:half], usable), packBlock(moved[half:], usable))
+		d.where, d.room = nil, nil // entries moved: rebuilt on use
 	} else {
 		d.blocks = append(d.blocks, []dirent{{recLen: usable}})
+		d.appended()
 	}
-	d.where, d.room = nil, nil // blocks moved or were added: rebuilt on use
 	blk, ok := insertInBlock(d.blocks[len(d.blocks)-1], usable, e)
 	if !ok {
 		vfs.Bug("ext4sim: a new directory block has no room for %q", name)
 	}
 	d.blocks[len(d.blocks)-1] = blk
+	d.placed(len(d.blocks)-1, name)
 	dir.vi.Size = int64(len(d.blocks) * fs.cur.geo.BlockSize)
 	fs.markInodeDirty(h, dir)
 	return nil

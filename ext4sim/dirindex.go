@@ -33,6 +33,22 @@ func (d *diskDir) roomIndex() *roomTree {
 	return d.room
 }
 
+// appended records that an empty block was added at the end: names do
+// not move, and the room index grows (doubling, so that appends cost
+// O(log n) amortized).
+func (d *diskDir) appended() {
+	if d.room == nil {
+		return
+	}
+	b := len(d.blocks) - 1
+	if b >= d.room.size {
+		d.room = nil // rebuilt, twice as large, on use
+		return
+	}
+	d.room.n = len(d.blocks)
+	d.room.set(b, blockRoom(d.blocks[b]))
+}
+
 // placed records that name went into block b.
 func (d *diskDir) placed(b int, name string) {
 	if d.where != nil {
@@ -78,8 +94,8 @@ type roomTree struct {
 
 func newRoomTree(n int) *roomTree {
 	size := 1
-	for size < n {
-		size *= 2
+	for size < 2*n {
+		size *= 2 // room to grow: appended fills it before a rebuild
 	}
 	return &roomTree{n: n, size: size, max: make([]int, 2*size)}
 }

@@ -47,7 +47,7 @@ func TestDirIndexesAgreeWithScans(t *testing.T) {
 			}
 			if scan < 0 {
 				d.blocks = append(d.blocks, []dirent{{recLen: usable}})
-				d.where, d.room = nil, nil
+				d.appended()
 				scan = len(d.blocks) - 1
 			}
 			blk, _ := insertInBlock(d.blocks[scan], usable, dirent{ino: 1, name: name})
