@@ -148,6 +148,9 @@
 //	V17  each files_struct's count equals the tasks using it (CLONE_FILES)
 //	V18  each inode's alias list (i_dentry) holds exactly the dentries
 //	     naming it
+//	V19  the mount stacks the simulator keeps to cross stacked mounts in
+//	     one step (mountstack.go) are exactly the chains of mounts on
+//	     mounts' roots
 //
 // Packages above vfs add their own checks (Kernel.AddChecker: nsproxy's
 // N1–N3) and objects (Kernel.Track: an Object is leak-checked like the
@@ -206,9 +209,13 @@
 //     call: what Go's syscall package answers on the real kernel, where C
 //     would see the string cut at the NUL.
 //   - Of the sysctls that limit, fs.mount-max (Options.MountMax, ENOSPC)
-//     and fs.nr_open exist. A stack of mounts on one directory is walked
-//     mount by mount, as fs/namei.c:traverse_mounts does, so mounting on
-//     top of a stack costs its height.
+//     and fs.nr_open exist.
+//   - A stack of mounts on one directory (each on the root of the one
+//     below) is crossed in one step, where fs/namei.c:traverse_mounts and
+//     follow_dotdot climb it one mount at a time: the simulator keeps each
+//     stack's bottom and top (mountstack.go, invariant V19). Walks end
+//     where Linux's do (TestStackedMountsWalkLikeLinux); only the cost
+//     differs, so stacking N mounts is linear, not quadratic.
 //   - Of the resource limits only RLIMIT_NOFILE exists (soft 1024, hard
 //     fs.nr_open to start with; see Task.Setrlimit).
 //   - tmpfs does not model size= (no page accounting against a limit).

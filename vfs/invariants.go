@@ -38,6 +38,7 @@ func (k *Kernel) CheckInvariants() []Violation {
 	c.collect()
 	c.checkRefs()
 	c.checkInodes()
+	c.checkStacks()
 	for _, sb := range k.supers {
 		c.checkNames(sb)
 		if sc, ok := sb.Ops.(SuperChecker); ok {
@@ -306,6 +307,49 @@ func (c *checker) checkNames(sb *Superblock) {
 		}
 		if got := entries[key{d.parent.inode, d.name}]; got != d.inode {
 			c.add("V3", "cached dentry %s does not match its directory entry", d.describe())
+		}
+	}
+}
+
+// checkStacks: V19, the mount stacks of mountstack.go.
+func (c *checker) checkStacks() {
+	members := map[*mountStack]int{}
+	var order []*mountStack // first seen, so the report is deterministic
+	for _, m := range c.mounts {
+		s := m.stack
+		hung := m.parent != nil && m.parent != m
+		if s == nil {
+			if hung {
+				c.add("V19", "mount %s has a mountpoint but no stack", m.describe())
+			}
+			continue
+		}
+		if !hung {
+			c.add("V19", "mount %s has no mountpoint but is in a stack", m.describe())
+			continue
+		}
+		if members[s] == 0 {
+			order = append(order, s)
+		}
+		members[s]++
+		onRoot := m.mountpoint == m.parent.root
+		if m != s.bottom && (!onRoot || m.parent.stack != s) {
+			c.add("V19", "mount %s is in a stack but not on the root of the mount below it in that stack", m.describe())
+		}
+		if m == s.bottom && onRoot && m.parent.stack != nil {
+			c.add("V19", "mount %s is the bottom of a stack but sits on the root of %s, which is in a stack", m.describe(), m.parent.describe())
+		}
+		above := c.k.mountHash[mountpoint{m, m.root}]
+		if m == s.top && above != nil {
+			c.add("V19", "mount %s tops a stack but %s is mounted on its root", m.describe(), above.describe())
+		}
+		if m != s.top && (above == nil || above.stack != s) {
+			c.add("V19", "mount %s is below the top of its stack but the mount on its root is not in that stack", m.describe())
+		}
+	}
+	for _, s := range order {
+		if n := members[s]; n != s.size {
+			c.add("V19", "the mount stack topped by %s counts %d mounts, %d are in it", s.top.describe(), s.size, n)
 		}
 	}
 }

@@ -127,6 +127,12 @@ type IOStats struct {
 	DataBytesRead    uint64
 	DataBytesWritten uint64
 	DataBytesCopied  uint64
+	// MountSteps counts the steps path walks took from one mount to
+	// another: a lookup of the mount on a dentry (lookup_mnt), or a
+	// climb from a mount's root to its mountpoint (".."). Linux's walk
+	// takes one per mount of a stack it crosses, the simulator's one
+	// per stack (mountstack.go).
+	MountSteps uint64
 }
 
 // Event is one trace record. Func is the kernel function that emitted it

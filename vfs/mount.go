@@ -51,6 +51,7 @@ type Mount struct {
 	readonly   bool // MNT_READONLY
 	writers    int  // mnt_writers
 	attached   bool
+	stack      *mountStack // the stack it is in while it has a mountpoint (mountstack.go)
 }
 
 func (m *Mount) kind() string { return "mount" }

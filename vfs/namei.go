@@ -293,6 +293,13 @@ func (nd *nameidata) followDotDot() error {
 		if m.parent == nil || m.parent == m {
 			return nil
 		}
+		if s := m.stack; s.bottom != m && nd.root.Mnt.stack != s {
+			// Linux climbs down the stack of mounts one at a time
+			// (choose_mountpoint); none of them is the task's root,
+			// so go straight to the bottom's mountpoint.
+			m = s.bottom
+		}
+		nd.t.k.stats.MountSteps++
 		nd.setPath(PathGet(Path{m.parent, m.mountpoint}))
 	}
 	p := nd.t.k.followMounts(Path{Mntget(nd.path.Mnt), Dget(nd.path.Dentry.parent)})
@@ -301,19 +308,23 @@ func (nd *nameidata) followDotDot() error {
 }
 
 // followMounts models fs/namei.c:traverse_mounts: while something is
-// mounted on p, move to the root of the topmost mount. It takes over p's
-// references and returns the result with references.
+// mounted on p, move to the root of the topmost mount. Linux climbs a
+// stack of mounts one lookup per mount; the simulator goes to the top of
+// the stack the first mount is in (mountstack.go), which is where that
+// loop ends. It takes over p's references and returns the result with
+// references.
 func (k *Kernel) followMounts(p Path) Path {
-	for p.Dentry.mounted > 0 {
-		m := k.lookupMnt(p.Mnt, p.Dentry)
-		if m == nil {
-			break
-		}
-		np := Path{Mntget(m), Dget(m.root)}
-		PathPut(p)
-		p = np
+	if p.Dentry.mounted == 0 {
+		return p
 	}
-	return p
+	m := k.lookupMnt(p.Mnt, p.Dentry)
+	if m == nil {
+		return p
+	}
+	top := m.stack.top
+	np := Path{Mntget(top), Dget(top.root)}
+	PathPut(p)
+	return np
 }
 
 // lookupCached models fs/namei.c:lookup_fast falling back to lookup_slow: the

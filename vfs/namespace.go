@@ -124,6 +124,7 @@ func (k *Kernel) lookupMnt(m *Mount, d *Dentry) *Mount {
 	if d.mounted == 0 {
 		return nil
 	}
+	k.stats.MountSteps++
 	return k.mountHash[mountpoint{m, d}]
 }
 
@@ -180,11 +181,14 @@ func (k *Kernel) linkMnt(child *Mount, at Path) {
 	child.attached = true
 	k.mountHash[mountpoint{at.Mnt, at.Dentry}] = child
 	at.Mnt.children = append(at.Mnt.children, child)
+	k.joinStack(child, at)
 }
 
+// removeMount drops m from list, searching from the end: mounts are
+// mostly unmounted newest first, so a stack comes down in linear time.
 func removeMount(list []*Mount, m *Mount) []*Mount {
-	for i, x := range list {
-		if x == m {
+	for i := len(list) - 1; i >= 0; i-- {
+		if list[i] == m {
 			return append(list[:i], list[i+1:]...)
 		}
 	}
@@ -208,6 +212,7 @@ func (k *Kernel) umountTree(m *Mount) {
 	}
 	if m.parent != m && m.parent != nil {
 		parent, mp := m.parent, m.mountpoint
+		leaveStack(m)
 		delete(k.mountHash, mountpoint{parent, mp})
 		mp.mounted--
 		parent.children = removeMount(parent.children, m)

@@ -1,7 +1,8 @@
 // Command relinksim runs op-language scripts on the simulated kernel, and
 // explores races between concurrent system calls.
 //
-//	relinksim run [-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS] [-images DIR] [-dot DIR] SCRIPT|-
+//	relinksim run [-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS] [-images DIR] [-dot DIR]
+//	              [-check every|end|N] SCRIPT|-
 //	relinksim explore [-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS]
 //	                  [-strategy exhaustive|pct|replay] [-bound N] [-budget N]
 //	                  [-seed N] [-depth N] [-schedule S] [-notebook F.html]
@@ -51,7 +52,11 @@
 // any kernel object left is a leak. Each problem is printed on standard
 // error once, with the line where it was first seen
 // (FILE:LINE: after OP: invariant E10: ..., FILE: at the end (after line N):
-// leak check at shutdown: ...); the JSON output does not change.
+// leak check at shutdown: ...); the JSON output does not change. A check
+// looks at every kernel object, so a script making tens of thousands of
+// them runs in quadratic time: -check N checks after every Nth op and the
+// last, -check end after the last op only (20,000 stacked bind mounts: 175
+// s checked after every op, 0.17 s with -check end).
 //
 // # explore
 //

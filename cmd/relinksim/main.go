@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	// The filesystems besides tmpfs register themselves (vfs.RegisterFS),
@@ -254,8 +255,49 @@ type bootFlags struct {
 	era          eraValue
 	fs           fsValue
 	mkfs, mntOps string
-	images       string // run only: where checkpoint images are written
-	dot          string // run only: where each step's picture is written
+	images       string     // run only: where checkpoint images are written
+	dot          string     // run only: where each step's picture is written
+	check        checkValue // run only: how often invariants are checked
+}
+
+// checkValue is run's -check: after every op (0), after every Nth op and
+// the last one (N), or after the last op only (-1).
+type checkValue struct{ every int }
+
+func (v *checkValue) String() string {
+	switch v.every {
+	case 0:
+		return "every"
+	case -1:
+		return "end"
+	}
+	return strconv.Itoa(v.every)
+}
+
+func (v *checkValue) Set(s string) error {
+	switch s {
+	case "every":
+		v.every = 0
+		return nil
+	case "end":
+		v.every = -1
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return fmt.Errorf("want every, end or a count of ops of at least 1, not %q", s)
+	}
+	if n == 1 {
+		n = 0
+	}
+	v.every = n
+	return nil
+}
+
+// due reports whether the invariants are checked after the op with index
+// i (0-based) of a run.
+func (v *checkValue) due(i int) bool {
+	return v.every == 0 || v.every > 0 && (i+1)%v.every == 0
 }
 
 func (b *bootFlags) define(fs *flag.FlagSet, defaultFS string) {

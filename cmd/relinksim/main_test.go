@@ -192,6 +192,12 @@ func TestRunChecks(t *testing.T) {
 				"<stdin>: at the end (after line 3): leak check at shutdown: ",
 				"leaky",
 			}},
+		// -check end and -check N see it later: at the last op, or at
+		// the next Nth.
+		{[]string{"run", "-check", "end", "-"}, "open leaky creat,rdwr -> F\ntest-leak-file F\nfstat F\nfstat F\n", 1, "",
+			[]string{"<stdin>:4: after fstat F: invariant V8"}},
+		{[]string{"run", "-check", "3", "-"}, "open leaky creat,rdwr -> F\ntest-leak-file F\nfstat F\nfstat F\n", 1, "",
+			[]string{"<stdin>:3: after fstat F: invariant V8"}},
 	} {
 		r := invoke(c.args, c.stdin)
 		if r.code != c.code {
