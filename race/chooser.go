@@ -71,6 +71,15 @@ func (r *Replay) Choose(d Decision) int {
 	return d.LastFirst()[0]
 }
 
+// Random takes each decision uniformly among the runnable tasks, its
+// randomness from Rand: the random walk of the schedule tree. Explore's
+// random strategy seeds one per run and minimizes the first failure; in
+// property tests, racecheck.Rapid draws the same choices from rapid.
+type Random struct{ Rand *rand.Rand }
+
+// Choose implements Chooser.
+func (r Random) Choose(d Decision) int { return d.Runnable[r.Rand.IntN(len(d.Runnable))] }
+
 // PCT is the probabilistic concurrency testing scheduler (Burckhardt et
 // al., ASPLOS 2010): every task gets a random distinct priority and the
 // highest-priority runnable task runs; at d-1 random steps (change points,

@@ -33,16 +33,20 @@
 //	            and d−1 random priority change points
 //	DFS         every schedule with at most Bound preemptions, depth first
 //	            (CHESS-style context bounding; no partial-order reduction)
+//	Random      each decision uniform among the runnable tasks
 //	Replay      a printed schedule
 //
 // rapid's chooser lives in package race/racecheck, with Check (a scenario
-// as a property test) and Explore (rapid's exploration outside a test):
-// every decision is drawn from a *rapid.T, so rapid shrinks the ops and
-// the interleaving together, towards fewer tasks, ops and preemptions.
-// That package imports rapid and testing; race imports neither, so a
-// program linking the explorer keeps its flags to itself.
+// as a property test): every decision is drawn from a *rapid.T, so rapid
+// shrinks the ops and the interleaving together, towards fewer tasks, ops
+// and preemptions. That package imports rapid and testing, and rapid takes
+// its settings from the test binary's flags (-rapid.checks, -rapid.seed);
+// race imports neither, so a program linking the explorer keeps its flags
+// to itself, and every setting of Explore is a parameter (Options): any
+// number of explorations can run at once.
 //
-// Explore runs one strategy against a scenario within a budget and reports
+// Explore runs one strategy (exhaustive, pct or random) against a scenario
+// within a budget and reports
 // the schedules and scheduler steps it explored; `relinksim explore` is its
 // command line. A failure it finds goes through Minimize before it is
 // reported: a search of every schedule with fewer preemptions (0, then 1,

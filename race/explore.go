@@ -7,14 +7,14 @@ import (
 
 // Options configure Explore.
 type Options struct {
-	// Strategy is "pct" or "exhaustive". (rapid's strategy is
-	// racecheck.Explore: it needs package testing, which race does not
-	// import.)
+	// Strategy is "exhaustive", "pct" or "random" (uniform choices).
+	// rapid's chooser, for property tests, is in package race/racecheck.
 	Strategy string
-	// Budget bounds the schedules run (PCT's runs, the
+	// Budget bounds the schedules run (PCT's and random's runs, the
 	// exhaustive search's cap; 0: 1,000, and no cap for exhaustive).
 	Budget int
-	// Seed seeds rapid and PCT.
+	// Seed seeds PCT and random: run i draws from PCG(Seed, i), so a
+	// run replays alone and two explorations share nothing.
 	Seed uint64
 	// Depth is PCT's bug depth d (default 3; one past the steps of a
 	// run is the deepest there is, and a larger one is taken as that);
@@ -32,8 +32,7 @@ type Report struct {
 	// Schedules and Steps count the runs and scheduler steps explored.
 	Schedules, Steps int
 	// Failure is the failing run found, made as simple as it gets by
-	// Minimize, or nil; Found is that run as the strategy found it (for
-	// rapid, after rapid's own shrinking).
+	// Minimize, or nil; Found is that run as the strategy found it.
 	Failure, Found *Outcome
 	// Complete is set when the exhaustive search ran every schedule within
 	// its bound.
@@ -109,6 +108,13 @@ func explore(sc *Scenario, cfg Config, opt Options) (*Report, error) {
 				return r, err
 			}
 		}
+	case "random":
+		for i := range opt.Budget {
+			rng := rand.New(rand.NewPCG(opt.Seed, uint64(i)))
+			if _, stop, err := runOne(Random{rng}); stop {
+				return r, err
+			}
+		}
 	case "exhaustive":
 		e := &DFS{Bound: opt.Bound}
 		for {
@@ -124,7 +130,7 @@ func explore(sc *Scenario, cfg Config, opt Options) (*Report, error) {
 			}
 		}
 	default:
-		return nil, fmt.Errorf("unknown strategy %q (want pct or exhaustive; rapid's is racecheck.Explore, in package race/racecheck, which imports testing)", opt.Strategy)
+		return nil, fmt.Errorf("unknown strategy %q (want exhaustive, pct or random; rapid's chooser, for property tests, is racecheck.Rapid)", opt.Strategy)
 	}
 	return r, nil
 }

@@ -2,8 +2,10 @@ package race_test
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/relinksim/relinksim/race"
@@ -101,6 +103,91 @@ func TestPCTFinds2007(t *testing.T) {
 	}
 }
 
+// The random strategy finds the 2007 race within 300 runs for each of a
+// fixed set of seeds, and Minimize brings it to one preemption; in the
+// fixed era it runs its whole budget without a failure.
+func TestRandomFinds2007(t *testing.T) {
+	sc := race.Library["link-unlink-2007"]
+	for seed := uint64(1); seed <= 5; seed++ {
+		rep, err := race.Explore(sc, race.Config{Era: vfs.Pre2007}, race.Options{Strategy: "random", Budget: 300, Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Failure == nil || rep.Found == nil {
+			t.Errorf("seed %d: not found in %d runs", seed, rep.Schedules)
+			continue
+		}
+		if rep.Failure.Preemptions != 1 || !strings.Contains(rep.Failure.Failure, "E10") {
+			t.Errorf("seed %d: minimized to %d preemptions: %s", seed, rep.Failure.Preemptions, rep.Failure.Failure)
+		}
+		t.Logf("seed %d: found after %d runs with %d preemptions, minimized to %s", seed, rep.Schedules, rep.Found.Preemptions, rep.Failure.Schedule)
+	}
+	rep, err := race.Explore(sc, race.Config{Era: vfs.Upstream}, race.Options{Strategy: "random", Budget: 300, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failure != nil || rep.Schedules != 300 {
+		t.Errorf("upstream: %d schedules, failure %v", rep.Schedules, rep.Failure)
+	}
+}
+
+// Explorations share nothing: every setting is a parameter, so several run
+// at once (the issue: two rapid explorers raced on rapid's process-wide
+// flags), and each reports exactly what it reports alone. Run under -race.
+func TestParallelExplorers(t *testing.T) {
+	sc := race.Library["link-unlink-2007"]
+	type job struct {
+		era vfs.Era
+		opt race.Options
+	}
+	jobs := []job{
+		{vfs.Pre2007, race.Options{Strategy: "random", Budget: 300, Seed: 1}},
+		{vfs.Upstream, race.Options{Strategy: "random", Budget: 27, Seed: 2}},
+		{vfs.Pre2007, race.Options{Strategy: "pct", Budget: 300, Seed: 3, Depth: 2}},
+		{vfs.ENOENT2007, race.Options{Strategy: "exhaustive", Bound: 1}},
+	}
+	summary := func(r *race.Report) string {
+		s := fmt.Sprintf("%s %d schedules %d steps", r.Strategy, r.Schedules, r.Steps)
+		if r.Failure != nil {
+			s += " failed " + r.Found.Schedule + " -> " + r.Failure.Schedule
+		}
+		return s
+	}
+	alone := make([]string, len(jobs))
+	for i, j := range jobs {
+		r, err := race.Explore(sc, race.Config{Era: j.era}, j.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alone[i] = summary(r)
+	}
+	together := make([]string, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := race.Explore(sc, race.Config{Era: j.era}, j.opt)
+			if errs[i] = err; err == nil {
+				together[i] = summary(r)
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range jobs {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if together[i] != alone[i] {
+			t.Errorf("exploration %d: %s at once with others, %s alone", i, together[i], alone[i])
+		}
+	}
+	if !strings.Contains(alone[0], "failed") || strings.Contains(alone[1], "failed") || !strings.Contains(alone[1], "27 schedules") {
+		t.Errorf("verdicts: %q", alone)
+	}
+}
+
 // A scenario that cannot run as written is an error, never "no check
 // failed": a setup op that fails, a fault the filesystem cannot inject, an
 // op a task cannot run at all, an unknown filesystem.
@@ -154,7 +241,7 @@ func TestMachineOpsInTasks(t *testing.T) {
 	for _, op := range []string{"crash", "check", "fault add_entry 1", "dmesg", "draw"} {
 		sc := &race.Scenario{Name: "custom", Setup: "open a creat,rdwr -> F\n", Tasks: []string{"link a b", op}}
 		name := strings.Fields(op)[0]
-		for _, strategy := range []string{"exhaustive", "pct"} {
+		for _, strategy := range []string{"exhaustive", "pct", "random"} {
 			_, err := race.Explore(sc, race.Config{}, race.Options{Strategy: strategy, Bound: 2, Budget: 3})
 			if err == nil || !strings.Contains(err.Error(), "op "+name+" acts on the whole machine") || !strings.Contains(err.Error(), "task B") {
 				t.Errorf("%s in a task, %s: %v", op, strategy, err)

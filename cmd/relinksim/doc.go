@@ -4,7 +4,7 @@
 //	relinksim run [-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS] [-images DIR] [-dot DIR]
 //	              [-check every|end|N] SCRIPT|-
 //	relinksim explore [-fs NAME] [-era ERA] [-mkfs OPTS] [-o MOUNTOPTS]
-//	                  [-strategy exhaustive|pct|replay] [-bound N] [-budget N]
+//	                  [-strategy exhaustive|pct|random|replay] [-bound N] [-budget N]
 //	                  [-seed N] [-depth N] [-schedule S] [-notebook F.html]
 //	                  SCENARIO|FILE
 //	relinksim ops
@@ -68,13 +68,16 @@
 // timeline (with the schedule that replays it) and exits 1. Its own flags:
 //
 //	-strategy S    exhaustive (default): every schedule with at most -bound
-//	               preemptions; pct: -budget randomized runs; replay: the
-//	               one -schedule. rapid is not a strategy of the command:
-//	               it is racecheck.Explore (package race/racecheck), for Go
-//	               tests, and the command links neither rapid nor testing.
+//	               preemptions; pct: -budget randomized runs; random:
+//	               -budget runs of uniform choices; replay: the one
+//	               -schedule. rapid is not a strategy of the command: its
+//	               chooser is racecheck.Rapid (package race/racecheck), for
+//	               Go property tests, and the command links neither rapid
+//	               nor testing.
 //	-bound N       the exhaustive strategy's preemption bound (default 2)
-//	-budget N      at most N schedules (0: 1,000 for pct, all for exhaustive)
-//	-seed N        pct's seed (default 1)
+//	-budget N      at most N schedules (0: 1,000 for pct and random, all for
+//	               exhaustive)
+//	-seed N        the seed of pct and random (default 1)
 //	-depth N       pct's bug depth (default 3)
 //	-schedule S    the schedule to replay, one task letter per decision as a
 //	               report prints it; only with -strategy replay, which needs it

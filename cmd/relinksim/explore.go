@@ -14,21 +14,22 @@ import (
 
 var exploreCommand = &command{
 	name:     "explore",
-	synopsis: "[-fs NAME] [-era ERA] [-strategy exhaustive|pct|replay] [flags] SCENARIO|FILE",
+	synopsis: "[-fs NAME] [-era ERA] [-strategy exhaustive|pct|random|replay] [flags] SCENARIO|FILE",
 	summary:  "explore the interleavings of a race: a library scenario or a scenario file",
 	help: func() string {
 		return `Explore runs a race — a scenario of the bug library, or a scenario file —
 under many schedules of its tasks on a fresh -fs filesystem of era -era, and
 checks every run (see package race). With -strategy exhaustive (the default)
 it tries every schedule with at most -bound preemptions; with pct, -budget
-randomized runs seeded by -seed; with replay, the one -schedule a report
-printed. It prints how many schedules and scheduler steps it explored, and,
+randomized runs seeded by -seed; with random, -budget runs whose every
+decision is uniform among the runnable tasks, seeded by -seed; with replay,
+the one -schedule a report printed. It prints how many schedules and scheduler steps it explored, and,
 when a check failed, the failing run minimized, as a timeline with the
 schedule that replays it.
 
-The rapid strategy is not here: it lives in package race/racecheck
-(racecheck.Explore) for Go tests, and this command links neither rapid nor
-testing.
+rapid's chooser is not here: it lives in package race/racecheck
+(racecheck.Check) for Go property tests, and this command links neither
+rapid nor testing.
 
 Exit status: 0 when no check failed within the budget; 1 when one did; 2 on
 a usage error, an unreadable or malformed scenario file
@@ -64,9 +65,9 @@ cannot be carried out, a setup op that fails).`
 		o := &exploreFlags{}
 		o.define(fs, "ext4")
 		fs.Var(&o.variant, "variant", "deprecated alias of -era, still accepted: use -era `ERA`")
-		fs.StringVar(&o.strategy, "strategy", "exhaustive", "`STRATEGY`: exhaustive (every schedule within -bound), pct (-budget runs from -seed, bug depth -depth), or replay (the one -schedule)")
-		fs.Uint64Var(&o.seed, "seed", 1, "seed `N` of the pct strategy")
-		fs.IntVar(&o.budget, "budget", 0, "run at most `N` schedules (0: 1,000 for pct, no limit for exhaustive)")
+		fs.StringVar(&o.strategy, "strategy", "exhaustive", "`STRATEGY`: exhaustive (every schedule within -bound), pct (-budget runs from -seed, bug depth -depth), random (-budget runs of uniform choices from -seed), or replay (the one -schedule)")
+		fs.Uint64Var(&o.seed, "seed", 1, "seed `N` of the pct and random strategies")
+		fs.IntVar(&o.budget, "budget", 0, "run at most `N` schedules (0: 1,000 for pct and random, no limit for exhaustive)")
 		fs.IntVar(&o.bound, "bound", 2, "preemption bound `N` of the exhaustive strategy")
 		fs.IntVar(&o.depth, "depth", 3, "bug depth `N` of the pct strategy")
 		fs.StringVar(&o.notebook, "notebook", "", "also write the lab notebook of the failing run (or, with -strategy replay, of the run) to `FILE`.html: the timeline and the picture of the kernel after every step")
@@ -104,7 +105,7 @@ func cmdExplore(c *command, fs *flag.FlagSet, opts any, _ io.Reader, stdout, std
 		fmt.Fprintln(stderr, "relinksim explore: -variant is deprecated; use -era")
 	}
 	switch o.strategy {
-	case "exhaustive", "pct":
+	case "exhaustive", "pct", "random":
 		if set["schedule"] {
 			return c.usageError(stderr, "-schedule needs -strategy replay")
 		}
@@ -113,9 +114,9 @@ func cmdExplore(c *command, fs *flag.FlagSet, opts any, _ io.Reader, stdout, std
 			return c.usageError(stderr, "-strategy replay needs -schedule (as a report prints it)")
 		}
 	case "rapid":
-		return c.usageError(stderr, "-strategy rapid: the rapid strategy lives in package race/racecheck (racecheck.Explore), for Go tests; the command line links neither rapid nor testing (use pct or exhaustive)")
+		return c.usageError(stderr, "-strategy rapid: rapid's chooser lives in package race/racecheck (racecheck.Check), for Go property tests; the command line links neither rapid nor testing (random draws uniform choices from -seed)")
 	default:
-		return c.usageError(stderr, "unknown -strategy %q (want exhaustive, pct or replay)", o.strategy)
+		return c.usageError(stderr, "unknown -strategy %q (want exhaustive, pct, random or replay)", o.strategy)
 	}
 	arg := fs.Arg(0)
 	sc := race.Library[arg]
@@ -199,8 +200,8 @@ func cmdExplore(c *command, fs *flag.FlagSet, opts any, _ io.Reader, stdout, std
 	fmt.Fprintln(stdout, ": a check failed")
 	if f := rep.Found; f != nil {
 		how := rep.Strategy
-		if rep.Strategy == "pct" {
-			how = fmt.Sprintf("pct with -seed %d", o.seed)
+		if rep.Strategy == "pct" || rep.Strategy == "random" {
+			how = fmt.Sprintf("%s with -seed %d", rep.Strategy, o.seed)
 		}
 		fmt.Fprintf(stdout, "found by %s as schedule %s (%s); minimized to %s\n",
 			how, f.Schedule, preemptions(f.Preemptions), preemptions(rep.Failure.Preemptions))

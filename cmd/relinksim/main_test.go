@@ -279,7 +279,7 @@ func TestExploreErrors(t *testing.T) {
 		{[]string{"explore", "-strategy", "pct", "-schedule", "AB", "link-unlink-2007"}, "-schedule needs -strategy replay"},
 		{[]string{"explore", "-strategy", "replay", "link-unlink-2007"}, "-strategy replay needs -schedule"},
 		{[]string{"explore", "-strategy", "replay", "-schedule", "ABC", "link-unlink-2007"}, `decision 3 is 'C', not a task of link-unlink-2007 (A to B)`},
-		{[]string{"explore", "-strategy", "rapid", "link-unlink-2007"}, "the rapid strategy lives in package race/racecheck"},
+		{[]string{"explore", "-strategy", "rapid", "link-unlink-2007"}, "rapid's chooser lives in package race/racecheck"},
 		{[]string{"explore", "-strategy", "dfs", "link-unlink-2007"}, `unknown -strategy "dfs"`},
 		{[]string{"explore", "-variant", "pre2007", "-era", "upstream", "link-unlink-2007"}, "-era upstream and -variant pre2007 disagree"},
 		{[]string{"explore", "-era", "2099", "link-unlink-2007"}, `unknown kernel era "2099"`},

@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -52,36 +51,47 @@ func linkUnlinkProperty(era vfs.Era, last **race.Outcome) func(*rapid.T) {
 // between its lookup and its link while the unlink runs, or the unlink
 // preempted between the name's removal and d_delete while the link looks
 // the name up). One is the minimum: no schedule without preemptions fails.
+//
+// rapid takes its seed and count from the test binary's flags, which
+// nothing here changes: each seed runs in a child test process started
+// with -rapid.seed and -rapid.checks.
 func TestRapidFindsAndShrinks2007(t *testing.T) {
-	for _, seed := range []uint64{1, 2, 3, 4, 5} {
+	if os.Getenv("RACECHECK_CHILD") == "shrink" {
 		var last *race.Outcome
-		racecheck.CheckRapid(300, seed, linkUnlinkProperty(vfs.Pre2007, &last))
+		t.Run("rapid", func(t *testing.T) { rapid.Check(t, linkUnlinkProperty(vfs.Pre2007, &last)) })
 		if last == nil {
-			t.Fatalf("seed %d: rapid did not find the race", seed)
+			fmt.Println("RESULT not found")
+			return
 		}
 		tasks := append([]string(nil), last.Scenario.Tasks...)
 		slices.Sort(tasks)
-		if got := fmt.Sprint(tasks); got != "[link a b unlink a]" {
-			t.Errorf("seed %d: shrunk to tasks %q, want link a b and unlink a", seed, last.Scenario.Tasks)
-			continue
-		}
 		min, err := race.Minimize(last)
 		if err != nil {
 			t.Fatal(err)
-		}
-		t.Logf("seed %d: rapid's schedule %s (%d preemptions), minimized %s", seed, last.Schedule, last.Preemptions, min.Schedule)
-		if !strings.Contains(min.Failure, "E10") {
-			t.Errorf("seed %d: minimized failure %q, want E10", seed, min.Failure)
-		}
-		if min.Preemptions != 1 {
-			t.Errorf("seed %d: minimized to %d preemptions, want 1:\n%s", seed, min.Preemptions, min.Timeline())
 		}
 		rep, err := race.Explore(min.Scenario, min.Config, race.Options{Strategy: "exhaustive", Bound: 0})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Failure != nil || !rep.Complete {
-			t.Errorf("seed %d: a schedule without preemptions fails (or the search is incomplete):\n%v", seed, rep.Failure)
+		fmt.Printf("RESULT tasks %q; rapid's schedule %s (%d preemptions), minimized %s (%d preemptions, E10 %v); without preemptions: failure %v, complete %v\n",
+			tasks, last.Schedule, last.Preemptions, min.Schedule, min.Preemptions, strings.Contains(min.Failure, "E10"), rep.Failure != nil, rep.Complete)
+		return
+	}
+	for _, seed := range []uint64{1, 2, 3, 4, 5} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestRapidFindsAndShrinks2007$", "-rapid.nofailfile", fmt.Sprint("-rapid.seed=", seed), "-rapid.checks=300")
+		cmd.Env = append(os.Environ(), "RACECHECK_CHILD=shrink")
+		out, _ := cmd.CombinedOutput() // the child fails: rapid found the race
+		var result string
+		for _, l := range strings.Split(string(out), "\n") {
+			if r, ok := strings.CutPrefix(l, "RESULT "); ok {
+				result = r
+			}
+		}
+		t.Logf("seed %d: %s", seed, result)
+		for _, want := range []string{`tasks ["link a b" "unlink a"]`, "(1 preemptions, E10 true)", "without preemptions: failure false, complete true"} {
+			if !strings.Contains(result, want) {
+				t.Errorf("seed %d: result lacks %q: %q\n%s", seed, want, result, out)
+			}
 		}
 	}
 }
@@ -126,48 +136,14 @@ func TestCheckReportsMinimized(t *testing.T) {
 	}
 }
 
-// Explore is rapid's exploration outside a test, minimized like race's.
-func TestExploreMinimizes(t *testing.T) {
-	rep, err := racecheck.Explore(race.Library["link-unlink-2007"], race.Config{Era: vfs.Pre2007}, 300, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Failure == nil || rep.Found == nil || rep.Failure.Preemptions != 1 {
-		t.Fatalf("report %+v", rep)
-	}
-	if _, err := racecheck.Explore(race.Library["link-unlink-2007"], race.Config{}, 0, 1); err == nil {
-		t.Error("0 checks: no error")
-	}
-}
-
-// Two explorations with the rapid strategy at once (the issue's race on
-// rapid's process-wide flags): each gets its own checks and seed and its
-// own verdict; under -race, no data race.
-func TestParallelExplorers(t *testing.T) {
-	sc := race.Library["link-unlink-2007"]
-	var wg sync.WaitGroup
-	reports := make([]*race.Report, 2)
-	errs := make([]error, 2)
-	for i, era := range []vfs.Era{vfs.Pre2007, vfs.Upstream} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			reports[i], errs[i] = racecheck.Explore(sc, race.Config{Era: era}, 20+i*7, uint64(i+1))
-		}()
-	}
-	wg.Wait()
-	for i, r := range reports {
-		if errs[i] != nil {
-			t.Fatal(errs[i])
-		}
-		if r.Schedules == 0 {
-			t.Fatalf("explorer %d ran no schedule", i)
-		}
-	}
-	if reports[1].Failure != nil {
-		t.Errorf("the fixed era failed: %s", reports[1].Failure.Failure)
-	}
-	if reports[1].Schedules != 27 {
-		t.Errorf("the second explorer ran %d schedules, want its own 27 checks", reports[1].Schedules)
+// Checks run in parallel tests at once: Check sets none of rapid's
+// process-wide flags (the issue: two explorers raced on them). Run under
+// -race.
+func TestParallelChecks(t *testing.T) {
+	for _, era := range []vfs.Era{vfs.Upstream, vfs.ENOENT2007, vfs.Relink2011} {
+		t.Run(era.String(), func(t *testing.T) {
+			t.Parallel()
+			racecheck.Check(t, race.Library["link-unlink-2007"], race.Config{Era: era})
+		})
 	}
 }
