@@ -88,9 +88,11 @@ func mountedSB(tb testing.TB, tk *vfs.Task) *vfs.Superblock {
 // BenchmarkLargeDirectory creates and removes a name in a directory of n
 // entries: each iteration is an open(O_CREAT|O_EXCL) of a new name (a
 // lookup that misses, then ext4_add_entry), a close and an unlink (a
-// lookup, then ext4_delete_entry). Linux's htree makes both O(log n); the
-// simulator's indexes of a directory's blocks (dirindex.go) keep the cost
-// of a 100,000-entry directory within a small factor of a 100-entry one.
+// lookup, then ext4_delete_entry). Linux's htree makes both O(log n); so
+// do the simulator's model of it (htree.go: a binary search per index
+// level, work bounded by a leaf's size) and its name index (dirindex.go),
+// which keep the cost of a 100,000-entry directory within a small factor
+// of a 100-entry one.
 // Compare ns/op across the two sizes of one run.
 //
 //	go test ./ext4sim -run '^$' -bench LargeDirectory

@@ -8,7 +8,7 @@ import (
 )
 
 // check is the fsck-like checker of the package documentation's
-// invariants E1–E10, run on the current metadata (what would be on disk
+// invariants E1–E11, run on the current metadata (what would be on disk
 // after a sync) and the in-memory orphan list. It only observes.
 func (fs *fsInfo) check() []vfs.Violation {
 	var out []vfs.Violation
@@ -152,6 +152,15 @@ func (fs *fsInfo) check() []vfs.Violation {
 	}
 	if free != im.sb.FreeInodes {
 		add("E8", "superblock counts %d free inodes, the groups %d", im.sb.FreeInodes, free)
+	}
+
+	// E11: the htree of every indexed directory is well formed.
+	for _, d := range dirInos {
+		if dd := im.dirs[d]; dd.indexed() {
+			for _, p := range dd.problems(im.geo, im.sb.HashSeed) {
+				add("E11", "directory %d: %s", d, p)
+			}
+		}
 	}
 
 	// E9: every in-core inode was written to its buffer.

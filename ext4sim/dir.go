@@ -12,15 +12,13 @@ import (
 //
 // A directory starts with one block holding "." and "..". When that block
 // is full, dir_index turns the directory into an htree (make_indexed_dir):
-// block 0 becomes the index root and the entries split over two leaf
-// blocks, so the size jumps from one block to three. Further growth adds
-// leaf blocks.
-//
-// Divergence: Linux picks an htree leaf by the name's hash (half-MD4 keyed
-// by the superblock's s_hash_seed, hash.go) and splits full leaves by
-// hash. The simulator fills leaves in order, so sizes of directories past
-// the first split differ from Linux's; getdents returns names in hash
-// order all the same (dxReaddir), as Linux's does.
+// block 0 becomes the index root, its other entries move to block 1, which
+// is split by hash into blocks 1 and 2 at once. From then on a name goes
+// to the leaf its hash selects, and a full leaf is split by hash into a
+// new block at the end of the directory (htree.go models the index, the
+// splits and the index's own growth). A directory that is not indexed but
+// has several blocks (mkfs's lost+found) stays linear: a name goes into
+// the first block with room, or a new block.
 
 // newDirBlock0 models fs/ext4/namei.c:ext4_init_dot_dotdot: the first block
 // of a new directory, "." and ".." spanning it.
@@ -34,13 +32,13 @@ func (g geometry) newDirBlock0(self, parent uint32) []dirent {
 
 // indexed reports whether the directory was turned into an htree: its
 // first block is then the index root, holding only "." and "..".
-func (d *diskDir) indexed() bool { return d.index }
+func (d *diskDir) indexed() bool { return d.dx != nil }
 
 // isDx models fs/ext4/dir.c:is_dx_dir: with dir_index (always on here), a
 // directory is read and sought as an htree when it is indexed or its i_size
 // is exactly one block (an rmdir'ed directory has size 0).
 func (d *diskDir) isDx(size int64, blockSize int) bool {
-	return d.index || size == int64(blockSize)
+	return d.dx != nil || size == int64(blockSize)
 }
 
 // find returns the block and index of name, or -1, -1 (through the
@@ -125,10 +123,11 @@ func insertInBlock(blk []dirent, usable int, e dirent) ([]dirent, bool) {
 	return blk, false
 }
 
-// addEntry models fs/ext4/namei.c:ext4_add_entry: name -> ino goes into the
-// first block with room; a full single block becomes an htree
-// (make_indexed_dir); otherwise a new block is appended (ext4_append),
-// growing i_size. The directory's buffer joins h.
+// addEntry models fs/ext4/namei.c:ext4_add_entry: an indexed directory
+// adds name -> ino through its htree (ext4_dx_add_entry); any other puts
+// it into the first block with room; a full single block becomes an htree
+// (make_indexed_dir); otherwise a new block is appended (ext4_append). A
+// new block grows i_size. The directory's buffer joins h.
 func (fs *fsInfo) addEntry(h *handle, dir *inodeInfo, name string, ino uint32, typ vfs.FileMode) error {
 	if fs.faults.AddEntryENOSPC > 0 {
 		fs.faults.AddEntryENOSPC--
@@ -140,50 +139,56 @@ func (fs *fsInfo) addEntry(h *handle, dir *inodeInfo, name string, ino uint32, t
 	}
 	d := fs.cur.dirs[dir.ino]
 	h.access(bufKey{bufDir, dir.ino})
-	usable := fs.cur.geo.BlockSize - fs.cur.geo.DirTail
+	geo := fs.cur.geo
+	usable := geo.BlockSize - geo.DirTail
 	e := dirent{ino: ino, name: name, typ: typ}
-	first := 0
-	if d.indexed() {
-		first = 1 // block 0 is the index root
-	}
-	// The first block with room, as the scan from the first block finds
-	// it (the room index answers in O(log n)).
-	if b := d.roomIndex().first(first, recLen(len(name))); b >= 0 {
-		blk, ok := insertInBlock(d.blocks[b], usable, e)
-		if !ok {
-			vfs.Bug("ext4sim: the room index offers block %d, which has no room for %q", b, name)
+	blocks := len(d.blocks)
+	switch {
+	case d.indexed():
+		if err := d.dxAddEntry(geo, fs.cur.sb.HashSeed, e); err != nil {
+			fs.dxIndexFull(dir)
+			return err
 		}
-		d.blocks[b] = blk
-		d.placed(b, name)
-		return nil
-	}
-	if len(d.blocks) == 1 {
-		// make_indexed_dir: the entries of block 0 but "." and ".." move
-		// to two leaves; block 0 keeps "." and ".." as the dx root.
-		var moved []dirent
-		for _, de := range d.blocks[0][2:] {
-			if de.ino != 0 {
-				moved = append(moved, de)
+	case blocks == 1:
+		if blk, ok := insertInBlock(d.blocks[0], usable, e); ok {
+			d.blocks[0] = blk
+			d.placed(0, name)
+			return nil
+		}
+		d.makeIndexedDir(geo, fs.cur.sb.HashSeed, e)
+	default:
+		// The first block with room, as the scan from the first block
+		// finds it (the room index answers in O(log n)).
+		if b := d.roomIndex().first(0, recLen(len(name))); b >= 0 {
+			blk, ok := insertInBlock(d.blocks[b], usable, e)
+			if !ok {
+				vfs.Bug("ext4sim: the room index offers block %d, which has no room for %q", b, name)
 			}
+			d.blocks[b] = blk
+			d.placed(b, name)
+			return nil
 		}
-		d.blocks[0] = fs.cur.geo.newDirBlock0(d.blocks[0][0].ino, d.blocks[0][1].ino)
-		d.index = true
-		half := len(moved) / 2
-		d.blocks = append(d.blocks, packBlock(moved[:half], usable), packBlock(moved[half:], usable))
-		d.where, d.room = nil, nil // entries moved: rebuilt on use
-	} else {
 		d.blocks = append(d.blocks, []dirent{{recLen: usable}})
 		d.appended()
+		blk, ok := insertInBlock(d.blocks[len(d.blocks)-1], usable, e)
+		if !ok {
+			vfs.Bug("ext4sim: a new directory block has no room for %q", name)
+		}
+		d.blocks[len(d.blocks)-1] = blk
+		d.placed(len(d.blocks)-1, name)
 	}
-	blk, ok := insertInBlock(d.blocks[len(d.blocks)-1], usable, e)
-	if !ok {
-		vfs.Bug("ext4sim: a new directory block has no room for %q", name)
+	if len(d.blocks) != blocks {
+		dir.vi.Size = int64(len(d.blocks) * geo.BlockSize)
+		fs.markInodeDirty(h, dir)
 	}
-	d.blocks[len(d.blocks)-1] = blk
-	d.placed(len(d.blocks)-1, name)
-	dir.vi.Size = int64(len(d.blocks) * fs.cur.geo.BlockSize)
-	fs.markInodeDirty(h, dir)
 	return nil
+}
+
+// dxIndexFull logs what ext4_dx_add_entry warns when the index of dir is
+// full at the last level it may have (the lines are Linux 6.18's).
+func (fs *fsInfo) dxIndexFull(dir *inodeInfo) {
+	fs.warning("ext4_dx_add_entry", 2638, "Directory (ino: %d) index full, reach max htree level :%d", dir.ino, dxMaxLevels)
+	fs.warning("ext4_dx_add_entry", 2642, "Large directory feature is not enabled on this filesystem")
 }
 
 // packBlock lays entries out in a fresh block, the last spanning the rest.
@@ -202,16 +207,27 @@ func packBlock(es []dirent, usable int) []dirent {
 	return out
 }
 
-// deleteEntry models fs/ext4/namei.c:ext4_generic_delete_entry: the record's
-// space goes to the record before it, or it becomes unused when it is first
-// in its block.
+// deleteEntry models fs/ext4/namei.c:ext4_delete_entry with
+// ext4_generic_delete_entry: the record's space goes to the record before
+// it, or it becomes unused when it is first in its block. Nothing else
+// changes: an htree's leaves never merge and its index never shrinks.
 func (fs *fsInfo) deleteEntry(h *handle, dir *inodeInfo, name string) error {
 	d := fs.cur.dirs[dir.ino]
-	b, i := d.find(name)
-	if b < 0 {
+	if b, _ := d.find(name); b < 0 {
 		return vfs.ENOENT
 	}
 	h.access(bufKey{bufDir, dir.ino})
+	d.remove(name)
+	return nil
+}
+
+// remove takes name's record out of its block (ext4_generic_delete_entry;
+// an htree's index is left as it is); it reports whether name was there.
+func (d *diskDir) remove(name string) bool {
+	b, i := d.find(name)
+	if b < 0 {
+		return false
+	}
 	blk := d.blocks[b]
 	if i > 0 {
 		blk[i-1].recLen += blk[i].recLen
@@ -220,7 +236,7 @@ func (fs *fsInfo) deleteEntry(h *handle, dir *inodeInfo, name string) error {
 		blk[0] = dirent{recLen: blk[0].recLen}
 	}
 	d.removed(b, name)
-	return nil
+	return true
 }
 
 // setEntry models fs/ext4/namei.c:ext4_setent: an existing entry now names

@@ -1,11 +1,13 @@
 package ext4sim
 
-// The simulator's indexes of a directory's blocks. They stand for what
-// Linux's htree gives a large directory — a lookup that reads one leaf,
-// an insert that finds room without reading every block — without
-// changing where anything goes: names stay in the blocks the model puts
-// them in (dir.go). Each is rebuilt from the blocks when nil, so code that
-// moves entries (make_indexed_dir, a copied image) only drops them.
+// The simulator's own indexes of a directory's blocks: the block each name
+// is in (for every directory: what Linux finds by dx_probe in an htree, or
+// by reading blocks in a linear directory), and, for a linear directory
+// of several blocks (mkfs's lost+found), the largest record each block
+// could take, so that an insert finds the first block with room without
+// reading every block. They change nothing about where names go (dir.go,
+// htree.go). Each is rebuilt from the blocks when nil, so code that moves
+// many entries (make_indexed_dir, a copied image) only drops them.
 
 // nameIndex returns d's name index, built if need be.
 func (d *diskDir) nameIndex() map[string]int {

@@ -2,20 +2,22 @@ package ext4sim
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"pgregory.net/rapid"
 )
 
 // The indexes change nothing: after any sequence of inserts and removes
-// of names of any length in one directory, each name is found where a scan
-// of the blocks finds it, and the first block with room for a record is
-// the one a scan from the first block picks.
+// of names of any length in one linear directory (one that is not an
+// htree, like mkfs's lost+found), each name is found where a scan of the
+// blocks finds it, and the first block with room for a record is the one
+// a scan from the first block picks.
 func TestDirIndexesAgreeWithScans(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		geo := geometry{BlockSize: 1024, DirTail: 0}
 		usable := geo.BlockSize - geo.DirTail
-		d := &diskDir{blocks: [][]dirent{geo.newDirBlock0(2, 2)}}
+		d := &diskDir{blocks: [][]dirent{geo.newDirBlock0(2, 2), {{recLen: usable}}}}
 		var live []string // in insertion order
 		for i, n := 0, rapid.IntRange(1, 300).Draw(t, "ops"); i < n; i++ {
 			name := fmt.Sprintf("%0*d", rapid.IntRange(1, 40).Draw(t, "len"), i)
@@ -23,15 +25,9 @@ func TestDirIndexesAgreeWithScans(t *testing.T) {
 				k := rapid.IntRange(0, len(live)-1).Draw(t, "victim")
 				victim := live[k]
 				live = append(live[:k], live[k+1:]...)
-				b, j := d.find(victim)
-				blk := d.blocks[b]
-				if j > 0 {
-					blk[j-1].recLen += blk[j].recLen
-					d.blocks[b] = append(blk[:j], blk[j+1:]...)
-				} else {
-					blk[0] = dirent{recLen: blk[0].recLen}
+				if !d.remove(victim) {
+					t.Fatalf("%q not removed", victim)
 				}
-				d.removed(b, victim)
 				continue
 			}
 			need := recLen(len(name))
@@ -55,11 +51,159 @@ func TestDirIndexesAgreeWithScans(t *testing.T) {
 			d.placed(scan, name)
 			live = append(live, name)
 		}
-		for _, name := range live {
-			b, i := d.find(name)
-			if b < 0 || d.blocks[b][i].name != name {
-				t.Fatalf("%q not found", name)
+		checkNameIndex(t, d, live)
+	})
+}
+
+// checkNameIndex checks that d's name index puts each live name where a
+// scan of the blocks finds it, and holds nothing else.
+func checkNameIndex(t *rapid.T, d *diskDir, live []string) {
+	scan := map[string]int{}
+	for b, blk := range d.blocks {
+		for _, e := range blk {
+			if e.ino != 0 && e.name != "." && e.name != ".." {
+				scan[e.name] = b
 			}
 		}
+	}
+	if len(scan) != len(live) {
+		t.Fatalf("%d names in the blocks, %d live", len(scan), len(live))
+	}
+	for _, name := range live {
+		b, i := d.find(name)
+		if b < 0 || d.blocks[b][i].name != name || scan[name] != b {
+			t.Fatalf("%q: the name index says block %d, a scan %d", name, b, scan[name])
+		}
+	}
+}
+
+// An htree directory under any sequence of inserts and removes keeps the
+// htree's invariants (diskDir.problems: the checker's E11), its name index
+// agrees with a scan of its blocks, and its size only grows: each insert
+// either fills a leaf or splits one (one block more), splitting or
+// deepening the index first when it is full (one block more again).
+func TestHtreeInvariantsHold(t *testing.T) {
+	seed, _ := ParseHashSeed(DefaultHashSeedUUID)
+	rapid.Check(t, func(t *rapid.T) {
+		geo := geometry{BlockSize: 1024, DirTail: 12}
+		if rapid.Bool().Draw(t, "no metadata_csum") {
+			geo.DirTail = 0
+		}
+		d := &diskDir{blocks: [][]dirent{geo.newDirBlock0(2, 2)}}
+		usable := geo.BlockSize - geo.DirTail
+		short := rapid.Bool().Draw(t, "short names")
+		var live []string
+		for i, n := 0, rapid.IntRange(1, 1500).Draw(t, "ops"); i < n; i++ {
+			if len(live) > 0 && rapid.IntRange(0, 4).Draw(t, "remove") == 0 {
+				k := rapid.IntRange(0, len(live)-1).Draw(t, "victim")
+				victim := live[k]
+				live = append(live[:k], live[k+1:]...)
+				if !d.remove(victim) {
+					t.Fatalf("%q not removed", victim)
+				}
+				continue
+			}
+			width := rapid.IntRange(200, 255).Draw(t, "len")
+			if short {
+				width = rapid.IntRange(1, 12).Draw(t, "len")
+			}
+			name := fmt.Sprintf("%0*d", width, i)
+			e := dirent{ino: 1, name: name}
+			before := len(d.blocks)
+			switch {
+			case d.indexed():
+				if err := d.dxAddEntry(geo, seed, e); err != nil {
+					t.Fatalf("add %q: %v", name, err)
+				}
+			default:
+				if blk, ok := insertInBlock(d.blocks[0], usable, e); ok {
+					d.blocks[0] = blk
+					d.placed(0, name)
+				} else {
+					d.makeIndexedDir(geo, seed, e)
+				}
+			}
+			grew := len(d.blocks) - before
+			if grew < 0 || grew > 2 {
+				t.Fatalf("adding %q grew the directory by %d blocks", name, grew)
+			}
+			live = append(live, name)
+			if d.indexed() && (i%50 == 0 || grew > 0 && rapid.IntRange(0, 3).Draw(t, "check") == 0) {
+				if ps := d.problems(geo, seed); len(ps) > 0 {
+					t.Fatalf("after adding %q: %s", name, strings.Join(ps, "; "))
+				}
+			}
+		}
+		if d.indexed() {
+			if ps := d.problems(geo, seed); len(ps) > 0 {
+				t.Fatalf("at the end: %s", strings.Join(ps, "; "))
+			}
+		}
+		checkNameIndex(t, d, live)
 	})
+}
+
+// The htree checker sees a broken tree: two index entries out of order, a
+// name in a leaf its hash does not select, a leaf no entry names, and an
+// index block over its limit.
+func TestHtreeProblemsAreCaught(t *testing.T) {
+	seed, _ := ParseHashSeed(DefaultHashSeedUUID)
+	geo := geometry{BlockSize: 1024, DirTail: 12}
+	build := func() *diskDir {
+		d := &diskDir{blocks: [][]dirent{geo.newDirBlock0(2, 2)}}
+		for i := 0; i < 400; i++ {
+			e := dirent{ino: 1, name: fmt.Sprintf("%0250d", i)}
+			if d.indexed() {
+				if err := d.dxAddEntry(geo, seed, e); err != nil {
+					t.Fatal(err)
+				}
+			} else if blk, ok := insertInBlock(d.blocks[0], geo.BlockSize-geo.DirTail, e); ok {
+				d.blocks[0] = blk
+			} else {
+				d.makeIndexedDir(geo, seed, e)
+			}
+		}
+		if ps := d.problems(geo, seed); len(ps) > 0 {
+			t.Fatalf("a well-formed tree: %v", ps)
+		}
+		if d.dx.levels != 1 {
+			t.Fatalf("400 names of 250 bytes: %d index levels, want 1", d.dx.levels)
+		}
+		return d
+	}
+	for _, c := range []struct {
+		name   string
+		break_ func(d *diskDir)
+		want   string
+	}{
+		{"entries swapped", func(d *diskDir) {
+			es := d.dx.nodes[d.dx.root[0].block]
+			es[1], es[2] = es[2], es[1]
+		}, "out of order"},
+		{"name in the wrong leaf", func(d *diskDir) {
+			l := d.dx.leaves()
+			a, b := d.blocks[l[1].block], d.blocks[l[len(l)-1].block]
+			a[0].name, b[0].name = b[0].name, a[0].name
+		}, "dx_probe chooses"},
+		{"leaf not indexed", func(d *diskDir) {
+			es := d.dx.nodes[d.dx.root[0].block]
+			d.dx.nodes[d.dx.root[0].block] = append(es[:1], es[2:]...)
+		}, "referenced 0 times"},
+		{"node over its limit", func(d *diskDir) {
+			n := d.dx.root[0].block
+			for len(d.dx.nodes[n]) <= geo.dxNodeLimit() {
+				es := d.dx.nodes[n]
+				d.dx.nodes[n] = append(es, es[len(es)-1])
+			}
+		}, "entries (limit 126)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := build()
+			c.break_(d)
+			ps := d.problems(geo, seed)
+			if !strings.Contains(strings.Join(ps, "\n"), c.want) {
+				t.Errorf("problems %q do not say %q", ps, c.want)
+			}
+		})
+	}
 }

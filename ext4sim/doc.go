@@ -37,6 +37,9 @@
 //	                     directory blocks, data, orphan-file blocks
 //	Device               a block device (a loop device over an image file)
 //	journal, handle      journal_t / transaction_t, handle_t (fs/jbd2)
+//	diskDir, dirent      a directory's blocks, struct ext4_dir_entry_2
+//	dxTree, dxEntry      an htree's dx_root and dx_node blocks, struct
+//	                     dx_entry (htree.go: fs/ext4/namei.c's dx_*)
 //	orphanList           sbi->s_orphan
 //	orphanFileInfo       struct ext4_orphan_info (fs/ext4/orphan.c)
 //	pcpuCounter          struct percpu_counter (s_freeinodes_counter, ...)
@@ -64,7 +67,9 @@
 //	first new inode   12 (13 with orphan_file, whose inode is 12)
 //	free              32757 inodes, 117189 blocks
 //	directories       1 KiB blocks with a 12-byte checksum tail (988 bytes
-//	                  of names after "." and ".."); EMLINK at 65000 links
+//	                  of names after "." and ".."); EMLINK at 65000 links;
+//	                  dir_index without large_dir: an htree of at most
+//	                  two levels, 123 root and 126 dx_node entries
 //	orphan_file       off by default; with it, 32 blocks of 254 slots
 //
 // New inodes take the lowest free number, except directories made in the
@@ -139,6 +144,14 @@
 //	E10  no orphan has a link (a shrinking truncate puts a linked inode on
 //	     the list only for the length of its own system call, between two
 //	     checks; after a crash, recovery's cleanup takes it off)
+//	E11  every indexed directory's htree is well formed: block 0 holds
+//	     only "." and ".."; each index block has 1 to its limit entries
+//	     (123 in the root, 126 in a dx_node with 1 KiB blocks and
+//	     metadata_csum), hashes in order and within the range of the entry
+//	     above; dx_nodes exist exactly at indirect_levels 1; every other
+//	     block is referenced once, as a dx_node or a leaf whose records
+//	     span it; every name is in the leaf dx_probe picks for its hash or
+//	     in a later one reached through continuation entries (hash | 1)
 //
 // pre2007's bug breaks E7 and E10; sandeen-rfc's breaks E6 after a crash;
 // TestEraBugsAreCaught shows both, and their absence in the fixed eras.
@@ -159,16 +172,25 @@
 //
 // # Divergences from Linux
 //
-//   - Directory placement: getdents of an htree directory (one of one
-//     block, or indexed) returns names in the order of their keyed
-//     half-MD4 hash, as Linux does (hash.go; the seed is mkfs's, pinned by
-//     Mkfs and by the real-kernel harness to DefaultHashSeedUUID, and ls
-//     is part of the ext4 kernel differential). Where a name goes is not
-//     modelled by hash: Linux places it in the htree leaf its hash selects
-//     and splits a full leaf by hash, the simulator fills leaves in order,
-//     so directory sizes past the first htree split (1024 -> 3072 bytes is
-//     modelled exactly) differ from Linux's. Lookups and inserts use the
-//     simulator's own indexes (dirindex.go), not a dx_root/dx_node tree.
+//   - Directory placement is modelled as Linux 6.18 does it (htree.go,
+//     checked block by block against debugfs's htree dump of the real
+//     kernel's image by TestHtreeMatchesKernel): a full one-block
+//     directory becomes an htree (make_indexed_dir), a name goes to the
+//     leaf its keyed half-MD4 hash selects (dx_probe), a full leaf is
+//     split by hash into a new block at the end (do_split, with the
+//     kernel's unstable comb sort and its split point), a full dx_node is
+//     halved and a full root gets a level under it, and a full two-level
+//     index is ENOSPC with the kernel's warnings; getdents returns names
+//     in hash order, leaves in index order (hash.go; the seed is mkfs's,
+//     pinned by Mkfs and by the real-kernel harness to
+//     DefaultHashSeedUUID). Not modelled: large_dir (three levels; mkfs
+//     leaves it off), other hash versions (TEA, legacy, siphash for
+//     casefolded directories), inline data, encrypted or casefolded
+//     names, a corrupt index's fallback to a linear scan, and a leaf too
+//     full after a split for the new name (possible only for names over
+//     240 bytes in contrived layouts; the simulator reports a bug). Lookups
+//     use the simulator's name index (dirindex.go), which finds what
+//     dx_probe and ext4_htree_next_block would.
 //   - There are no block bitmaps, extents or checksums; data is kept as
 //     sparse pages that record which 1 KiB blocks were written, and free
 //     block counts are kept per group. st_blocks and SEEK_DATA/SEEK_HOLE

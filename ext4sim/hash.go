@@ -184,7 +184,8 @@ func hash2pos(hash, minor uint32) int64 { return int64(uint64(hash>>1)<<32 | uin
 // entry's Off the cookie of the next (or EXT4_HTREE_EOF_64BIT after the
 // last). An indexed directory's "." and ".." come first, with the hashes 0
 // and 2 the fill gives them; in a one-block directory (not indexed) they
-// are hashed like any name. Entries whose hashes collide keep the order
+// are hashed like any name. Leaves are read in index order, each in block
+// order, and entries whose hashes collide keep the order
 // ext4_htree_store_dirent chains them in: the first stored, then the
 // later ones newest first.
 func (fs *fsInfo) dxReaddir(d *diskDir, pos int64, emit func(vfs.Dirent) bool) error {
@@ -194,8 +195,10 @@ func (fs *fsInfo) dxReaddir(d *diskDir, pos int64, emit func(vfs.Dirent) bool) e
 	if d.indexed() {
 		store(d.blocks[0][0], 0, 0)
 		store(d.blocks[0][1], 2, 0)
-		for _, blk := range d.blocks[1:] {
-			for _, e := range blk {
+		// The leaves in index order (ext4_htree_next_block), each
+		// in block order (htree_dirblock_to_tree).
+		for _, leaf := range d.dx.leaves() {
+			for _, e := range d.blocks[leaf.block] {
 				if e.ino != 0 {
 					h, m := dirHash(e.name, seed, unsigned)
 					store(e, h, m)

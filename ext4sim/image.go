@@ -110,13 +110,14 @@ type diskInode struct {
 // diskDir is a directory's data: its blocks of entries.
 type diskDir struct {
 	blocks [][]dirent
-	// index is EXT4_INODE_INDEX: make_indexed_dir turned the directory
-	// into an htree, whose block 0 is the index root. (mkfs's
-	// lost+found has 12 blocks and is linear.)
-	index bool
+	// dx is the htree index (htree.go), non-nil when EXT4_INODE_INDEX
+	// is set: make_indexed_dir turned the directory into an htree,
+	// whose block 0 is the index root. (mkfs's lost+found has 12 blocks
+	// and is linear.)
+	dx *dxTree
 	// where and room are the simulator's own indexes of blocks, rebuilt
-	// when nil (see dirindex.go): the block each name is in, and the
-	// largest record each block could take.
+	// when nil (see dirindex.go): the block each name is in, and, for a
+	// linear directory, the largest record each block could take.
 	where map[string]int
 	room  *roomTree
 }
@@ -168,9 +169,12 @@ func (im *image) clone() *image {
 }
 
 func (d *diskDir) clone() *diskDir {
-	c := &diskDir{blocks: make([][]dirent, len(d.blocks)), index: d.index}
+	c := &diskDir{blocks: make([][]dirent, len(d.blocks))}
 	for i, b := range d.blocks {
 		c.blocks[i] = append([]dirent(nil), b...)
+	}
+	if d.dx != nil {
+		c.dx = d.dx.clone()
 	}
 	return c
 }

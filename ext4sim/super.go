@@ -180,6 +180,13 @@ func (fs *fsInfo) msg(format string, args ...any) {
 	fs.k.Printk("EXT4-fs (%s): %s", devShort(fs.dev.name), strings.TrimSuffix(fmt.Sprintf(format, args...), "\n"))
 }
 
+// warning logs a line the way __ext4_warning does: "EXT4-fs warning
+// (device DEVICE): FUNCTION:LINE: ...", LINE the line of the call in
+// Linux 6.18's source (read from its log).
+func (fs *fsInfo) warning(fn string, line int, format string, args ...any) {
+	fs.k.Printk("EXT4-fs warning (device %s): %s:%d: %s", devShort(fs.dev.name), fn, line, strings.TrimSuffix(fmt.Sprintf(format, args...), "\n"))
+}
+
 func devShort(name string) string {
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		return name[i+1:]
