@@ -70,18 +70,23 @@ var DefaultGenConfig = GenConfig{MinOps: 30, MaxOps: 60}
 // targets are relative without "..") and never read a fifo through cat, so they can run
 // unchanged on a real kernel. Nor do they cat a file larger than 1 MiB.
 func Ops(cfg GenConfig) *rapid.Generator[[]script.Op] {
+	return rapid.Custom(func(t *rapid.T) []script.Op { return OpsFrom(cfg, RapidSource{t}) })
+}
+
+// OpsFrom draws a whole sequence as Ops does, its choices from src: a
+// RapidSource is Ops itself; a BytesSource turns a fuzzing engine's bytes
+// into a script (FuzzOps, in internal/fuzztargets).
+func OpsFrom(cfg GenConfig, src Source) []script.Op {
 	cfg = cfg.withDefaults()
-	return rapid.Custom(func(t *rapid.T) []script.Op {
-		g := NewGen(cfg)
-		n := rapid.IntRange(cfg.MinOps, cfg.MaxOps).Draw(t, "ops")
-		ops := make([]script.Op, 0, n)
-		for i := 0; i < n; i++ {
-			op := g.Next(t)
-			op.Line = i + 1
-			ops = append(ops, op)
-		}
-		return ops
-	})
+	g := NewGen(cfg)
+	n := src.IntRange(cfg.MinOps, cfg.MaxOps, "ops")
+	ops := make([]script.Op, 0, n)
+	for i := 0; i < n; i++ {
+		op := g.NextFrom(src)
+		op.Line = i + 1
+		ops = append(ops, op)
+	}
+	return ops
 }
 
 // Gen draws ops one at a time against its shadow machine. Use it directly
@@ -122,8 +127,11 @@ func NewGen(cfg GenConfig) *Gen {
 func (g *Gen) Shadow() *script.Machine { return g.m }
 
 // Next draws the next op, runs it on the shadow machine, and returns it.
-func (g *Gen) Next(t *rapid.T) script.Op {
-	op := g.draw(t)
+func (g *Gen) Next(t *rapid.T) script.Op { return g.NextFrom(RapidSource{t}) }
+
+// NextFrom is Next with its choices from src.
+func (g *Gen) NextFrom(src Source) script.Op {
+	op := g.draw(src)
 	g.m.Step(op)
 	return op
 }
@@ -223,21 +231,21 @@ func (g *Gen) state() state {
 }
 
 // openPath picks a name of an open inode of one of the types, or any path.
-func openPath(t *rapid.T, s state, types ...string) string {
+func openPath(src Source, s state, types ...string) string {
 	var pool []string
 	for _, typ := range types {
 		pool = append(pool, s.openPaths[typ]...)
 	}
 	if len(pool) == 0 {
-		return pickPath(t, s, "")
+		return pickPath(src, s, "")
 	}
-	return pick(t, "openpath", pool)
+	return pick(src, "openpath", pool)
 }
 
 var names = []string{"a", "b", "c", "d", "e"}
 
 // weighted picks one of the alternatives by weight.
-func weighted(t *rapid.T, label string, ws map[string]int) string {
+func weighted(src Source, label string, ws map[string]int) string {
 	keys := make([]string, 0, len(ws))
 	for k, w := range ws {
 		if w > 0 {
@@ -249,7 +257,7 @@ func weighted(t *rapid.T, label string, ws map[string]int) string {
 	for _, k := range keys {
 		total += ws[k]
 	}
-	n := uniformIndex(t, label, total)
+	n := uniformIndex(src, label, total)
 	for _, k := range keys {
 		if n < ws[k] {
 			return k
@@ -265,14 +273,14 @@ func weighted(t *rapid.T, label string, ws map[string]int) string {
 // sort late — unlink, rename, symlink — of the weight they are given; a
 // single bit is drawn without that bias, so the number is built from bits.
 // It still shrinks towards 0 bit by bit.
-func uniformIndex(t *rapid.T, label string, n int) int {
+func uniformIndex(src Source, label string, n int) int {
 	if n <= 1 {
 		return 0
 	}
 	v := 0
 	for range bits.Len(uint(n-1)) + 3 {
 		v <<= 1
-		if rapid.Bool().Draw(t, label) {
+		if src.Bool(label) {
 			v |= 1
 		}
 	}
@@ -291,20 +299,20 @@ func (g *Gen) standIn(path string) bool {
 
 // pick draws one of xs, each about equally likely (rapid.SampledFrom
 // favours the first).
-func pick[T any](t *rapid.T, label string, xs []T) T {
-	return xs[uniformIndex(t, label, len(xs))]
+func pick[T any](src Source, label string, xs []T) T {
+	return xs[uniformIndex(src, label, len(xs))]
 }
 
 // oneIn draws true with probability about 1/n.
-func oneIn(t *rapid.T, label string, n int) bool {
-	return uniformIndex(t, label, n) == 0
+func oneIn(src Source, label string, n int) bool {
+	return uniformIndex(src, label, n) == 0
 }
 
 // freshName returns a name in an existing directory that may or may not
 // exist: reusing names is the point.
-func freshName(t *rapid.T, s state) string {
-	dir := pick(t, "dir", s.dirs)
-	name := pick(t, "name", names)
+func freshName(src Source, s state) string {
+	dir := pick(src, "dir", s.dirs)
+	name := pick(src, "name", names)
 	if dir == "" {
 		return name
 	}
@@ -313,14 +321,14 @@ func freshName(t *rapid.T, s state) string {
 
 // pickPath picks a path: usually an existing one, sometimes a fresh name, and
 // sometimes one that must fail (a missing parent, a trailing slash).
-func pickPath(t *rapid.T, s state, want string) string {
+func pickPath(src Source, s state, want string) string {
 	var pool []string
 	for _, e := range s.entries {
 		if want == "" || e.typ == want {
 			pool = append(pool, e.path)
 		}
 	}
-	kind := weighted(t, "pathkind", map[string]int{
+	kind := weighted(src, "pathkind", map[string]int{
 		"existing": 6 * min(len(pool), 1),
 		"fresh":    3,
 		"slash":    1,
@@ -328,29 +336,29 @@ func pickPath(t *rapid.T, s state, want string) string {
 	})
 	switch kind {
 	case "existing":
-		return pick(t, "path", pool)
+		return pick(src, "path", pool)
 	case "slash":
-		return pickPath(t, s, want) + "/"
+		return pickPath(src, s, want) + "/"
 	case "missing":
-		return "missing/" + pick(t, "name", names)
+		return "missing/" + pick(src, "name", names)
 	}
-	return freshName(t, s)
+	return freshName(src, s)
 }
 
-func (g *Gen) fd(t *rapid.T, s state, kinds ...string) string {
+func (g *Gen) fd(src Source, s state, kinds ...string) string {
 	var pool []string
 	for _, n := range s.open {
 		if len(kinds) == 0 || contains(kinds, s.kind[n]) {
 			pool = append(pool, n)
 		}
 	}
-	if len(pool) == 0 || oneIn(t, "closedfd", 20) {
-		if len(g.used) > 0 && rapid.Bool().Draw(t, "reuse") {
-			return pick(t, "fd", g.used)
+	if len(pool) == 0 || oneIn(src, "closedfd", 20) {
+		if len(g.used) > 0 && src.Bool("reuse") {
+			return pick(src, "fd", g.used)
 		}
 		return "NOFD"
 	}
-	return pick(t, "fd", pool)
+	return pick(src, "fd", pool)
 }
 
 func contains(list []string, s string) bool {
@@ -377,7 +385,7 @@ var offsets = []int64{0, 1, 2, 3, 50, 100, 4096, 5000, 1 << 40, (1<<32-1)<<10 - 
 
 var texts = []string{"x", "hello", "abc def", strings.Repeat("0123456789", 5)}
 
-func (g *Gen) draw(t *rapid.T) script.Op {
+func (g *Gen) draw(src Source) script.Op {
 	s := g.state()
 	nOpen := len(s.open)
 	// Opening matters most while few descriptors are open; descriptor ops
@@ -448,82 +456,82 @@ func (g *Gen) draw(t *rapid.T) script.Op {
 	if g.cfg.Namespaces {
 		g.namespaceWeights(s, ws)
 	}
-	kind := weighted(t, "op", ws)
+	kind := weighted(src, "op", ws)
 	op := script.Op{Name: kind}
-	if g.cfg.Namespaces && g.drawNamespaceOp(t, s, &op) {
+	if g.cfg.Namespaces && g.drawNamespaceOp(src, s, &op) {
 		return op
 	}
 	switch kind {
 	case "open":
-		op.Path = pickPath(t, s, "file")
-		op.Flags = []string{pick(t, "acc", []string{"rdonly", "wronly", "rdwr"})}
+		op.Path = pickPath(src, s, "file")
+		op.Flags = []string{pick(src, "acc", []string{"rdonly", "wronly", "rdwr"})}
 		for _, f := range []string{"trunc", "append", "creat"} {
-			if oneIn(t, f, 6) {
+			if oneIn(src, f, 6) {
 				op.Flags = append(op.Flags, f)
 			}
 		}
 		op.Out = g.newFD()
 	case "open-new":
 		op.Name = "open"
-		op.Path = freshName(t, s)
-		if oneIn(t, "slash", 10) {
+		op.Path = freshName(src, s)
+		if oneIn(src, "slash", 10) {
 			op.Path += "/"
 		}
-		op.Flags = []string{"creat", pick(t, "acc", []string{"rdwr", "wronly"})}
-		if oneIn(t, "excl", 4) {
+		op.Flags = []string{"creat", pick(src, "acc", []string{"rdwr", "wronly"})}
+		if oneIn(src, "excl", 4) {
 			op.Flags = append(op.Flags, "excl")
 		}
 		op.Out = g.newFD()
 	case "open-dir":
 		op.Name = "open"
-		op.Path = pickPath(t, s, "dir")
+		op.Path = pickPath(src, s, "dir")
 		op.Flags = []string{"directory"}
 		op.Out = g.newFD()
 	case "open-tmpfile":
 		op.Name = "open"
 		op.Path = "."
-		if len(s.dirs) > 1 && rapid.Bool().Draw(t, "subdir") {
-			op.Path = pick(t, "dir", s.dirs[1:])
+		if len(s.dirs) > 1 && src.Bool("subdir") {
+			op.Path = pick(src, "dir", s.dirs[1:])
 		}
-		op.Flags = []string{pick(t, "acc", []string{"rdwr", "wronly", "rdonly"}), "tmpfile"}
-		if oneIn(t, "excl", 5) {
+		op.Flags = []string{pick(src, "acc", []string{"rdwr", "wronly", "rdonly"}), "tmpfile"}
+		if oneIn(src, "excl", 5) {
 			op.Flags = append(op.Flags, "excl")
 		}
 		op.Out = g.newFD()
 	case "open-fifo":
 		op.Name = "open"
-		op.Path = pickPath(t, s, "fifo")
-		op.Flags = []string{pick(t, "acc", []string{"rdonly", "wronly", "rdwr"})}
+		op.Path = pickPath(src, s, "fifo")
+		op.Flags = []string{pick(src, "acc", []string{"rdonly", "wronly", "rdwr"})}
 		op.Out = g.newFD()
 	case "dup":
-		op.FD = g.fd(t, s)
+		op.FD = g.fd(src, s)
 		op.Out = g.newFD()
 	case "close", "fstat":
-		op.FD = g.fd(t, s)
+		op.FD = g.fd(src, s)
 	case "write", "pwrite":
-		op.FD = g.fd(t, s, "file", "fifo")
-		op.Text = pick(t, "text", texts)
+		op.FD = g.fd(src, s, "file", "fifo")
+		op.Text = pick(src, "text", texts)
 		if kind == "pwrite" {
-			op.Off = pick(t, "off", offsets)
+			op.Off = pick(src, "off", offsets)
 		}
 	case "read", "pread":
-		op.FD = g.fd(t, s, "file", "fifo", "dir")
-		op.N = int64(pick(t, "n", []int{0, 1, 5, 100}))
+		op.FD = g.fd(src, s, "file", "fifo", "dir")
+		op.N = int64(pick(src, "n", []int{0, 1, 5, 100}))
 		if kind == "pread" {
-			op.Off = pick(t, "off", offsets)
+			op.Off = pick(src, "off", offsets)
 		}
 	case "ftruncate":
-		op.FD = g.fd(t, s)
-		op.N = pick(t, "len", offsets)
+		op.FD = g.fd(src, s)
+		op.N = pick(src, "len", offsets)
 	case "lseek":
-		op.FD = g.fd(t, s, "file", "dir", "fifo")
-		op.Off = pick(t, "off", append(offsets, -1, -100))
-		op.N = int64(uniformIndex(t, "whence", 6))
+		op.FD = g.fd(src, s, "file", "dir", "fifo")
+		op.Off = pick(src, "off", append(offsets, -1, -100))
+		op.N = int64(uniformIndex(src, "whence", 6))
 	case "link", "rename", "rename-noreplace", "rename-exchange":
-		op.Path = pickPath(t, s, "")
-		op.Path2 = pickPath(t, s, "")
-		if oneIn(t, "newname", 3) {
-			op.Path2 = freshName(t, s)
+		op.Path = pickPath(src, s, "")
+		op.Path2 = pickPath(src, s, "")
+		if oneIn(src, "newname", 3) {
+			op.Path2 = freshName(src, s)
 		}
 		if kind == "rename-exchange" && g.standIn(op.Path) && g.standIn(op.Path2) {
 			// Excluded by name (btrfssim's divergence): Linux corrupts
@@ -531,50 +539,50 @@ func (g *Gen) draw(t *rapid.T) script.Op {
 			op.Name = "rename"
 		}
 	case "linkat-empty", "linkat-proc", "linkat-proc-nofollow":
-		op.FD = g.preferUnlinked(t, s)
-		op.Path = freshName(t, s)
+		op.FD = g.preferUnlinked(src, s)
+		op.Path = freshName(src, s)
 	case "unlink-open":
 		op.Name = "unlink"
-		op.Path = openPath(t, s, "file")
+		op.Path = openPath(src, s, "file")
 	case "rmdir-open":
 		op.Name = "rmdir"
-		op.Path = openPath(t, s, "dir")
+		op.Path = openPath(src, s, "dir")
 	case "rename-over-open":
 		op.Name = "rename"
-		op.Path = pickPath(t, s, "")
-		op.Path2 = openPath(t, s, "file", "dir")
+		op.Path = pickPath(src, s, "")
+		op.Path2 = openPath(src, s, "file", "dir")
 	case "unlink", "stat", "lstat", "readlink", "ino":
-		op.Path = pickPath(t, s, "")
+		op.Path = pickPath(src, s, "")
 	case "rmdir", "ls":
-		op.Path = pickPath(t, s, "dir")
+		op.Path = pickPath(src, s, "dir")
 	case "mkdir", "mkfifo":
-		op.Path = freshName(t, s)
-		if oneIn(t, "slash", 10) {
+		op.Path = freshName(src, s)
+		if oneIn(src, "slash", 10) {
 			op.Path += "/"
 		}
 	case "symlink":
-		op.Path = freshName(t, s)
-		op.Text = symlinkTarget(t, s, op.Path)
+		op.Path = freshName(src, s)
+		op.Text = symlinkTarget(src, s, op.Path)
 	case "cat":
-		op.Path = pickPath(t, s, "")
+		op.Path = pickPath(src, s, "")
 		// Reading a fifo through cat would block the oracle, and reading a
 		// huge sparse file would exhaust its memory.
 		if st, err := g.m.T.Stat(g.m.Path(op.Path)); err == nil && (st.Mode.IsFifo() || st.Size > 1<<20) {
 			op.Name = "stat"
 		}
 	case "subvol":
-		op.Path = freshName(t, s)
+		op.Path = freshName(src, s)
 	case "snapshot", "snapshot-ro":
 		// Mostly a subvolume, sometimes any directory (EINVAL) or path.
-		op.Path = pick(t, "src", s.subvols)
-		if oneIn(t, "anysrc", 5) {
-			op.Path = pickPath(t, s, "")
+		op.Path = pick(src, "src", s.subvols)
+		if oneIn(src, "anysrc", 5) {
+			op.Path = pickPath(src, s, "")
 		}
-		op.Path2 = freshName(t, s)
+		op.Path2 = freshName(src, s)
 	case "subvol-orphans":
-		op.Path = pick(t, "subvol", s.subvols)
-		if oneIn(t, "anypath", 5) {
-			op.Path = pickPath(t, s, "")
+		op.Path = pick(src, "subvol", s.subvols)
+		if oneIn(src, "anypath", 5) {
+			op.Path = pickPath(src, s, "")
 		}
 	case "tree", "orphans":
 	}
@@ -623,7 +631,7 @@ func (g *Gen) namespaceWeights(s state, ws map[string]int) {
 
 // drawNamespaceOp fills in op when its kind is a namespace op, and reports
 // whether it was.
-func (g *Gen) drawNamespaceOp(t *rapid.T, s state, op *script.Op) bool {
+func (g *Gen) drawNamespaceOp(src Source, s state, op *script.Op) bool {
 	tasks := g.m.TaskNames()
 	switch op.Name {
 	case "fork", "clone-mnt":
@@ -639,32 +647,32 @@ func (g *Gen) drawNamespaceOp(t *rapid.T, s state, op *script.Op) bool {
 				pool = append(pool, n)
 			}
 		}
-		op.Text = pick(t, "task", pool)
+		op.Text = pick(src, "task", pool)
 	case "exit":
-		op.Text = pick(t, "task", tasks[1:])
+		op.Text = pick(src, "task", tasks[1:])
 	case "unshare":
-		op.Text = pick(t, "unshare", []string{"mnt", "mnt", "mnt", "fs", "files", "mnt,files", "fs,files"})
+		op.Text = pick(src, "unshare", []string{"mnt", "mnt", "mnt", "fs", "files", "mnt,files", "fs,files"})
 	case "open-ns":
-		op.Path = pick(t, "task", tasks)
+		op.Path = pick(src, "task", tasks)
 		op.Text = "mnt"
-		if oneIn(t, "uts", 5) {
+		if oneIn(src, "uts", 5) {
 			op.Text = "uts"
 		}
 		g.nextNS++
 		op.Out = fmt.Sprintf("NS%d", g.nextNS)
 	case "setns", "setns-type":
-		op.FD = pick(t, "nsfd", s.nsfds)
-		if len(s.open) > 0 && oneIn(t, "notns", 8) {
-			op.FD = pick(t, "fd", s.open) // not a namespace file: EINVAL
+		op.FD = pick(src, "nsfd", s.nsfds)
+		if len(s.open) > 0 && oneIn(src, "notns", 8) {
+			op.FD = pick(src, "fd", s.open) // not a namespace file: EINVAL
 		}
 		if op.Name == "setns-type" {
-			op.Text = pick(t, "nstype", []string{"mnt", "uts"})
+			op.Text = pick(src, "nstype", []string{"mnt", "uts"})
 		}
 	case "bind":
-		op.Path = pickPath(t, s, "")
-		op.Path2 = pickPath(t, s, "dir")
-		if oneIn(t, "anydst", 4) {
-			op.Path2 = pickPath(t, s, "")
+		op.Path = pickPath(src, s, "")
+		op.Path2 = pickPath(src, s, "dir")
+		if oneIn(src, "anydst", 4) {
+			op.Path2 = pickPath(src, s, "")
 		}
 	case "umount":
 		var pool []string
@@ -673,28 +681,28 @@ func (g *Gen) drawNamespaceOp(t *rapid.T, s state, op *script.Op) bool {
 				pool = append(pool, mp)
 			}
 		}
-		if len(pool) == 0 || oneIn(t, "notmount", 5) {
-			op.Path = pickPath(t, s, "dir")
+		if len(pool) == 0 || oneIn(src, "notmount", 5) {
+			op.Path = pickPath(src, s, "dir")
 			if op.Path == "" || op.Path == "." || s.rootMounts < 2 && strings.Trim(op.Path, "/") == "" {
 				op.Path = "missing"
 			}
 		} else {
-			op.Path = pick(t, "mountpoint", pool)
+			op.Path = pick(src, "mountpoint", pool)
 		}
 	case "mount-dev":
-		op.Path = pickPath(t, s, "dir")
-		if op.Path == "" || oneIn(t, "onroot", 8) {
+		op.Path = pickPath(src, s, "dir")
+		if op.Path == "" || oneIn(src, "onroot", 8) {
 			op.Path = "."
 		}
-		op.Text = pick(t, "opts", []string{"", "", "ro"})
+		op.Text = pick(src, "opts", []string{"", "", "ro"})
 	case "remount-opts":
 		op.Path = "."
-		if len(s.mountpoints) > 0 && oneIn(t, "other", 3) {
-			op.Path = pick(t, "mountpoint", s.mountpoints)
+		if len(s.mountpoints) > 0 && oneIn(src, "other", 3) {
+			op.Path = pick(src, "mountpoint", s.mountpoints)
 		}
-		op.Text = pick(t, "opts", []string{"ro", "ro", ""})
+		op.Text = pick(src, "opts", []string{"ro", "ro", ""})
 		if s.readonly {
-			op.Text = pick(t, "opts", []string{"rw", "rw", ""})
+			op.Text = pick(src, "opts", []string{"rw", "rw", ""})
 		}
 	case "mountinfo", "mounts":
 	default:
@@ -705,17 +713,17 @@ func (g *Gen) drawNamespaceOp(t *rapid.T, s state, op *script.Op) bool {
 
 // preferUnlinked picks an fd whose inode is open but unlinked when there is
 // one: the cases relinking is about.
-func (g *Gen) preferUnlinked(t *rapid.T, s state) string {
+func (g *Gen) preferUnlinked(src Source, s state) string {
 	var pool []string
 	for _, n := range s.open {
 		if s.unlinkd[n] {
 			pool = append(pool, n)
 		}
 	}
-	if len(pool) > 0 && !oneIn(t, "unlinked", 3) {
-		return pick(t, "fd", pool)
+	if len(pool) > 0 && !oneIn(src, "unlinked", 3) {
+		return pick(src, "fd", pool)
 	}
-	return g.fd(t, s)
+	return g.fd(src, s)
 }
 
 // symlinkTarget picks a target for a symlink at link: a name relative to
@@ -723,7 +731,7 @@ func (g *Gen) preferUnlinked(t *rapid.T, s state) string {
 // contain "..": a hard link or rename can move a symlink to another
 // directory, and an upward target could then escape the filesystem under
 // test.
-func symlinkTarget(t *rapid.T, s state, link string) string {
+func symlinkTarget(src Source, s state, link string) string {
 	dir := ""
 	if i := strings.LastIndexByte(strings.TrimSuffix(link, "/"), '/'); i >= 0 {
 		dir = link[:i+1]
@@ -734,8 +742,8 @@ func symlinkTarget(t *rapid.T, s state, link string) string {
 			below = append(below, rel)
 		}
 	}
-	if len(below) > 0 && rapid.Bool().Draw(t, "existing") {
-		return pick(t, "target", below)
+	if len(below) > 0 && src.Bool("existing") {
+		return pick(src, "target", below)
 	}
-	return pick(t, "target", names)
+	return pick(src, "target", names)
 }

@@ -1,29 +1,46 @@
-package script_test
+package fuzztargets
 
-// Native fuzz targets (go test -fuzz) for every input a user or a file
-// gives the op language: scripts, mount options, paths and whole op
-// sequences. CI runs each for 60 s (.ci/run); .clusterfuzzlite/build.sh
-// builds the same targets for a fuzzing service. Each target's seeds are
-// in testdata/fuzz/FuzzXxx, where a crasher the fuzzer finds is written
-// too: it then runs as a regression with every go test.
+// The fuzz targets, in one file that builds on its own (see the package
+// documentation): nothing here may come from another test file.
 
 import (
-	"encoding/binary"
 	"errors"
-	"fmt"
-	"hash/fnv"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
 
 	_ "github.com/relinksim/relinksim/btrfssim"
 	_ "github.com/relinksim/relinksim/ext4sim"
+	"github.com/relinksim/relinksim/race"
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/script/scriptgen"
 	"github.com/relinksim/relinksim/vfs"
-	"github.com/relinksim/relinksim/vfs/vfstest"
-	"pgregory.net/rapid"
 )
+
+// fuzzFS are the filesystems (and mkfs options) the targets draw from.
+var fuzzFS = []struct{ fs, mkfs string }{{"tmpfs", ""}, {"ext4", ""}, {"ext4", "orphan_file"}, {"btrfs", ""}}
+
+// soundEras are the eras whose kernels keep every invariant on any op
+// sequence (pre2007 has the 2007 race's E10 by design).
+var soundEras = []vfs.Era{vfs.SandeenRFC, vfs.ENOENT2007, vfs.Relink2011, vfs.Relink2011Fixed, vfs.Upstream}
+
+// fataler is what the targets ask of a *testing.T: the standard library's
+// or, in a libFuzzer build, go-118-fuzz-build's.
+type fataler interface {
+	Fatalf(format string, args ...any)
+}
+
+// finish checks k's invariants, shuts it down and fails on a leak (what
+// vfstest.Finish does for a testing.TB).
+func finish(t fataler, k *vfs.Kernel) {
+	if vs := k.CheckInvariants(); len(vs) > 0 {
+		t.Fatalf("at the end: %v", vfs.InvariantError(vs))
+	}
+	if err := k.Shutdown(); err != nil {
+		t.Fatalf("leak check: %v", err)
+	}
+}
 
 // The parser: any input parses or fails with a *ParseError whose line
 // and column exist in the input; every op parsed prints as a line that
@@ -39,6 +56,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
+		ran()
 		ops, err := script.ParseFile("f", src)
 		if err != nil {
 			var pe *script.ParseError
@@ -71,9 +89,6 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// filesystems the fuzz targets boot, by a byte of the input.
-var fuzzFS = []struct{ fs, mkfs string }{{"tmpfs", ""}, {"ext4", ""}, {"ext4", "orphan_file"}, {"btrfs", ""}}
-
 // The mount options of every filesystem, in every era (relink= in the
 // relink eras): the mount fails with an errno or succeeds; a filesystem
 // that mounted survives O_TMPFILE, an unlinked open file, a sync, a
@@ -86,6 +101,7 @@ func FuzzMountOptions(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, fs, era uint8, data string) {
+		ran()
 		c := fuzzFS[int(fs)%len(fuzzFS)]
 		e := vfs.Eras[int(era)%len(vfs.Eras)]
 		m, err := script.Boot(script.Config{FS: c.fs, Mkfs: c.mkfs, MountOptions: data, Options: vfs.Options{Era: e}})
@@ -111,7 +127,7 @@ func FuzzMountOptions(f *testing.F) {
 				t.Fatalf("mount -o %q, after %s: %v", data, op, vfs.InvariantError(vs))
 			}
 		}
-		vfstest.Finish(t, m.K)
+		finish(t, m.K)
 	})
 }
 
@@ -123,6 +139,7 @@ func FuzzPathWalk(f *testing.F) {
 		f.Add(uint8(1), s)
 	}
 	f.Fuzz(func(t *testing.T, fs uint8, path string) {
+		ran()
 		c := fuzzFS[int(fs)%len(fuzzFS)]
 		m, err := script.Boot(script.Config{FS: c.fs, Mkfs: c.mkfs})
 		if err != nil {
@@ -174,94 +191,132 @@ func FuzzPathWalk(f *testing.F) {
 		} {
 			check(call.name, call.do())
 		}
-		vfstest.Finish(t, m.K)
+		finish(t, m.K)
 	})
 }
 
-// Whole op sequences, drawn by the differential campaign's generator from
-// the fuzzer's bytes (rapid.MakeFuzz), on every filesystem and every era
-// but the one whose bug breaks an invariant by design (soundEras): no op
-// breaks an invariant, and nothing leaks at the end.
+// Whole op sequences: data is turned into a script by the differential
+// test's generator (scriptgen.OpsFrom with a BytesSource: its first bits
+// choose the filesystem, the era and whether namespace ops are drawn, the
+// rest every op), which runs on a fresh machine with the invariants
+// checked after every op and a leak check at the end. Past its end the
+// input reads as zeros, so every input makes a whole script, and a
+// shorter or zeroed input makes a simpler one.
 func FuzzOps(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte("ext4 orphan_file, upstream"))
 	f.Add([]byte{3, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0})
-	f.Fuzz(fuzzOps)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ran()
+		if err := runOps(data); err != nil {
+			t.Fatalf("%v", err)
+		}
+	})
 }
 
-// soundEras are the eras whose single-task sequences keep every invariant:
-// all but pre2007, whose missing nlink check lets a link put a name back
-// on an inode on ext4's orphan list (E10: the 2007 bug the era models, and
-// the race explorer's subject).
-var soundEras = []vfs.Era{vfs.SandeenRFC, vfs.ENOENT2007, vfs.Relink2011, vfs.Relink2011Fixed, vfs.Upstream}
-
-// fuzzOpsRuns counts the runs of fuzzOps' property that got to the end:
-// TestFuzzOpsSeedsRun checks that the seeds do.
-var fuzzOpsRuns int
-
-// fuzzOps runs the property on data. rapid takes 8 bytes a draw and skips
-// a run whose bytes run out, and a script takes hundreds of draws, so data
-// is followed by a stream derived from it (SplitMix64 seeded by its FNV
-// hash): every input draws a whole script, the fuzzer's mutations steer
-// its first draws, and a crasher replays from its bytes alone.
-func fuzzOps(t *testing.T, data []byte) {
-	rapid.MakeFuzz(opsProperty)(t, expand(data, 64<<10))
+// opsOf turns data into a filesystem, an era and a script.
+func opsOf(data []byte) (c struct{ fs, mkfs string }, era vfs.Era, ops []script.Op) {
+	src := scriptgen.NewBytesSource(data)
+	c = fuzzFS[src.IntRange(0, len(fuzzFS)-1, "fs")]
+	era = soundEras[src.IntRange(0, len(soundEras)-1, "era")]
+	cfg := scriptgen.GenConfig{MinOps: 5, MaxOps: 40, Era: era, FS: c.fs, Mkfs: c.mkfs, Btrfs: c.fs == "btrfs", Namespaces: src.Bool("namespaces")}
+	return c, era, scriptgen.OpsFrom(cfg, src)
 }
 
-func expand(data []byte, n int) []byte {
-	out := make([]byte, 0, max(n, len(data)))
-	out = append(out, data...)
-	h := fnv.New64a()
-	h.Write(data)
-	x := h.Sum64()
-	for len(out) < n {
-		x += 0x9e3779b97f4a7c15
-		z := x
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-		z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-		z ^= z >> 31
-		out = binary.LittleEndian.AppendUint64(out, z)
-	}
-	return out
-}
-
-func opsProperty(t *rapid.T) {
-	c := rapid.SampledFrom(fuzzFS).Draw(t, "fs")
-	era := rapid.SampledFrom(soundEras).Draw(t, "era")
-	cfg := scriptgen.GenConfig{MinOps: 5, MaxOps: 40, Era: era, FS: c.fs, Mkfs: c.mkfs, Btrfs: c.fs == "btrfs", Namespaces: rapid.Bool().Draw(t, "namespaces")}
-	ops := scriptgen.Ops(cfg).Draw(t, "ops")
+// runOps is FuzzOps' property: the script data makes, run and checked. It
+// returns what went wrong, with the script.
+func runOps(data []byte) error {
+	c, era, ops := opsOf(data)
 	if len(ops) == 0 {
-		t.Fatal("the generator drew no op")
+		return errors.New("the generator drew no op")
+	}
+	where := func() string {
+		return "relinksim run -fs " + c.fs + " -mkfs '" + c.mkfs + "' -era " + era.String() + " on:\n" + script.Format(ops)
 	}
 	m, err := script.Boot(script.Config{FS: c.fs, Mkfs: c.mkfs, Options: vfs.Options{Era: era}})
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	for _, op := range ops {
 		st := m.Step(op)
 		if st.Err != nil {
-			t.Fatalf("%s: %v", st.Op, st.Err)
+			return errors.New(st.Op + ": " + st.Err.Error() + "\n" + where())
 		}
 		if vs := m.Check(); len(vs) > 0 {
-			t.Fatalf("after %s: %v", st.Op, vfs.InvariantError(vs))
+			return errors.New("after " + st.Op + ": " + vfs.InvariantError(vs).Error() + "\n" + where())
 		}
 	}
 	if err := m.K.Shutdown(); err != nil {
-		t.Fatalf("leak check: %v", err)
+		return errors.New("leak check: " + err.Error() + "\n" + where())
 	}
-	fuzzOpsRuns++
+	return nil
 }
 
-// The fuzz target's seeds draw whole scripts and run them to the end: a
-// target whose inputs all ran out of bytes would skip every run and prove
-// nothing.
-func TestFuzzOpsSeedsRun(t *testing.T) {
-	seeds := [][]byte{{}, []byte("ext4 orphan_file, upstream"), {3}}
-	before := fuzzOpsRuns
-	for i, data := range seeds {
-		t.Run(fmt.Sprint(i), func(t *testing.T) { fuzzOps(t, data) })
-	}
-	if n := fuzzOpsRuns - before; n != len(seeds) {
-		t.Fatalf("%d of %d seeds ran a whole script", n, len(seeds))
+// The explorer's replay schedules: any bytes, read as task decisions, on
+// any library scenario, era and filesystem, replay to a finished run —
+// never a panic or a hang — that names only the scenario's tasks, says
+// where it failed if it did (FailedAt within its events), and replays
+// exactly from the schedule it reports: the same events, results and
+// verdict.
+func FuzzReplay(f *testing.F) {
+	f.Add(uint8(0), uint8(0), uint8(0), []byte("AABBBBBBBBBAAAAAAA"))
+	f.Add(uint8(1), uint8(1), uint8(1), []byte("BA"))
+	f.Add(uint8(2), uint8(2), uint8(2), []byte{})
+	names := race.Names()
+	fss := []string{"ext4", "btrfs", "tmpfs"}
+	f.Fuzz(func(t *testing.T, sc, era, fs uint8, decisions []byte) {
+		ran()
+		s := race.Library[names[int(sc)%len(names)]]
+		cfg := race.Config{Era: vfs.Eras[int(era)%len(vfs.Eras)], FS: fss[int(fs)%len(fss)]}
+		schedule := make([]byte, 0, len(decisions))
+		for _, d := range decisions {
+			schedule = append(schedule, 'A'+d%byte(len(s.Tasks)+1)) // one letter past the tasks: a decision that cannot be followed
+		}
+		o, err := race.Run(s, cfg, &race.Replay{Schedule: string(schedule)})
+		if err != nil {
+			// A scenario some filesystem cannot run at all (amir-add-entry
+			// injects a fault tmpfs cannot) fails the same whatever the
+			// schedule: that is the configuration, not the schedule.
+			if _, err0 := race.Run(s, cfg, &race.Replay{}); err0 != nil && err0.Error() == err.Error() {
+				t.Skipf("%s on %s: %v", s.Name, cfg.FS, err)
+			}
+			t.Fatalf("%s %s: %v", s.Name, schedule, err)
+		}
+		if o.Steps == 0 || len(o.Events) != o.Steps {
+			t.Fatalf("%s: %d steps, %d events", s.Name, o.Steps, len(o.Events))
+		}
+		if o.Failed() && (o.FailedAt < 1 || o.FailedAt > len(o.Events)) {
+			t.Fatalf("%s: failed at event %d of %d", s.Name, o.FailedAt, len(o.Events))
+		}
+		for _, c := range o.Schedule {
+			if c < 'A' || int(c-'A') >= len(s.Tasks) {
+				t.Fatalf("%s: schedule %s names a task the scenario does not have", s.Name, o.Schedule)
+			}
+		}
+		again, err := race.Run(s, cfg, &race.Replay{Schedule: o.Schedule})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Schedule != o.Schedule || !reflect.DeepEqual(again.Events, o.Events) || again.Failure != o.Failure || again.FailedAt != o.FailedAt {
+			t.Fatalf("%s: schedule %s does not replay: %s, failure %q at %d, then %q at %d", s.Name, o.Schedule, again.Schedule, o.Failure, o.FailedAt, again.Failure, again.FailedAt)
+		}
+		for i := range o.Results {
+			for j := range o.Results[i] {
+				if a, b := o.Results[i][j].Describe(), again.Results[i][j].Describe(); a != b {
+					t.Fatalf("%s: task %c's op %d gave %s, then %s", s.Name, 'A'+i, j, a, b)
+				}
+			}
+		}
+	})
+}
+
+// ran records that a target's body was entered, for .ci/libfuzzer, which
+// cannot tell otherwise whether a libFuzzer binary ever got past decoding
+// its arguments: when RELINKSIM_FUZZ_RAN names a file, it is created.
+func ran() {
+	if p := os.Getenv("RELINKSIM_FUZZ_RAN"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			os.WriteFile(p, nil, 0o644)
+		}
 	}
 }
