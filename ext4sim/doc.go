@@ -186,9 +186,7 @@
 //     DefaultHashSeedUUID). Not modelled: large_dir (three levels; mkfs
 //     leaves it off), other hash versions (TEA, legacy, siphash for
 //     casefolded directories), inline data, encrypted or casefolded
-//     names, a corrupt index's fallback to a linear scan, and a leaf too
-//     full after a split for the new name (possible only for names over
-//     240 bytes in contrived layouts; the simulator reports a bug). Lookups
+//     names, and a corrupt index's fallback to a linear scan. Lookups
 //     use the simulator's name index (dirindex.go), which finds what
 //     dx_probe and ext4_htree_next_block would.
 //   - There are no block bitmaps, extents or checksums; data is kept as

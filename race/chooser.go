@@ -74,7 +74,7 @@ func (r *Replay) Choose(d Decision) int {
 // Random takes each decision uniformly among the runnable tasks, its
 // randomness from Rand: the random walk of the schedule tree. Explore's
 // random strategy seeds one per run and minimizes the first failure; in
-// property tests, racecheck.Rapid draws the same choices from rapid.
+// property tests, racecheck.Rapid draws its choices from rapid instead.
 type Random struct{ Rand *rand.Rand }
 
 // Choose implements Chooser.

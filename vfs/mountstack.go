@@ -12,7 +12,9 @@ package vfs
 // the top and followDotDot to the bottom's mountpoint in one step. What a
 // walk sees is unchanged: the answer is the mount Linux's loop ends on.
 // This is a divergence in cost only, checked by the invariant checker
-// (V19) and by TestStackedMounts; BenchmarkStackedMounts measures it.
+// (V19) and by TestStackedMountsWalkLikeLinux and TestDotDotAtRootCrossesMounts;
+// TestStackedMountsCostNoMoreThanOne counts the steps and
+// BenchmarkStackedMounts measures them.
 //
 // Invariants (with m.stack != nil exactly for the mounts that have a
 // mountpoint):

@@ -20,21 +20,30 @@ func (k *Kernel) slowFollow(p Path) Path {
 	}
 }
 
-// slowDotDot is follow_dotdot as Linux runs it: down a stack one mount at
-// a time, stopping at the task's root.
+// slowDotDot is follow_dotdot, choose_mountpoint and step_into as Linux
+// runs them: down a stack one mount at a time, stopping at the task's
+// root (and staying put there), then across whatever is mounted on the
+// dentry reached.
 func (k *Kernel) slowDotDot(root, p Path) Path {
-	for {
-		if p == root {
-			return p
+	if p == root {
+		return k.slowFollow(p)
+	}
+	if p.Dentry == p.Mnt.root {
+		m, found := p.Mnt, false
+		for m.parent != nil && m.parent != m {
+			mp := m.mountpoint
+			m = m.parent
+			if root.Mnt == m && root.Dentry == mp {
+				break
+			}
+			if mp != m.root {
+				p, found = Path{m, mp}, true
+				break
+			}
 		}
-		if p.Dentry != p.Mnt.root {
-			break
+		if !found {
+			return k.slowFollow(p)
 		}
-		m := p.Mnt
-		if m.parent == nil || m.parent == m {
-			return p
-		}
-		p = Path{m.parent, m.mountpoint}
 	}
 	return k.slowFollow(Path{p.Mnt, p.Dentry.parent})
 }
@@ -140,4 +149,71 @@ func TestStackedMountsWalkLikeLinux(t *testing.T) {
 			rt.Fatal(err)
 		}
 	})
+}
+
+// ".." at the task's root stays on the root's dentry and then crosses what
+// is mounted on it (follow_dotdot's in_root, then step_into), as Linux
+// 6.18 does. On the real kernel, in a private mount namespace:
+//
+//	mount --bind /tmp/dd/a /        ls / lists the old root; ls /.. lists
+//	                                /tmp/dd/a (fa); stat /../fa succeeds
+//	mount --bind a s; cd s; mount --bind b s; chroot .
+//	                                / lists fa (the root is the lower
+//	                                mount), /.. and /../.. list fb (the
+//	                                upper), . lists fa
+func TestDotDotAtRootCrossesMounts(t *testing.T) {
+	k := NewKernel(Options{})
+	tk := k.Init()
+	for _, d := range []string{"/a", "/b", "/s"} {
+		if err := tk.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"/a/fa", "/b/fb"} {
+		fd, err := tk.Open(f, O_CREAT|O_RDWR, 0o644)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk.Close(fd)
+	}
+	want := func(tk *Task, path string, ok bool) {
+		t.Helper()
+		_, err := tk.Stat(path)
+		if (err == nil) != ok {
+			t.Errorf("stat %s: %v, want success %v", path, err, ok)
+		}
+	}
+	// A chroot in the middle of a stack.
+	c := tk.Fork()
+	if err := c.Mount("/a", "/s", "", MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Chdir("/s"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mount("/b", "/s", "", MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	c.SetRootPwd(c.fs.pwd, c.fs.pwd)
+	want(c, "/fa", true)
+	want(c, "/fb", false)
+	want(c, "/../fb", true)
+	want(c, "/../../fb", true)
+	want(c, "/../fa", false)
+	want(c, "./fa", true)
+	c.Exit()
+	// A bind mount on the root itself.
+	if err := tk.Mount("/a", "/", "", MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	want(tk, "/fa", false)
+	want(tk, "/a", true)
+	want(tk, "/../fa", true)
+	if vs := k.CheckInvariants(); len(vs) > 0 {
+		t.Fatal(vs)
+	}
+	tk.Exit()
+	if err := k.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -278,33 +278,55 @@ func (nd *nameidata) pickLink(link *Path) (body string, jumped bool, err error) 
 	return body, false, nil
 }
 
-// followDotDot models fs/namei.c:follow_dotdot: ".." never leaves the task's
-// root, climbs from a mount's root to its mountpoint first, then goes to the
-// parent dentry, crossing any mount on it.
+// followDotDot models fs/namei.c:follow_dotdot and handle_dots' step_into:
+// ".." never leaves the task's root; from a mount's root it climbs to the
+// mountpoint below (chooseMountpoint) and takes that dentry's parent. At
+// the root, or where there is nothing to climb to, it stays on the
+// dentry it is on. Either way the walk then crosses whatever is mounted
+// on the dentry it reached (step_into, traverse_mounts): ".." at a root
+// that something was mounted on lands on the top of that mount (checked
+// on Linux 6.18: after mount --bind /tmp/a /, ls /.. lists /tmp/a).
 func (nd *nameidata) followDotDot() error {
-	for {
-		if nd.path == nd.root {
-			return nil
+	k := nd.t.k
+	if nd.path != nd.root {
+		if nd.path.Dentry == nd.path.Mnt.root {
+			mp, ok := k.chooseMountpoint(nd.path.Mnt, nd.root)
+			if !ok {
+				nd.setPath(k.followMounts(PathGet(nd.path))) // in_root
+				return nil
+			}
+			nd.setPath(PathGet(mp))
 		}
-		if nd.path.Dentry != nd.path.Mnt.root {
-			break
-		}
-		m := nd.path.Mnt
-		if m.parent == nil || m.parent == m {
-			return nil
-		}
-		if s := m.stack; s.bottom != m && nd.root.Mnt.stack != s {
-			// Linux climbs down the stack of mounts one at a time
-			// (choose_mountpoint); none of them is the task's root,
-			// so go straight to the bottom's mountpoint.
+		nd.setPath(k.followMounts(Path{Mntget(nd.path.Mnt), Dget(nd.path.Dentry.parent)}))
+		return nil
+	}
+	nd.setPath(k.followMounts(PathGet(nd.path))) // in_root
+	return nil
+}
+
+// chooseMountpoint models fs/namei.c:choose_mountpoint: from the root of
+// mount m, down through the mounts it is mounted on, to the first
+// mountpoint that is not itself a mount's root; false when the walk meets
+// the task's root or a mount with no parent first. Linux takes one step
+// per mount of a stack; the simulator jumps to the stack's bottom
+// (mountstack.go) unless the task's root is on a mount of that stack,
+// where it walks, as Linux does, so as to stop there.
+func (k *Kernel) chooseMountpoint(m *Mount, root Path) (Path, bool) {
+	for m.parent != nil && m.parent != m {
+		if s := m.stack; s.bottom != m && root.Mnt.stack != s {
 			m = s.bottom
 		}
-		nd.t.k.stats.MountSteps++
-		nd.setPath(PathGet(Path{m.parent, m.mountpoint}))
+		k.stats.MountSteps++
+		mp := m.mountpoint
+		m = m.parent
+		if root.Mnt == m && root.Dentry == mp {
+			return Path{}, false
+		}
+		if mp != m.root {
+			return Path{m, mp}, true
+		}
 	}
-	p := nd.t.k.followMounts(Path{Mntget(nd.path.Mnt), Dget(nd.path.Dentry.parent)})
-	nd.setPath(p)
-	return nil
+	return Path{}, false
 }
 
 // followMounts models fs/namei.c:traverse_mounts: while something is

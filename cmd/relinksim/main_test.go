@@ -198,6 +198,10 @@ func TestRunChecks(t *testing.T) {
 			[]string{"<stdin>:4: after fstat F: invariant V8"}},
 		{[]string{"run", "-check", "3", "-"}, "open leaky creat,rdwr -> F\ntest-leak-file F\nfstat F\nfstat F\n", 1, "",
 			[]string{"<stdin>:3: after fstat F: invariant V8"}},
+		// A crash replaces the kernel: the one it replaces is checked
+		// first.
+		{[]string{"run", "-fs", "ext4", "-check", "end", "-"}, "open leaky creat,rdwr -> F\ntest-leak-file F\ncrash\nmkdir x\n", 1, "",
+			[]string{"<stdin>:2: after test-leak-file F: invariant V8"}},
 	} {
 		r := invoke(c.args, c.stdin)
 		if r.code != c.code {

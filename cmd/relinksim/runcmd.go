@@ -33,8 +33,10 @@ After every op the kernel's and the filesystem's invariants are checked and
 the kernel log is searched for "kernel BUG". A check looks at every kernel
 object, so a script that makes tens of thousands of objects runs in
 quadratic time; -check N checks after every Nth op and after the last one,
--check end after the last one only (a violation is then reported at the
-line where it was seen, not where it arose). After the last op the kernel
+-check end after the last one only; both also check before a crash op,
+which replaces the kernel. A violation is then reported at the line where
+it was seen, not where it arose, and one that comes and goes between two
+checks is missed. After the last op the kernel
 shuts down (every task exits, closing the descriptors the script left open;
 the filesystems are unmounted) and whatever kernel object is left is a leak.
 Each problem is reported on standard error with the script line where it was
@@ -173,6 +175,12 @@ func cmdRun(c *command, fs *flag.FlagSet, opts any, stdin io.Reader, stdout, std
 	checked := true // after the last op seen
 	for i := 0; ops.Scan(); i++ {
 		op := ops.Op()
+		if op.Name == "crash" && !checked {
+			// The kernel this op replaces is checked one last time.
+			for _, v := range m.Check() {
+				report(last, lastOp, "invariant "+v.String())
+			}
+		}
 		st := m.Step(op)
 		if st.Err != nil {
 			fmt.Fprintf(stderr, "%s:%d: %s: %v\n", name, op.Line, st.Op, st.Err)
