@@ -290,7 +290,7 @@ func (fs *fsInfo) nbytes(vi *vfs.Inode) int64 {
 // getattr models fs/btrfs/inode.c:btrfs_getattr: st_dev is the root's
 // anonymous device (0 once the subvolume was deleted), st_blocks its bytes in
 // 512-byte units, st_blksize the sector size.
-func (fs *fsInfo) getattr(vi *vfs.Inode, st *vfs.Stat_t) {
+func (fs *fsInfo) getattr(vi *vfs.Inode, st vfs.Stat_t) vfs.Stat_t {
 	r := info(vi).root
 	st.Dev = r.anonDev
 	if r.dead() {
@@ -298,6 +298,7 @@ func (fs *fsInfo) getattr(vi *vfs.Inode, st *vfs.Stat_t) {
 	}
 	st.Blocks = fs.nbytes(vi) / 512
 	st.Blksize = sectorSize
+	return st
 }
 
 // EvictInode implements vfs.InodeEvicter (models
@@ -351,7 +352,7 @@ var (
 )
 
 // Getattr implements vfs.Getattrer.
-func (o fileOps) Getattr(vi *vfs.Inode, st *vfs.Stat_t) { o.fs.getattr(vi, st) }
+func (o fileOps) Getattr(vi *vfs.Inode, st vfs.Stat_t) vfs.Stat_t { return o.fs.getattr(vi, st) }
 
 // Permission implements vfs.Permissioner.
 func (o fileOps) Permission(c *vfs.Cred, vi *vfs.Inode, mask int) error {

@@ -635,7 +635,7 @@ func (o dirOps) DirLlseekLimits(dirVI *vfs.Inode) (maxsize, eof int64) {
 }
 
 // Getattr implements vfs.Getattrer.
-func (o dirOps) Getattr(vi *vfs.Inode, st *vfs.Stat_t) { o.fs.getattr(vi, st) }
+func (o dirOps) Getattr(vi *vfs.Inode, st vfs.Stat_t) vfs.Stat_t { return o.fs.getattr(vi, st) }
 
 // Setattr implements vfs.Setattrer.
 func (o dirOps) Setattr(vi *vfs.Inode, attr *vfs.Iattr) error { return o.fs.setattr(vi, attr) }

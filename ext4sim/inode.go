@@ -205,7 +205,10 @@ var (
 )
 
 // Getattr implements vfs.Getattrer: st_blocks from i_blocks.
-func (o fileOps) Getattr(vi *vfs.Inode, st *vfs.Stat_t) { st.Blocks = o.fs.iblocks(vi) }
+func (o fileOps) Getattr(vi *vfs.Inode, st vfs.Stat_t) vfs.Stat_t {
+	st.Blocks = o.fs.iblocks(vi)
+	return st
+}
 
 // FileattrSet implements vfs.FileattrSetter (chattr +a, +i).
 func (o fileOps) FileattrSet(vi *vfs.Inode, flags vfs.InodeFlags) error {

@@ -459,7 +459,10 @@ func (o dirOps) DirLlseekLimits(dirVI *vfs.Inode) (maxsize, eof int64) {
 }
 
 // Getattr implements vfs.Getattrer.
-func (o dirOps) Getattr(vi *vfs.Inode, st *vfs.Stat_t) { st.Blocks = o.fs.iblocks(vi) }
+func (o dirOps) Getattr(vi *vfs.Inode, st vfs.Stat_t) vfs.Stat_t {
+	st.Blocks = o.fs.iblocks(vi)
+	return st
+}
 
 // Setattr implements vfs.Setattrer for directories.
 func (o dirOps) Setattr(vi *vfs.Inode, attr *vfs.Iattr) error { return o.fs.setattr(vi, attr) }

@@ -312,7 +312,7 @@ type devIno struct {
 func statKey(x *vfs.Inode) devIno {
 	st := vfs.Stat_t{Dev: x.Sb.Dev(), Ino: x.Ino}
 	if g, ok := x.Ops.(vfs.Getattrer); ok {
-		g.Getattr(x, &st)
+		st = g.Getattr(x, st)
 	}
 	return devIno{st.Dev, st.Ino}
 }

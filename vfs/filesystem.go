@@ -364,9 +364,11 @@ type Setattrer interface {
 
 // Getattrer is the inode operation getattr.
 type Getattrer interface {
-	// Getattr adjusts the generic attributes in st (for example st_blocks
-	// for a filesystem that allocates in blocks).
-	Getattr(i *Inode, st *Stat_t)
+	// Getattr returns st, the generic attributes, adjusted (for example
+	// st_blocks for a filesystem that allocates in blocks). Linux's
+	// getattr fills a struct kstat through a pointer; a value in and out
+	// keeps stat(2) from allocating it.
+	Getattr(i *Inode, st Stat_t) Stat_t
 }
 
 // FileattrSetter is the inode operation fileattr_set (FS_IOC_SETFLAGS).

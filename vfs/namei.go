@@ -95,18 +95,19 @@ func canLookup(i *Inode) bool {
 }
 
 // pathInit models fs/namei.c:path_init plus getname's length check: where
-// the walk of name starts.
-func (t *Task) pathInit(dfd int, name string, flags lookupFlags) (*nameidata, error) {
+// the walk of name starts. It fills nd, which the caller owns (so that a
+// walk allocates nothing).
+func (t *Task) pathInit(nd *nameidata, dfd int, name string, flags lookupFlags) error {
 	if err := cString(name); err != nil {
-		return nil, err
+		return err
 	}
 	if len(name) >= PATH_MAX {
-		return nil, ENAMETOOLONG
+		return ENAMETOOLONG
 	}
 	if name == "" && flags&lookupEmpty == 0 {
-		return nil, ENOENT
+		return ENOENT
 	}
-	nd := &nameidata{t: t, root: t.fs.root, flags: flags, lastType: lastRoot}
+	*nd = nameidata{t: t, root: t.fs.root, flags: flags, lastType: lastRoot}
 	switch {
 	case name != "" && name[0] == '/':
 		nd.path = PathGet(t.fs.root)
@@ -115,21 +116,21 @@ func (t *Task) pathInit(dfd int, name string, flags lookupFlags) (*nameidata, er
 	default:
 		f, err := t.fget(dfd)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if name != "" && !canLookup(f.inode) {
-			return nil, ENOTDIR
+			return ENOTDIR
 		}
 		if name == "" && flags&lookupLinkatEmpty != 0 &&
 			f.cred != t.cred && !t.cred.Capable(CAP_DAC_READ_SEARCH) {
 			// The 6.10 rule: flink() of a file opened by somebody else
 			// needs CAP_DAC_READ_SEARCH; it fails as if the name did not
 			// exist.
-			return nil, ENOENT
+			return ENOENT
 		}
 		nd.path = PathGet(f.path)
 	}
-	return nd, nil
+	return nil
 }
 
 // linkPathWalk models fs/namei.c:link_path_walk: it walks every component of
@@ -182,8 +183,8 @@ func (nd *nameidata) walkIntermediate(comp string, typ lastType) error {
 	if err != nil {
 		return err
 	}
-	link := nd.stepInto(d, true)
-	if link == nil {
+	link, isLink := nd.stepInto(d, true)
+	if !isLink {
 		return nil
 	}
 	body, jumped, err := nd.pickLink(link)
@@ -218,8 +219,8 @@ func (nd *nameidata) lookupLast() error {
 		if err != nil {
 			return err
 		}
-		link := nd.stepInto(d, nd.flags&lookupFollow != 0)
-		if link == nil {
+		link, isLink := nd.stepInto(d, nd.flags&lookupFollow != 0)
+		if !isLink {
 			return nil
 		}
 		body, jumped, err := nd.pickLink(link)
@@ -235,22 +236,22 @@ func (nd *nameidata) lookupLast() error {
 // stepInto models fs/namei.c:step_into: it moves the walk onto the dentry d
 // (taking over the caller's reference), crossing any mounts on it. If d is a
 // symlink to follow, the walk stays in the directory containing it and the
-// link's path is returned (with references) for pickLink.
-func (nd *nameidata) stepInto(d *Dentry, follow bool) *Path {
+// link's path is returned (with references, and true) for pickLink.
+func (nd *nameidata) stepInto(d *Dentry, follow bool) (Path, bool) {
 	p := nd.t.k.followMounts(Path{Mntget(nd.path.Mnt), d})
 	if follow && p.Dentry.inode.Mode.IsSymlink() {
-		return &p
+		return p, true
 	}
 	nd.setPath(p)
-	return nil
+	return Path{}, false
 }
 
 // pickLink models fs/namei.c:pick_link: count the link against MAXSYMLINKS
 // and read its body. A magic link (/proc/self/fd/N) instead jumps the walk
 // straight to its target (nd_jump_link) and reports jumped. An absolute body
 // restarts the walk at the task's root.
-func (nd *nameidata) pickLink(link *Path) (body string, jumped bool, err error) {
-	defer PathPut(*link)
+func (nd *nameidata) pickLink(link Path) (body string, jumped bool, err error) {
+	defer PathPut(link)
 	nd.totalLinks++
 	if nd.totalLinks > MAXSYMLINKS {
 		return "", false, ELOOP
@@ -428,7 +429,8 @@ func (k *Kernel) lookupForCreate(parent *Dentry, name string) (*Dentry, error) {
 // lookupPath models fs/namei.c:filename_lookup (path_lookupat): the full
 // lookup of name relative to dfd. It returns the result with references.
 func (t *Task) lookupPath(dfd int, name string, flags lookupFlags) (Path, error) {
-	nd, err := t.pathInit(dfd, name, flags)
+	var nd nameidata
+	err := t.pathInit(&nd, dfd, name, flags)
 	if err != nil {
 		return Path{}, err
 	}
@@ -449,8 +451,8 @@ func (t *Task) lookupPath(dfd int, name string, flags lookupFlags) (Path, error)
 // last component's directory. The returned nameidata holds a reference on
 // that directory (release it) and describes the last component.
 func (t *Task) lookupParent(dfd int, name string) (*nameidata, error) {
-	nd, err := t.pathInit(dfd, name, 0)
-	if err != nil {
+	nd := new(nameidata)
+	if err := t.pathInit(nd, dfd, name, 0); err != nil {
 		return nil, err
 	}
 	if err := nd.linkPathWalk(name); err != nil {

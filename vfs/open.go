@@ -136,8 +136,9 @@ func (t *Task) doOpenat(dirfd int, path string, flags int, mode FileMode) (int, 
 
 // pathOpenat models fs/namei.c:path_openat for everything but O_TMPFILE.
 func (t *Task) pathOpenat(dirfd int, path string, op openOp) (*File, error) {
-	nd, err := t.pathInit(dirfd, path, op.lookup)
-	if err != nil {
+	var ndata nameidata
+	nd := &ndata
+	if err := t.pathInit(nd, dirfd, path, op.lookup); err != nil {
 		return nil, err
 	}
 	defer nd.release()
@@ -200,8 +201,8 @@ func (t *Task) openLastLookups(nd *nameidata, op openOp) (done, created bool, er
 		nd.setPath(Path{Mntget(nd.path.Mnt), d})
 		return true, true, nil
 	}
-	link := nd.stepInto(d, nd.flags&lookupFollow != 0)
-	if link == nil {
+	link, isLink := nd.stepInto(d, nd.flags&lookupFollow != 0)
+	if !isLink {
 		return true, false, nil
 	}
 	body, jumped, err := nd.pickLink(link)

@@ -36,7 +36,7 @@ func getattr(i *Inode) Stat_t {
 		Atime:  i.Atime, Mtime: i.Mtime, Ctime: i.Ctime,
 	}
 	if g, ok := i.Ops.(Getattrer); ok {
-		g.Getattr(i, &st)
+		st = g.Getattr(i, st)
 	}
 	return st
 }

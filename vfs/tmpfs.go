@@ -542,13 +542,14 @@ var (
 )
 
 // Getattr implements Getattrer: short symlinks are stored in the inode.
-func (tmpfsFileOps) Getattr(i *Inode, st *Stat_t) {
+func (tmpfsFileOps) Getattr(i *Inode, st Stat_t) Stat_t {
 	if i.Mode.IsSymlink() {
 		st.Blocks = 0
 		if len(i.Link) >= shortSymlinkLen {
 			st.Blocks = PageSize / 512
 		}
 	}
+	return st
 }
 
 // FileattrSet implements FileattrSetter (tmpfs supports chattr +a and +i
