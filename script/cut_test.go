@@ -11,6 +11,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/relinksim/relinksim/ckpt"
+	"github.com/relinksim/relinksim/internal/campaign"
 	"github.com/relinksim/relinksim/nsproxy"
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/vfs"
@@ -85,20 +86,14 @@ func (s *cutStats) String() string {
 		s.cuts, s.sequences, s.withUnlinked, s.relinked, s.documented, s.ended, s.noCut, s.points, s.ineligible, s.unsteady)
 }
 
-// minCutUnlinkedShare is the share of cuts that must have had an
-// open-unlinked file in a campaign of 1,000 sequences or more: fewer and
-// the cut check proves little about relinking.
-const minCutUnlinkedShare = 0.3
-
-// require fails a campaign of 1,000 sequences or more whose cuts proved
-// little.
-func (s *cutStats) require(t interface{ Errorf(string, ...any) }, sequences int) {
-	if sequences < 1000 {
-		return
-	}
-	if s.cuts == 0 || float64(s.withUnlinked) < minCutUnlinkedShare*float64(s.cuts) {
-		t.Errorf("cut scripts: only %d of %d cuts had an open-unlinked file (want at least %.0f%%): the check proves little",
-			s.withUnlinked, s.cuts, 100*minCutUnlinkedShare)
+// summary is s as a campaign summary carries it (campaign.Summary's
+// Problems holds the requirement on the share of cuts with an
+// open-unlinked file).
+func (s *cutStats) summary() campaign.Cuts {
+	return campaign.Cuts{
+		Sequences: s.sequences, Cuts: s.cuts, WithUnlinked: s.withUnlinked, Relinked: s.relinked,
+		Documented: s.documented, Ended: s.ended, NoCut: s.noCut, Points: s.points,
+		Ineligible: s.ineligible, Unsteady: s.unsteady,
 	}
 }
 

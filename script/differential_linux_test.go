@@ -8,12 +8,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 	"pgregory.net/rapid"
 
 	"github.com/relinksim/relinksim/btrfssim"
 	"github.com/relinksim/relinksim/ext4sim"
+	"github.com/relinksim/relinksim/internal/campaign"
 	"github.com/relinksim/relinksim/internal/hostkernel"
 	"github.com/relinksim/relinksim/internal/hostkernel/hosttest"
 	"github.com/relinksim/relinksim/script"
@@ -134,6 +136,14 @@ func withNamespaces(c scriptgen.GenConfig) scriptgen.GenConfig {
 //
 //	RAPID_CHECKS=100000 go test ./script -run TestKernelDifferential
 //
+// A campaign runs as shards on several machines: with one fixed seed
+// (RAPID_SEED) and size (RAPID_CHECKS), RELINKSIM_SHARD=i/n runs exactly
+// the sequences whose index is i modulo n (shardedProperty;
+// TestShardsPartitionTheCampaign checks the partition). Every run ends
+// with a summary line (campaign.Summary: the counts, the outcomes, the time
+// on each side) that relinksim merge-campaign merges and judges whole; a
+// shard judges only itself against divergences.
+//
 // On a divergence the test prints rapid's seed and failfile, and a minimal
 // script (shrunk by rapid, then reduced op by op) that still diverges, with
 // both kernels' output: paste it into testdata/scenarios/ as a regression.
@@ -205,15 +215,42 @@ func differential(t *testing.T, b backend) {
 	}()
 	var sequences, steps, unsteady int
 	var cuts cutStats
+	var simTime, kernelTime time.Duration
 	tally := map[string]int{}
-	rapid.Check(t, func(rt *rapid.T) {
+	shard, seed, checks := campaignShard(t)
+	// The summary line is written however the run ends (a divergence
+	// ends it early): relinksim merge-campaign merges the lines of the
+	// shards of a campaign and applies its requirements to the whole.
+	defer func() {
+		sum := &campaign.Summary{
+			Campaign: "kernel-differential", Backend: b.name, Seed: seed, Checks: checks,
+			Shards: []string{shard.String()}, Sequences: sequences, Ops: steps, Unsteady: unsteady,
+			Tally: tally, Cuts: cuts.summary(), Facts: factsOf(b),
+			SimSeconds: simTime.Seconds(), KernelSeconds: kernelTime.Seconds(),
+		}
+		if t.Failed() {
+			sum.Divergences = 1
+		}
+		t.Log(sum.Line())
+		t.Logf("%s: shard %s: %s", b.name, shard, sum.Throughput())
+		if shard.Count == 1 && !t.Failed() {
+			for _, p := range sum.Problems() {
+				t.Error(p)
+			}
+		}
+	}()
+	rapid.Check(t, shardedProperty(shard, func(rt *rapid.T, k int) {
 		// Set again by the run that fails last: the one rapid shrank to.
 		failing, failingCut = nil, nil
 		ops := scriptgen.Ops(b.gen).Draw(rt, "ops")
+		start := time.Now()
 		real, err := runHost(base, b, ops)
+		kernelTime += time.Since(start)
 		if err != nil {
 			rt.Fatal(err)
 		}
+		start = time.Now()
+		defer func() { simTime += time.Since(start) }()
 		d, err := differFrom(base, b, ops, real, tally)
 		if err != nil {
 			rt.Fatal(err)
@@ -236,22 +273,18 @@ func differential(t *testing.T, b backend) {
 			failingCut = f
 			rt.Fatalf("%v", f)
 		}
-	})
+	}))
 	t.Logf("%s: %d sequences, %d ops, no divergence (%d sequences on which the real kernel itself was not deterministic); %s", b.name, sequences, steps, unsteady, factSummary(b, tally))
 	t.Logf("%s: %v", b.name, &cuts)
-	cuts.require(t, sequences)
-	if sequences >= 1000 {
-		// A campaign must exercise the namespace facts, not just draw
-		// their ops.
-		for _, f := range factOutcomes(b) {
-			if n := sumOutcomes(tally, f.outcomes); n == 0 {
-				t.Errorf("fact %s (%s) was not exercised: none of %v in %d sequences", f.fact, f.what, f.outcomes, sequences)
-			}
-		}
+}
+
+// factsOf is factOutcomes as the campaign summary carries them.
+func factsOf(b backend) []campaign.Fact {
+	var out []campaign.Fact
+	for _, f := range factOutcomes(b) {
+		out = append(out, campaign.Fact{ID: f.fact, What: f.what, Outcomes: f.outcomes})
 	}
-	if unsteady > max(3, sequences/100) {
-		t.Errorf("%d of %d sequences got different answers from the real kernel on a rerun: too many to set aside", unsteady, sequences)
-	}
+	return out
 }
 
 // divergence is the first step where the two kernels disagree, or where the

@@ -16,6 +16,7 @@
 //	relinksim exercise [-fs FS] [-era ERA] [-seed N] [-steps N] [-c]
 //	relinksim notebook [-fs NAME] [-era ERA] [-schedule S] [-bound N]
 //	                   -o OUT.html SCRIPT|TRANSCRIPT|SCENARIO
+//	relinksim merge-campaign LOG...
 //	relinksim help [CMD]
 //
 // relinksim help (or -h, --help) prints every command's flags;
@@ -124,6 +125,15 @@
 // The answers come from running the script on the simulator (package
 // script/exercise); the same flags print the same exercise. -steps N (4 to
 // 16) sets the script's length; out-of-range flags are usage errors.
+//
+// # merge-campaign
+//
+// merge-campaign reads the go test -v logs of the shards of a
+// kernel-differential campaign (each run with RELINKSIM_SHARD=i/n and one
+// RAPID_SEED), merges their summary lines (package internal/campaign),
+// prints one summary per filesystem with the throughput on each side, and
+// judges the whole against the campaign's requirements: exit 0 when met,
+// 1 when not (or a shard diverged), 2 when a shard is missing or twice.
 //
 // # Exit codes
 //

@@ -44,7 +44,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{runCommand, exploreCommand, opsCommand, decodeCommand, encodeCommand, costsCommand, exerciseCommand, notebookCommand, helpCommand}
+	commands = []*command{runCommand, exploreCommand, opsCommand, decodeCommand, encodeCommand, costsCommand, exerciseCommand, notebookCommand, mergeCampaignCommand, helpCommand}
 }
 
 func lookupCommand(name string) *command {

@@ -1,0 +1,133 @@
+package script_test
+
+import (
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/relinksim/relinksim/internal/campaign"
+	"github.com/relinksim/relinksim/script"
+	"github.com/relinksim/relinksim/script/scriptgen"
+)
+
+// shardedProperty runs prop only on the sequences of shard sh: rapid's
+// k-th check (k from 0) is the shard's when sh owns k, and rapid derives
+// its seed from the first seed and k alone, so the shards of a campaign
+// run exactly its sequences between them. The checks of other shards
+// return at once. Once a check fails every later call runs: rapid is then
+// shrinking the failure, and must see each of its attempts.
+func shardedProperty(sh campaign.Shard, prop func(rt *rapid.T, k int)) func(*rapid.T) {
+	calls, failed := 0, false
+	return func(rt *rapid.T) {
+		k := calls
+		calls++
+		if !failed && !sh.Owns(k) {
+			return
+		}
+		defer func() {
+			if r := recover(); r != nil {
+				failed = true
+				panic(r)
+			}
+			if rt.Failed() {
+				failed = true
+			}
+		}()
+		prop(rt, k)
+	}
+}
+
+// campaignShard is the shard this run is asked for (RELINKSIM_SHARD=i/n,
+// or JOB_COMPLETION_INDEX with RELINKSIM_SHARDS=n), and the seed and
+// checks of the whole campaign. A shard needs a fixed seed
+// (RAPID_SEED or -rapid.seed): with rapid's own random one each shard
+// would draw another campaign.
+func campaignShard(t *testing.T) (campaign.Shard, string, int) {
+	sh, err := campaign.ShardFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, checks := "0", 100
+	if f := flag.Lookup("rapid.seed"); f != nil {
+		seed = f.Value.String()
+	}
+	if f := flag.Lookup("rapid.checks"); f != nil {
+		fmt.Sscan(f.Value.String(), &checks)
+	}
+	if sh.Count > 1 && seed == "0" {
+		t.Fatalf("shard %s: a sharded campaign needs a fixed seed (RAPID_SEED=N or -rapid.seed=N), the same for every shard", sh)
+	}
+	return sh, seed, checks
+}
+
+// The shards of a campaign run exactly its sequences: a campaign of 60
+// generated sequences (the kernel differential's generator, seed fixed),
+// run whole and as shards 0/4 to 3/4 in child test processes, each
+// printing the index and a hash of every sequence it ran: every sequence
+// of the whole is in exactly one shard, the one its index names, and no
+// shard runs one the whole does not.
+func TestShardsPartitionTheCampaign(t *testing.T) {
+	if os.Getenv("SHARD_CHILD") == "1" {
+		sh, _, _ := campaignShard(t)
+		rapid.Check(t, shardedProperty(sh, func(rt *rapid.T, k int) {
+			ops := scriptgen.Ops(scriptgen.GenConfig{MinOps: 5, MaxOps: 30, Namespaces: true}).Draw(rt, "ops")
+			h := fnv.New64a()
+			h.Write([]byte(script.Format(ops)))
+			fmt.Printf("SEQ %d %x\n", k, h.Sum64())
+		}))
+		return
+	}
+	run := func(shard string) map[int]string {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestShardsPartitionTheCampaign$", "-rapid.seed=7", "-rapid.checks=60", "-rapid.nofailfile")
+		cmd.Env = append(os.Environ(), "SHARD_CHILD=1", "RELINKSIM_SHARD="+shard, "RELINKSIM_SHARDS=")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("shard %q: %v\n%s", shard, err, out)
+		}
+		seqs := map[int]string{}
+		for _, l := range strings.Split(string(out), "\n") {
+			var k int
+			var h string
+			if n, _ := fmt.Sscanf(l, "SEQ %d %s", &k, &h); n == 2 {
+				if _, dup := seqs[k]; dup {
+					t.Fatalf("shard %q ran sequence %d twice", shard, k)
+				}
+				seqs[k] = h
+			}
+		}
+		return seqs
+	}
+	whole := run("")
+	if len(whole) != 60 {
+		t.Fatalf("the whole campaign ran %d sequences, want 60", len(whole))
+	}
+	union := map[int]string{}
+	for i := range 4 {
+		for k, h := range run(fmt.Sprintf("%d/4", i)) {
+			if k%4 != i {
+				t.Errorf("shard %d/4 ran sequence %d", i, k)
+			}
+			if _, dup := union[k]; dup {
+				t.Errorf("sequence %d ran in two shards", k)
+			}
+			union[k] = h
+		}
+	}
+	var diff []string
+	for k := range 60 {
+		if union[k] != whole[k] {
+			diff = append(diff, fmt.Sprintf("%d: whole %q, shards %q", k, whole[k], union[k]))
+		}
+	}
+	sort.Strings(diff)
+	if len(union) != len(whole) || len(diff) > 0 {
+		t.Errorf("the shards ran %d sequences, the whole %d; differing: %v", len(union), len(whole), diff)
+	}
+}
