@@ -150,7 +150,7 @@ func (fs *fsInfo) addEntry(h *handle, dir *inodeInfo, name string, ino uint32, t
 			return err
 		}
 	case blocks == 1:
-		if blk, ok := insertInBlock(d.blocks[0], usable, e); ok {
+		if blk, ok := insertInBlock(d.own(0), usable, e); ok {
 			d.blocks[0] = blk
 			d.placed(0, name)
 			return nil
@@ -160,7 +160,7 @@ func (fs *fsInfo) addEntry(h *handle, dir *inodeInfo, name string, ino uint32, t
 		// The first block with room, as the scan from the first block
 		// finds it (the room index answers in O(log n)).
 		if b := d.roomIndex().first(0, recLen(len(name))); b >= 0 {
-			blk, ok := insertInBlock(d.blocks[b], usable, e)
+			blk, ok := insertInBlock(d.own(b), usable, e)
 			if !ok {
 				vfs.Bug("ext4sim: the room index offers block %d, which has no room for %q", b, name)
 			}
@@ -228,7 +228,7 @@ func (d *diskDir) remove(name string) bool {
 	if b < 0 {
 		return false
 	}
-	blk := d.blocks[b]
+	blk := d.own(b)
 	if i > 0 {
 		blk[i-1].recLen += blk[i].recLen
 		d.blocks[b] = append(blk[:i], blk[i+1:]...)
@@ -248,12 +248,13 @@ func (fs *fsInfo) setEntry(h *handle, dir *inodeInfo, name string, ino uint32, t
 		vfs.Bug("ext4sim: setent of missing %q in directory %d", name, dir.ino)
 	}
 	h.access(bufKey{bufDir, dir.ino})
-	d.blocks[b][i].ino, d.blocks[b][i].typ = ino, typ
+	blk := d.own(b)
+	blk[i].ino, blk[i].typ = ino, typ
 }
 
 // setDotDot rewrites a directory's ".." (ext4_rename_dir_finish).
 func (fs *fsInfo) setDotDot(h *handle, dir *inodeInfo, parent uint32) {
 	d := fs.cur.dirs[dir.ino]
 	h.access(bufKey{bufDir, dir.ino})
-	d.blocks[0][1].ino = parent
+	d.own(0)[1].ino = parent
 }

@@ -2,6 +2,7 @@ package ext4sim
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -206,4 +207,67 @@ func TestHtreeProblemsAreCaught(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A directory's clones (the journal's snapshots) share its blocks copy on
+// write: however the directory changes afterwards — names added through
+// the htree, splits, a block 0 turned into a dx_root, removals — every
+// clone keeps exactly the records it had when it was taken.
+func TestDirClonesDoNotChange(t *testing.T) {
+	seed, _ := ParseHashSeed(DefaultHashSeedUUID)
+	deep := func(d *diskDir) [][]dirent {
+		out := make([][]dirent, len(d.blocks))
+		for i, b := range d.blocks {
+			out[i] = append([]dirent(nil), b...)
+		}
+		return out
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		geo := geometry{BlockSize: 1024, DirTail: 12}
+		d := &diskDir{blocks: [][]dirent{geo.newDirBlock0(2, 2)}}
+		usable := geo.BlockSize - geo.DirTail
+		type snap struct {
+			d    *diskDir
+			want [][]dirent
+		}
+		var snaps []snap
+		var live []string
+		for i, n := 0, rapid.IntRange(1, 600).Draw(t, "ops"); i < n; i++ {
+			if rapid.IntRange(0, 9).Draw(t, "clone") == 0 {
+				c := d.clone()
+				snaps = append(snaps, snap{c, deep(c)})
+			}
+			if len(live) > 0 && rapid.IntRange(0, 3).Draw(t, "remove") == 0 {
+				k := rapid.IntRange(0, len(live)-1).Draw(t, "victim")
+				d.remove(live[k])
+				live = append(live[:k], live[k+1:]...)
+				continue
+			}
+			name := fmt.Sprintf("%0*d", rapid.IntRange(1, 120).Draw(t, "len"), i)
+			e := dirent{ino: uint32(i + 20), name: name}
+			switch {
+			case d.indexed():
+				if err := d.dxAddEntry(geo, seed, e); err != nil {
+					t.Fatal(err)
+				}
+			default:
+				if blk, ok := insertInBlock(d.own(0), usable, e); ok {
+					d.blocks[0] = blk
+					d.placed(0, name)
+				} else {
+					d.makeIndexedDir(geo, seed, e)
+				}
+			}
+			live = append(live, name)
+			if b, j := d.find(name); b >= 0 && rapid.Bool().Draw(t, "setent") {
+				d.own(b)[j].ino++ // as setEntry changes a record in place
+			}
+		}
+		for i, s := range snaps {
+			if !reflect.DeepEqual(deep(s.d), s.want) {
+				t.Fatalf("clone %d of %d changed after it was taken", i, len(snaps))
+			}
+		}
+		checkNameIndex(t, d, live)
+	})
 }

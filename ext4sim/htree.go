@@ -371,7 +371,7 @@ func (d *diskDir) makeIndexedDir(g geometry, seed [4]uint32, e dirent) {
 	d.where, d.room = nil, nil // names moved: rebuilt on use
 	hash, _ := dirHash(e.name, seed, false)
 	b := d.doSplit(g, seed, dxFrame{node: -1, at: 0}, hash)
-	d.blocks[b] = insertAtEnd(d.blocks[b], e)
+	d.blocks[b] = insertAtEnd(d.own(b), e)
 	d.placed(b, e.name)
 }
 
@@ -391,7 +391,7 @@ func (d *diskDir) dxAddEntry(g geometry, seed [4]uint32, e dirent) error {
 	for {
 		frames := t.probe(hash)
 		leaf := t.leafOf(frames)
-		if blk, ok := insertInBlock(d.blocks[leaf], usable, e); ok {
+		if blk, ok := insertInBlock(d.own(leaf), usable, e); ok {
 			d.blocks[leaf] = blk
 			d.placed(leaf, e.name)
 			return nil
@@ -443,7 +443,7 @@ func (d *diskDir) dxAddEntry(g geometry, seed [4]uint32, e dirent) error {
 			}
 		}
 		b := d.doSplit(g, seed, frames[len(frames)-1], hash)
-		d.blocks[b] = insertAtEnd(d.blocks[b], e)
+		d.blocks[b] = insertAtEnd(d.own(b), e)
 		d.placed(b, e.name)
 		return nil
 	}

@@ -3,6 +3,7 @@ package ext4sim
 import (
 	"fmt"
 	"math/bits"
+	"slices"
 	"sort"
 
 	"github.com/relinksim/relinksim/vfs"
@@ -115,6 +116,11 @@ type diskDir struct {
 	// whose block 0 is the index root. (mkfs's lost+found has 12 blocks
 	// and is linear.)
 	dx *dxTree
+	// shared marks the blocks shared with a clone (the journal's
+	// snapshots, the device's copies): they are copied before they change
+	// (own), so a snapshot costs a slice of block headers, not the
+	// directory. Blocks past its end are private.
+	shared []bool
 	// where and room are the simulator's own indexes of blocks, rebuilt
 	// when nil (see dirindex.go): the block each name is in, and, for a
 	// linear directory, the largest record each block could take.
@@ -168,15 +174,34 @@ func (im *image) clone() *image {
 	return c
 }
 
+// clone copies the directory, sharing its blocks copy-on-write: both
+// copies then treat every block as shared (own).
 func (d *diskDir) clone() *diskDir {
-	c := &diskDir{blocks: make([][]dirent, len(d.blocks))}
-	for i, b := range d.blocks {
-		c.blocks[i] = append([]dirent(nil), b...)
-	}
+	c := &diskDir{blocks: slices.Clone(d.blocks)}
+	d.shared = allShared(len(d.blocks))
+	c.shared = allShared(len(d.blocks))
 	if d.dx != nil {
 		c.dx = d.dx.clone()
 	}
 	return c
+}
+
+func allShared(n int) []bool {
+	s := make([]bool, n)
+	for i := range s {
+		s[i] = true
+	}
+	return s
+}
+
+// own returns block b to be changed in place, copying it first when a
+// clone shares it. Every change to a block's records goes through it.
+func (d *diskDir) own(b int) []dirent {
+	if b < len(d.shared) && d.shared[b] {
+		d.blocks[b] = slices.Clone(d.blocks[b])
+		d.shared[b] = false
+	}
+	return d.blocks[b]
 }
 
 // bufKey names one metadata buffer: the unit the journal logs and a crash
