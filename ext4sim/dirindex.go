@@ -39,6 +39,7 @@ func (d *diskDir) roomIndex() *roomTree {
 // not move, and the room index grows (doubling, so that appends cost
 // O(log n) amortized).
 func (d *diskDir) appended() {
+	d.changed()
 	if d.room == nil {
 		return
 	}
@@ -53,6 +54,7 @@ func (d *diskDir) appended() {
 
 // placed records that name went into block b.
 func (d *diskDir) placed(b int, name string) {
+	d.changed()
 	if d.where != nil {
 		d.where[name] = b
 	}
@@ -63,6 +65,7 @@ func (d *diskDir) placed(b int, name string) {
 
 // removed records that name left block b.
 func (d *diskDir) removed(b int, name string) {
+	d.changed()
 	if d.where != nil {
 		delete(d.where, name)
 	}

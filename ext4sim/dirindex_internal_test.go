@@ -2,6 +2,7 @@ package ext4sim
 
 import (
 	"fmt"
+	"github.com/relinksim/relinksim/vfs"
 	"reflect"
 	"strings"
 	"testing"
@@ -269,5 +270,75 @@ func TestDirClonesDoNotChange(t *testing.T) {
 			}
 		}
 		checkNameIndex(t, d, live)
+	})
+}
+
+// The readdir order a directory keeps between getdents calls is always the
+// order a fresh sort gives: whatever changed in between (names added,
+// leaves split, names removed, an entry pointed at another inode), a
+// listing from any position matches one computed from scratch.
+func TestReaddirOrderKeptFresh(t *testing.T) {
+	seed, _ := ParseHashSeed(DefaultHashSeedUUID)
+	rapid.Check(t, func(t *rapid.T) {
+		geo := geometry{BlockSize: 1024, DirTail: 12}
+		fs := &fsInfo{cur: &image{geo: geo}}
+		fs.cur.sb.HashSeed = seed
+		d := &diskDir{blocks: [][]dirent{geo.newDirBlock0(2, 2)}}
+		usable := geo.BlockSize - geo.DirTail
+		var live []string
+		list := func(pos int64, max int) []vfs.Dirent {
+			var out []vfs.Dirent
+			fs.dxReaddir(d, pos, func(e vfs.Dirent) bool {
+				out = append(out, e)
+				return len(out) < max
+			})
+			return out
+		}
+		for i, n := 0, rapid.IntRange(1, 400).Draw(t, "ops"); i < n; i++ {
+			switch rapid.IntRange(0, 5).Draw(t, "op") {
+			case 0: // a listing, from the start or a cookie
+				var pos int64
+				if all := fs.hashOrder(d); len(all) > 0 && rapid.Bool().Draw(t, "from a cookie") {
+					pos = all[rapid.IntRange(0, len(all)-1).Draw(t, "at")].cookie
+				}
+				max := rapid.IntRange(1, 50).Draw(t, "max")
+				got := list(pos, max)
+				kept := d.hashOrder
+				d.hashOrder = nil
+				want := list(pos, max)
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("from %d: the kept order gives %v, a fresh one %v", pos, got, want)
+				}
+				d.hashOrder = kept
+			case 1:
+				if len(live) > 0 {
+					k := rapid.IntRange(0, len(live)-1).Draw(t, "victim")
+					d.remove(live[k])
+					live = append(live[:k], live[k+1:]...)
+				}
+			case 2:
+				if len(live) > 0 {
+					b, j := d.find(live[rapid.IntRange(0, len(live)-1).Draw(t, "retarget")])
+					d.own(b)[j].ino++ // setEntry
+				}
+			default:
+				name := fmt.Sprintf("%0*d", rapid.IntRange(1, 100).Draw(t, "len"), i)
+				e := dirent{ino: uint32(i + 20), name: name}
+				switch {
+				case d.indexed():
+					if err := d.dxAddEntry(geo, seed, e); err != nil {
+						t.Fatal(err)
+					}
+				default:
+					if blk, ok := insertInBlock(d.own(0), usable, e); ok {
+						d.blocks[0] = blk
+						d.placed(0, name)
+					} else {
+						d.makeIndexedDir(geo, seed, e)
+					}
+				}
+				live = append(live, name)
+			}
+		}
 	})
 }

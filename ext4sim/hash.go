@@ -189,6 +189,33 @@ func hash2pos(hash, minor uint32) int64 { return int64(uint64(hash>>1)<<32 | uin
 // ext4_htree_store_dirent chains them in: the first stored, then the
 // later ones newest first.
 func (fs *fsInfo) dxReaddir(d *diskDir, pos int64, emit func(vfs.Dirent) bool) error {
+	list := d.hashOrder
+	if list == nil {
+		list = fs.hashOrder(d)
+		d.hashOrder = list
+	}
+	// The first entry at or past pos (cookies ascend).
+	for n := sort.Search(len(list), func(n int) bool { return list[n].cookie >= pos }); n < len(list); n++ {
+		if !emit(list[n].Dirent) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// ordered is an entry of a directory in readdir order: its own cookie and
+// the Dirent getdents returns (Off: the next entry's cookie).
+type ordered struct {
+	cookie int64
+	vfs.Dirent
+}
+
+// hashOrder lists d in dxReaddir's order. dxReaddir keeps the list in
+// the directory until the directory changes (diskDir.changed), so a
+// directory read in many getdents calls is sorted once, not once a call
+// (Linux keeps the fill in the open file, with the same result while the
+// directory does not change).
+func (fs *fsInfo) hashOrder(d *diskDir) []ordered {
 	seed, unsigned := fs.cur.sb.HashSeed, false // mkfs on x86: signed_directory_hash
 	var all []hashed
 	store := func(e dirent, hash, minor uint32) { all = append(all, hashed{e, hash, minor}) }
@@ -240,19 +267,14 @@ func (fs *fsInfo) dxReaddir(d *diskDir, pos int64, emit func(vfs.Dirent) bool) e
 		}
 		return seq[idx[a]] < seq[idx[b]]
 	})
+	out := make([]ordered, len(idx))
 	for n, i := range idx {
 		h := all[i]
-		cookie := hash2pos(h.hash, h.minor)
-		if cookie < pos {
-			continue
-		}
 		next := int64(htreeEOF64)
 		if n+1 < len(idx) {
 			next = hash2pos(all[idx[n+1]].hash, all[idx[n+1]].minor)
 		}
-		if !emit(vfs.Dirent{Name: h.e.name, Ino: uint64(h.e.ino), Type: h.e.typ, Off: next}) {
-			return nil
-		}
+		out[n] = ordered{hash2pos(h.hash, h.minor), vfs.Dirent{Name: h.e.name, Ino: uint64(h.e.ino), Type: h.e.typ, Off: next}}
 	}
-	return nil
+	return out
 }

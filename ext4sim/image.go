@@ -121,6 +121,9 @@ type diskDir struct {
 	// (own), so a snapshot costs a slice of block headers, not the
 	// directory. Blocks past its end are private.
 	shared []bool
+	// hashOrder is the directory in readdir order (fsInfo.hashOrder),
+	// kept until the directory changes (changed); nil when not built.
+	hashOrder []ordered
 	// where and room are the simulator's own indexes of blocks, rebuilt
 	// when nil (see dirindex.go): the block each name is in, and, for a
 	// linear directory, the largest record each block could take.
@@ -194,9 +197,16 @@ func allShared(n int) []bool {
 	return s
 }
 
+// changed drops what the directory keeps derived from its records (the
+// readdir order). Every change calls it: own for changes in place, placed
+// and removed for names added and taken out (splits included), appended
+// for new blocks.
+func (d *diskDir) changed() { d.hashOrder = nil }
+
 // own returns block b to be changed in place, copying it first when a
 // clone shares it. Every change to a block's records goes through it.
 func (d *diskDir) own(b int) []dirent {
+	d.changed()
 	if b < len(d.shared) && d.shared[b] {
 		d.blocks[b] = slices.Clone(d.blocks[b])
 		d.shared[b] = false
