@@ -92,7 +92,6 @@ func TestHtreeInvariantsHold(t *testing.T) {
 			geo.DirTail = 0
 		}
 		d := &diskDir{blocks: [][]dirent{geo.newDirBlock0(2, 2)}}
-		usable := geo.BlockSize - geo.DirTail
 		short := rapid.Bool().Draw(t, "short names")
 		var live []string
 		for i, n := 0, rapid.IntRange(1, 1500).Draw(t, "ops"); i < n; i++ {
@@ -112,18 +111,8 @@ func TestHtreeInvariantsHold(t *testing.T) {
 			name := fmt.Sprintf("%0*d", width, i)
 			e := dirent{ino: 1, name: name}
 			before := len(d.blocks)
-			switch {
-			case d.indexed():
-				if err := d.dxAddEntry(geo, seed, e); err != nil {
-					t.Fatalf("add %q: %v", name, err)
-				}
-			default:
-				if blk, ok := insertInBlock(d.blocks[0], usable, e); ok {
-					d.blocks[0] = blk
-					d.placed(0, name)
-				} else {
-					d.makeIndexedDir(geo, seed, e)
-				}
+			if err := addName(d, geo, seed, e); err != nil {
+				t.Fatalf("add %q: %v", name, err)
 			}
 			grew := len(d.blocks) - before
 			if grew < 0 || grew > 2 {
@@ -155,14 +144,8 @@ func TestHtreeProblemsAreCaught(t *testing.T) {
 		d := &diskDir{blocks: [][]dirent{geo.newDirBlock0(2, 2)}}
 		for i := 0; i < 400; i++ {
 			e := dirent{ino: 1, name: fmt.Sprintf("%0250d", i)}
-			if d.indexed() {
-				if err := d.dxAddEntry(geo, seed, e); err != nil {
-					t.Fatal(err)
-				}
-			} else if blk, ok := insertInBlock(d.blocks[0], geo.BlockSize-geo.DirTail, e); ok {
-				d.blocks[0] = blk
-			} else {
-				d.makeIndexedDir(geo, seed, e)
+			if err := addName(d, geo, seed, e); err != nil {
+				t.Fatal(err)
 			}
 		}
 		if ps := d.problems(geo, seed); len(ps) > 0 {
@@ -226,7 +209,6 @@ func TestDirClonesDoNotChange(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		geo := geometry{BlockSize: 1024, DirTail: 12}
 		d := &diskDir{blocks: [][]dirent{geo.newDirBlock0(2, 2)}}
-		usable := geo.BlockSize - geo.DirTail
 		type snap struct {
 			d    *diskDir
 			want [][]dirent
@@ -246,18 +228,8 @@ func TestDirClonesDoNotChange(t *testing.T) {
 			}
 			name := fmt.Sprintf("%0*d", rapid.IntRange(1, 120).Draw(t, "len"), i)
 			e := dirent{ino: uint32(i + 20), name: name}
-			switch {
-			case d.indexed():
-				if err := d.dxAddEntry(geo, seed, e); err != nil {
-					t.Fatal(err)
-				}
-			default:
-				if blk, ok := insertInBlock(d.own(0), usable, e); ok {
-					d.blocks[0] = blk
-					d.placed(0, name)
-				} else {
-					d.makeIndexedDir(geo, seed, e)
-				}
+			if err := addName(d, geo, seed, e); err != nil {
+				t.Fatal(err)
 			}
 			live = append(live, name)
 			if b, j := d.find(name); b >= 0 && rapid.Bool().Draw(t, "setent") {
@@ -284,7 +256,6 @@ func TestReaddirOrderKeptFresh(t *testing.T) {
 		fs := &fsInfo{cur: &image{geo: geo}}
 		fs.cur.sb.HashSeed = seed
 		d := &diskDir{blocks: [][]dirent{geo.newDirBlock0(2, 2)}}
-		usable := geo.BlockSize - geo.DirTail
 		var live []string
 		list := func(pos int64, max int) []vfs.Dirent {
 			var out []vfs.Dirent
@@ -324,21 +295,27 @@ func TestReaddirOrderKeptFresh(t *testing.T) {
 			default:
 				name := fmt.Sprintf("%0*d", rapid.IntRange(1, 100).Draw(t, "len"), i)
 				e := dirent{ino: uint32(i + 20), name: name}
-				switch {
-				case d.indexed():
-					if err := d.dxAddEntry(geo, seed, e); err != nil {
-						t.Fatal(err)
-					}
-				default:
-					if blk, ok := insertInBlock(d.own(0), usable, e); ok {
-						d.blocks[0] = blk
-						d.placed(0, name)
-					} else {
-						d.makeIndexedDir(geo, seed, e)
-					}
+				if err := addName(d, geo, seed, e); err != nil {
+					t.Fatal(err)
 				}
 				live = append(live, name)
 			}
 		}
 	})
+}
+
+// addName adds e to d as fsInfo.addEntry does for an indexed directory
+// (ext4_dx_add_entry) or a one-block one (the block, else
+// make_indexed_dir).
+func addName(d *diskDir, geo geometry, seed [4]uint32, e dirent) error {
+	if d.indexed() {
+		return d.dxAddEntry(geo, seed, e)
+	}
+	if blk, ok := insertInBlock(d.own(0), geo.BlockSize-geo.DirTail, e); ok {
+		d.blocks[0] = blk
+		d.placed(0, e.name)
+		return nil
+	}
+	d.makeIndexedDir(geo, seed, e)
+	return nil
 }
