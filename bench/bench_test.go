@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -253,4 +254,83 @@ func BenchmarkRandomScript(b *testing.B) {
 			b.ReportMetric(float64(b.N*len(ops))/b.Elapsed().Seconds(), "ops/s")
 		})
 	}
+}
+
+// BenchmarkMemoryPerFile: the Go heap a cached file costs — its inode, its
+// dentry and its directory entry — measured as the live heap after
+// creating memFiles() files in one directory, less the live heap before,
+// over the files (after a garbage collection each time). The real
+// kernel's memory is not Go's heap: its backends are skipped.
+func BenchmarkMemoryPerFile(b *testing.B) {
+	n := memFiles()
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			if strings.HasPrefix(be.name, "kernel-") {
+				b.Skip("the kernel's memory is not in Go's heap")
+			}
+			var perFile float64
+			for b.Loop() {
+				perFile = heapPerFile(b, be.make, n)
+			}
+			b.ReportMetric(perFile, "heap-B/file")
+		})
+	}
+}
+
+// memFiles is BenchmarkMemoryPerFile's count: RELINKSIM_BENCH_MEMFILES,
+// default 100,000.
+func memFiles() int {
+	if n, err := strconv.Atoi(os.Getenv("RELINKSIM_BENCH_MEMFILES")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}
+
+// heapPerFile makes a backend, creates n files in one directory of it, and
+// returns the live heap they added, per file.
+func heapPerFile(b *testing.B, mk func(testing.TB) fsys, n int) float64 {
+	b.StopTimer()
+	fs := mk(b)
+	dir := join(fs.Dir(), "mem")
+	if err := fs.Mkdir(dir); err != nil {
+		b.Fatal(err)
+	}
+	names := make([]string, n)
+	for i := range names {
+		names[i] = join(dir, fmt.Sprintf("entry-%07d", i))
+	}
+	before := liveHeap()
+	b.StartTimer()
+	for _, p := range names {
+		fd, err := fs.Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := fs.Close(fd); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	after := liveHeap()
+	if got, err := fs.List(dir); err != nil || got < n {
+		b.Fatalf("listing %s: %d entries, %v", dir, got, err)
+	}
+	for _, p := range names {
+		if err := fs.Unlink(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := fs.Finish(); err != nil {
+		b.Fatal(err)
+	}
+	b.StartTimer()
+	return float64(after-before) / float64(n)
+}
+
+// liveHeap is the live heap after a full collection.
+func liveHeap() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
 }

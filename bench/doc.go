@@ -29,4 +29,8 @@
 //	                  the directory listed, the files removed
 //	RandomScript      a differential-style generated script of 40 ops on a
 //	                  fresh machine (simulator only)
+//	MemoryPerFile     the live Go heap 100,000 cached files add, per file
+//	                  (RELINKSIM_BENCH_MEMFILES sets the count): inode,
+//	                  dentry and directory entry (not the kernel: its
+//	                  memory is not Go's heap)
 package bench

@@ -221,7 +221,7 @@ type bufKey struct {
 	n    uint32
 }
 
-type bufKind uint8
+type bufKind uint32 // uint32, so that a bufKey is 8 bytes without padding: maps of it hash as fast as of a uint64
 
 const (
 	bufSuper bufKind = iota

@@ -1,6 +1,7 @@
 package ext4sim
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/relinksim/relinksim/vfs"
@@ -51,7 +52,10 @@ type handle struct {
 	j       *journal
 	fn      string
 	credits int
-	used    map[bufKey]bool
+	// used lists the buffers the handle charged (a handle's credits are a
+	// few dozen at most: a list, searched, costs less than a map).
+	used    []bufKey
+	usedBuf [16]bufKey
 }
 
 // start models fs/ext4/ext4_jbd2.c:__ext4_journal_start: a handle for fn
@@ -60,7 +64,7 @@ type handle struct {
 // read-only or aborted filesystem.
 func (j *journal) start(fn string, credits int) (*handle, error) {
 	fs := j.fs
-	fs.k.PreemptPoint("jbd2__journal_start in " + fn)
+	fs.k.PreemptPointIn("jbd2__journal_start", fn)
 	if fs.sb.ReadOnly() && !fs.cleanupRW || fs.aborted {
 		return nil, vfs.EROFS
 	}
@@ -73,7 +77,9 @@ func (j *journal) start(fn string, credits int) (*handle, error) {
 		j.commit()
 	}
 	j.handles++
-	return &handle{j: j, fn: fn, credits: credits, used: map[bufKey]bool{}}, nil
+	h := &handle{j: j, fn: fn, credits: credits}
+	h.used = h.usedBuf[:0]
+	return h, nil
 }
 
 // access models fs/ext4/ext4_jbd2.c:__ext4_journal_get_write_access (and
@@ -83,8 +89,8 @@ func (h *handle) access(k bufKey) {
 	if h == nil {
 		return
 	}
-	if !h.used[k] {
-		h.used[k] = true
+	if !slices.Contains(h.used, k) {
+		h.used = append(h.used, k)
 		if len(h.used) > h.credits {
 			vfs.Bug("ext4sim: %s used %d buffers with %d credits", h.fn, len(h.used), h.credits)
 		}
@@ -113,7 +119,7 @@ func (h *handle) stop() {
 	if j.handles < 0 {
 		vfs.Bug("ext4sim: journal handle stopped twice (%s)", h.fn)
 	}
-	j.fs.k.PreemptPoint("jbd2_journal_stop in " + h.fn)
+	j.fs.k.PreemptPointIn("jbd2_journal_stop", h.fn)
 	if j.handles == 0 && (j.fs.opts.commitEveryHandle || j.credits >= j.maxTrans) {
 		j.commit()
 	}

@@ -20,8 +20,8 @@ func (t *Task) Mkdirat(dirfd int, path string, mode FileMode) error {
 }
 
 func (t *Task) doMkdirat(dfd int, name string, mode FileMode) error {
-	c, err := t.filenameCreate(dfd, name, true)
-	if err != nil {
+	var c createCtx
+	if err := t.filenameCreate(&c, dfd, name, true); err != nil {
 		return err
 	}
 	defer c.done()
@@ -79,8 +79,8 @@ func (t *Task) doMknodat(dfd int, name string, mode FileMode, dev uint32) error 
 	default:
 		return EINVAL
 	}
-	c, err := t.filenameCreate(dfd, name, false)
-	if err != nil {
+	var c createCtx
+	if err := t.filenameCreate(&c, dfd, name, false); err != nil {
 		return err
 	}
 	defer c.done()
@@ -150,8 +150,8 @@ func (t *Task) doSymlinkat(target string, dfd int, name string) error {
 	if len(target) >= PATH_MAX {
 		return ENAMETOOLONG
 	}
-	c, err := t.filenameCreate(dfd, name, false)
-	if err != nil {
+	var c createCtx
+	if err := t.filenameCreate(&c, dfd, name, false); err != nil {
 		return err
 	}
 	defer c.done()

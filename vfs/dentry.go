@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -20,8 +21,8 @@ import (
 // Differences from Linux:
 //   - negative dentries are never cached; a failed lookup leaves nothing
 //     behind (this is unobservable through system calls);
-//   - there is no RCU walk, no d_lock, no LRU: the cache is only shrunk at
-//     unmount or by Kernel.DropCaches.
+//   - there is no d_lock, no LRU: the cache is only shrunk at unmount or
+//     by Kernel.DropCaches; the RCU walk is namei.go's, without seqcounts.
 type Dentry struct {
 	kobj
 
@@ -29,9 +30,14 @@ type Dentry struct {
 	parent   *Dentry // the dentry itself for a root
 	inode    *Inode  // nil for a negative dentry
 	sb       *Superblock
-	children map[string]*Dentry // hashed children
+	children dchildren // hashed children
 	hashed   bool
 	mounted  int // mounts on this dentry, in any namespace (DCACHE_MOUNTED)
+	// lookupDir is DCACHE_DIRECTORY_TYPE, set with the inode
+	// (d_flags_for_inode): it names a directory one can look up in, so a
+	// path walk asks the dentry and not the inode's operations
+	// (d_can_lookup).
+	lookupDir bool
 	// disconnected is DCACHE_DISCONNECTED: an anonymous root made for a
 	// file handle's inode that had no dentry (ObtainAlias).
 	disconnected bool
@@ -138,11 +144,11 @@ func dentryKill(d *Dentry) *Dentry {
 	if d.refs != 0 {
 		Bug("killing dentry %s with d_count %d", d.describe(), d.refs)
 	}
-	if len(d.children) != 0 {
+	if d.children.len() != 0 {
 		Bug("killing dentry %s with cached children", d.describe())
 	}
 	if d.hashed {
-		delete(d.parent.children, d.name)
+		d.parent.children.del(d)
 		d.hashed = false
 	}
 	if ino := d.inode; ino != nil {
@@ -176,7 +182,7 @@ func MakeRoot(inode *Inode) *Dentry {
 	d.parent = d
 	d.refs = 1
 	inode.Sb.k.register(d, &d.kobj)
-	inode.aliases = append(inode.aliases, d)
+	inode.addAlias(d)
 	return d
 }
 
@@ -192,7 +198,7 @@ func (d *Dentry) Instantiate(inode *Inode) {
 		Bug("d_instantiate: inode of %s under dentry of %s", inode.Sb.describe(), d.sb.describe())
 	}
 	d.inode = inode
-	inode.aliases = append(inode.aliases, d)
+	inode.addAlias(d)
 }
 
 // Tmpfile models fs/dcache.c:d_tmpfile: the O_TMPFILE dentry gets the name
@@ -205,7 +211,7 @@ func (d *Dentry) Tmpfile(inode *Inode) {
 	d.name = fmt.Sprintf("#%d", inode.Ino)
 	inode.DropNlink()
 	d.inode = inode
-	inode.aliases = append(inode.aliases, d)
+	inode.addAlias(d)
 }
 
 // dAdd hashes d under its parent (d_rehash / the hashing half of d_add).
@@ -214,21 +220,17 @@ func dAdd(d *Dentry) {
 		Bug("d_add: dentry %s already hashed", d.describe())
 	}
 	p := d.parent
-	if p.children == nil {
-		p.children = map[string]*Dentry{}
-	}
-	_, dup := p.children[d.name]
-	if dup {
+	if p.children.get(d.name) != nil {
 		Bug("d_add: %s already has a child %q", p.describe(), d.name)
 	}
-	p.children[d.name] = d
+	p.children.put(d)
 	d.hashed = true
 }
 
 // dDrop models fs/dcache.c:d_drop: d can no longer be found by name.
 func dDrop(d *Dentry) {
 	if d.hashed {
-		delete(d.parent.children, d.name)
+		d.parent.children.del(d)
 		d.hashed = false
 	}
 }
@@ -261,19 +263,16 @@ func dMove(d *Dentry, newParent *Dentry, name string) {
 }
 
 // child returns the hashed child named name, or nil (d_lookup).
-func (d *Dentry) child(name string) *Dentry { return d.children[name] }
+func (d *Dentry) child(name string) *Dentry { return d.children.get(name) }
 
 // CachedChild returns d's hashed child called name if the dentry cache
 // holds it (positive or negative), without a lookup, or nil.
-func (d *Dentry) CachedChild(name string) *Dentry { return d.children[name] }
+func (d *Dentry) CachedChild(name string) *Dentry { return d.children.get(name) }
 
 // CachedChildren returns the hashed children the dentry cache holds for
 // d, by name.
 func (d *Dentry) CachedChildren() []*Dentry {
-	out := make([]*Dentry, 0, len(d.children))
-	for _, c := range d.children {
-		out = append(out, c)
-	}
+	out := d.children.all()
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out
 }
@@ -296,15 +295,11 @@ func isAncestor(a, d *Dentry) bool {
 func shrinkDcache(root *Dentry) {
 	var walk func(d *Dentry)
 	walk = func(d *Dentry) {
-		names := make([]string, 0, len(d.children))
-		for n := range d.children {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			c := d.children[n]
+		kids := d.children.all()
+		sort.Slice(kids, func(i, j int) bool { return kids[i].name < kids[j].name })
+		for _, c := range kids {
 			walk(c)
-			if c.refs == 0 && len(c.children) == 0 {
+			if c.refs == 0 && c.children.len() == 0 {
 				p := dentryKill(c)
 				if p != d {
 					Bug("shrink_dcache: parent mismatch")
@@ -314,4 +309,81 @@ func shrinkDcache(root *Dentry) {
 		}
 	}
 	walk(root)
+}
+
+// dchildren is a dentry's hashed children: Linux finds them in one global
+// hash table keyed by parent and name (d_hash); the simulator keeps them
+// on their parent, by name. A directory of a few cached names keeps them
+// in a short list, searched in order, and a bigger one in a map: a path
+// walk through small directories so hashes no name.
+type dchildren struct {
+	few []*Dentry          // when m is nil: at most smallDirChildren
+	m   map[string]*Dentry // from the (smallDirChildren+1)th child on
+}
+
+// smallDirChildren is the most children dchildren keeps in a list.
+const smallDirChildren = 8
+
+func (c *dchildren) get(name string) *Dentry {
+	if c.m != nil {
+		return c.m[name]
+	}
+	for _, d := range c.few {
+		if d.name == name {
+			return d
+		}
+	}
+	return nil
+}
+
+func (c *dchildren) put(d *Dentry) {
+	switch {
+	case c.m != nil:
+		c.m[d.name] = d
+	case len(c.few) < smallDirChildren:
+		c.few = append(c.few, d)
+	default:
+		c.m = make(map[string]*Dentry, 2*smallDirChildren)
+		for _, e := range c.few {
+			c.m[e.name] = e
+		}
+		c.m[d.name] = d
+		c.few = nil
+	}
+}
+
+func (c *dchildren) del(d *Dentry) {
+	if c.m != nil {
+		if c.m[d.name] != d {
+			Bug("d_drop: %s is not hashed under its parent", d.describe())
+		}
+		delete(c.m, d.name)
+		return
+	}
+	for i, e := range c.few {
+		if e == d {
+			c.few = slices.Delete(c.few, i, i+1)
+			return
+		}
+	}
+	Bug("d_drop: %s is not hashed under its parent", d.describe())
+}
+
+func (c *dchildren) len() int {
+	if c.m != nil {
+		return len(c.m)
+	}
+	return len(c.few)
+}
+
+// all returns the children, in no particular order.
+func (c *dchildren) all() []*Dentry {
+	if c.m == nil {
+		return slices.Clone(c.few)
+	}
+	out := make([]*Dentry, 0, len(c.m))
+	for _, d := range c.m {
+		out = append(out, d)
+	}
+	return out
 }

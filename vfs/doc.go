@@ -147,7 +147,8 @@
 //	V16  each fs_struct's count equals the tasks using it (CLONE_FS)
 //	V17  each files_struct's count equals the tasks using it (CLONE_FILES)
 //	V18  each inode's alias list (i_dentry) holds exactly the dentries
-//	     naming it
+//	     naming it, and each of them is marked a directory one can look
+//	     up in (DCACHE_DIRECTORY_TYPE) exactly when its inode is one
 //	V19  the mount stacks the simulator keeps to cross stacked mounts in
 //	     one step (mountstack.go) are exactly the chains of mounts on
 //	     mounts' roots
@@ -180,9 +181,14 @@
 //
 // # Divergences from Linux
 //
-//   - Negative dentries are never cached; there is no RCU walk, no LRU and
-//     no memory pressure. Unused dentries and inodes stay cached until
-//     unmount or Kernel.DropCaches.
+//   - Negative dentries are never cached; there is no LRU and no memory
+//     pressure. Unused dentries and inodes stay cached until unmount or
+//     Kernel.DropCaches.
+//   - The RCU walk (LOOKUP_RCU) covers the components before the last
+//     only, and never fails over to ref-walk for a seqcount retry: nothing
+//     runs in the middle of it (namei.go's nameidata). It leaves RCU mode
+//     at a cache miss, a symlink, "..", or a revalidating directory, as
+//     Linux's may when d_revalidate or the lookup would block.
 //   - One uid and gid per credential; no user namespaces, no ACLs, no LSMs,
 //     no quotas, no delegations, no fsnotify, no idmapped mounts, no mount
 //     propagation.

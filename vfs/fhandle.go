@@ -1,6 +1,9 @@
 package vfs
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"slices"
+)
 
 // File handles: name_to_handle_at(2) and open_by_handle_at(2) (models
 // fs/fhandle.c), with the export operations they rest on (models
@@ -151,11 +154,23 @@ func fidWords(b []byte) []uint32 {
 	return fid
 }
 
+// addAlias puts d on i's alias list (the hlist_add_head of d_instantiate
+// and its kin), newest last, and sets d's type from i (d_flags_for_inode).
+// Every dentry that gets an inode gets it here.
+func (i *Inode) addAlias(d *Dentry) {
+	d.lookupDir = canLookup(i)
+	if i.aliases == nil {
+		i.aliases = i.aliasBuf[:0]
+	}
+	i.aliases = append(i.aliases, d)
+}
+
 // removeAlias takes d off i's alias list.
 func (i *Inode) removeAlias(d *Dentry) {
+	d.lookupDir = false
 	for n, a := range i.aliases {
 		if a == d {
-			i.aliases = append(i.aliases[:n], i.aliases[n+1:]...)
+			i.aliases = slices.Delete(i.aliases, n, n+1)
 			return
 		}
 	}
@@ -217,7 +232,7 @@ func ObtainAlias(i *Inode) (*Dentry, error) {
 	d.parent = d
 	d.refs = 1
 	i.Sb.k.register(d, &d.kobj)
-	i.aliases = append(i.aliases, d)
+	i.addAlias(d)
 	return d, nil
 }
 

@@ -138,9 +138,12 @@ type Inode struct {
 	// aliases is i_dentry: the dentries naming the inode, oldest first
 	// (Linux adds at the head of its list; the newest is the last here).
 	aliases []*Dentry
-	state   InodeState
-	rwsem   Lock
-	pipe    *pipe
+	// aliasBuf holds the first two aliases, so that naming a file and
+	// linking it once allocate no list.
+	aliasBuf [2]*Dentry
+	state    InodeState
+	rwsem    Lock
+	pipe     *pipe
 	// getLink computes a symlink's target at follow time (the get_link
 	// operation of procfs links). A magic link returns the path to jump to
 	// (with references) and its readlink text; a dynamic one (/proc/self)

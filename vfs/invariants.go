@@ -2,7 +2,6 @@ package vfs
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -91,19 +90,14 @@ func (c *checker) add(name, format string, args ...any) {
 // count from the ownership graph.
 func (c *checker) collect() {
 	k := c.k
-	ids := make([]uint64, 0, len(k.live))
-	for id := range k.live {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	c.expectD = map[*Dentry]int64{}
 	c.expectI = map[*Inode]int64{}
 	c.expectM = map[*Mount]int64{}
 	c.expectF = map[*File]int64{}
 	c.expectS = map[*Superblock]int64{}
 	c.expectN = map[*MountNamespace]int64{}
-	for _, id := range ids {
-		switch o := k.live[id].(type) {
+	for _, o := range k.liveObjects() {
+		switch o := o.(type) {
 		case *Dentry:
 			c.dentry = append(c.dentry, o)
 		case *Inode:
@@ -201,12 +195,17 @@ func (c *checker) checkRefs() {
 			if d.inode != i {
 				c.add("V18", "inode %d (%s) lists dentry %s as an alias, which does not name it", i.Ino, i.Sb.describe(), d.describe())
 			}
+			if d.lookupDir != canLookup(i) {
+				c.add("V18", "dentry %s is marked lookupDir %v, its inode %d (%s) %v", d.describe(), d.lookupDir, i.Ino, i.Sb.describe(), canLookup(i))
+			}
 		}
 	}
 	aliases := map[*Inode]int64{}
 	for _, d := range c.dentry {
 		if d.inode != nil {
 			aliases[d.inode]++
+		} else if d.lookupDir {
+			c.add("V18", "negative dentry %s is marked lookupDir", d.describe())
 		}
 	}
 	for _, i := range c.inodes {

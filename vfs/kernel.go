@@ -2,7 +2,6 @@ package vfs
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -32,8 +31,12 @@ type Kernel struct {
 	// supers lists superblocks in creation order; sget walks it.
 	supers []*Superblock
 
-	// live is the registry of reference-counted objects, by object id.
-	live   map[uint64]object
+	// live is the registry of reference-counted objects: a list through
+	// their headers, in creation (and so id) order. A list, not a map, so
+	// that registering and freeing an object costs two pointer writes and
+	// no allocation on every create and unlink.
+	live   kobj
+	nLive  int
 	nextID uint64
 
 	nextTID   int
@@ -164,7 +167,6 @@ func NewKernel(opts Options) *Kernel {
 		devNums: map[BlockDevice]uint32{},
 		// anonymous minors start after the few a booted system already uses
 		nextAnonDev: 20,
-		live:        map[uint64]object{},
 		mountHash:   map[mountpoint]*Mount{},
 		nextTID:     1,
 		clock:       1_700_000_000 * 1e9,
@@ -300,6 +302,10 @@ type object interface {
 type kobj struct {
 	id   uint64
 	refs int64
+	// self, prev and next link the object into the kernel's registry
+	// (Kernel.live); prev is nil once it is freed.
+	self       object
+	prev, next *kobj
 }
 
 func (o *kobj) objID() uint64 { return o.id }
@@ -312,17 +318,40 @@ func (o *kobj) ObjectID() uint64 { return o.id }
 func (o *kobj) refCount() int64  { return o.refs }
 
 func (k *Kernel) register(o object, h *kobj) {
+	if k.live.next == nil {
+		k.live.next, k.live.prev = &k.live, &k.live
+	}
 	k.nextID++
 	h.id = k.nextID
-	k.live[h.id] = o
+	h.self = o
+	h.prev, h.next = k.live.prev, &k.live
+	k.live.prev.next = h
+	k.live.prev = h
+	k.nLive++
 }
 
 func (k *Kernel) unregister(h *kobj) {
-	_, ok := k.live[h.id]
-	if !ok {
+	if h.prev == nil {
 		Bug("freeing object %d twice", h.id)
 	}
-	delete(k.live, h.id)
+	h.prev.next, h.next.prev = h.next, h.prev
+	h.prev, h.next = nil, nil
+	k.nLive--
+}
+
+// registered reports whether o has not been freed.
+func (h *kobj) registered() bool { return h.prev != nil }
+
+// liveObjects is the registry in creation order (ascending ids).
+func (k *Kernel) liveObjects() []object {
+	out := make([]object, 0, k.nLive)
+	if k.live.next == nil {
+		return out
+	}
+	for h := k.live.next; h != &k.live; h = h.next {
+		out = append(out, h.self)
+	}
+	return out
 }
 
 // LeakedObject describes one object left alive after everything that should
@@ -355,15 +384,10 @@ func (e *LeakError) Error() string {
 
 // LiveObjects lists every registered object in creation order.
 func (k *Kernel) LiveObjects() []LeakedObject {
-	ids := make([]uint64, 0, len(k.live))
-	for id := range k.live {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	out := make([]LeakedObject, 0, len(ids))
-	for _, id := range ids {
-		o := k.live[id]
-		out = append(out, LeakedObject{ID: id, Kind: o.kind(), Desc: o.describe(), Refs: o.refCount()})
+	objs := k.liveObjects()
+	out := make([]LeakedObject, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, LeakedObject{ID: o.objID(), Kind: o.kind(), Desc: o.describe(), Refs: o.refCount()})
 	}
 	return out
 }
@@ -381,7 +405,7 @@ func (k *Kernel) Shutdown() error {
 		k.tasks[len(k.tasks)-1].Exit()
 	}
 	k.current = nil
-	if len(k.live) == 0 {
+	if k.nLive == 0 {
 		return nil
 	}
 	return &LeakError{Objects: k.LiveObjects()}

@@ -77,8 +77,8 @@ func (t *Task) doKernLinkat(old Path, newdfd int, newname string) error {
 	if era.ChecksMountBeforeCreate() {
 		return t.doLinkatOld(old, newdfd, newname)
 	}
-	c, err := t.filenameCreate(newdfd, newname, false)
-	if err != nil {
+	var c createCtx
+	if err := t.filenameCreate(&c, newdfd, newname, false); err != nil {
 		return err
 	}
 	defer c.done()
@@ -99,8 +99,8 @@ func (t *Task) doKernLinkat(old Path, newdfd int, newname string) error {
 // mnt_want_write (EROFS), then vfs_link.
 func (t *Task) doLinkatOld(old Path, newdfd int, newname string) error {
 	k := t.k
-	nd, err := t.lookupParent(newdfd, newname)
-	if err != nil {
+	var nd nameidata
+	if err := t.lookupParent(&nd, newdfd, newname); err != nil {
 		return err
 	}
 	defer nd.release()

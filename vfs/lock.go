@@ -123,6 +123,15 @@ func (k *Kernel) PreemptPoint(where string) {
 	}
 }
 
+// PreemptPointIn is PreemptPoint(where + " in " + fn), the string made only
+// when a scheduler will read it (so that the point costs nothing outside
+// the race explorer).
+func (k *Kernel) PreemptPointIn(where, fn string) {
+	if k.scheduler != nil {
+		k.scheduler.Yield(k.current, where+" in "+fn)
+	}
+}
+
 // InodeLock models include/linux/fs.h:inode_lock (down_write(&inode->i_rwsem);
 // i_mutex before 4.7).
 func (k *Kernel) InodeLock(i *Inode, where string) { k.Acquire(&i.rwsem, where) }

@@ -57,11 +57,25 @@ const (
 )
 
 // nameidata is loosely analogous to Linux's struct nameidata: the state of
-// one path walk. path is the current position and holds references; root is
-// the task's root, borrowed.
+// one path walk. path is the current position and holds references, but
+// in RCU mode; root is the task's root, borrowed.
+//
+// A walk starts in RCU mode (LOOKUP_RCU), as Linux's path_lookupat first
+// tries: while every directory it passes is in the dentry cache, with
+// nothing mounted on it and no revalidation to ask for, it moves from
+// dentry to dentry holding no references (walkRCU). Anything else — a
+// cache miss (which takes the directory's lock, a preemption point), a
+// symlink, "..", a revalidating filesystem — first legitimizes the walk
+// (unlazy, Linux's try_to_unlazy): it takes references on the current
+// position and goes on in ref-walk mode, and so does the end of the walk
+// of the components before the last. Linux's RCU walk is safe because
+// seqcounts detect a concurrent rename; the simulator's is because nothing
+// else runs in the middle of it: a task is only preempted at a lock or a
+// marked preemption point (lock.go), and RCU mode ends before either.
 type nameidata struct {
 	t          *Task
 	path       Path
+	rcu        bool // LOOKUP_RCU: path holds no references
 	root       Path
 	flags      lookupFlags
 	last       string
@@ -72,14 +86,52 @@ type nameidata struct {
 
 // release drops the walk's references.
 func (nd *nameidata) release() {
-	if nd.path.Mnt != nil {
+	if nd.path.Mnt != nil && !nd.rcu {
 		PathPut(nd.path)
-		nd.path = Path{}
 	}
+	nd.path, nd.rcu = Path{}, false
+}
+
+// unlazy models fs/namei.c:try_to_unlazy: it leaves RCU mode, taking
+// references on the walk's current position (it always succeeds here:
+// nothing can have changed under an RCU walk, see nameidata).
+func (nd *nameidata) unlazy() {
+	if nd.rcu {
+		nd.rcu = false
+		nd.path = PathGet(nd.path)
+	}
+}
+
+// walkRCU models fs/namei.c:lookup_fast and step_into in RCU mode: it moves
+// the walk onto comp's cached dentry, crossing what is mounted on it
+// (__follow_mount_rcu), without taking references. It reports false, and
+// does nothing, where RCU mode cannot go on: comp is not cached, is a
+// symlink, or the directory's filesystem revalidates its dentries.
+func (nd *nameidata) walkRCU(comp string) bool {
+	parent := nd.path.Dentry
+	d := parent.child(comp)
+	if d == nil || d.inode.Mode.IsSymlink() {
+		return false
+	}
+	if _, ok := parent.inode.Ops.(Revalidater); ok {
+		return false
+	}
+	p := Path{nd.path.Mnt, d}
+	if d.mounted != 0 {
+		if m := nd.t.k.lookupMnt(p.Mnt, d); m != nil {
+			top := m.stack.top
+			p = Path{top, top.root}
+		}
+	}
+	nd.path = p
+	return true
 }
 
 // setPath moves the walk to p, taking over p's references.
 func (nd *nameidata) setPath(p Path) {
+	if nd.rcu {
+		Bug("setPath in RCU mode: unlazy first")
+	}
 	PathPut(nd.path)
 	nd.path = p
 }
@@ -107,12 +159,12 @@ func (t *Task) pathInit(nd *nameidata, dfd int, name string, flags lookupFlags) 
 	if name == "" && flags&lookupEmpty == 0 {
 		return ENOENT
 	}
-	*nd = nameidata{t: t, root: t.fs.root, flags: flags, lastType: lastRoot}
+	*nd = nameidata{t: t, root: t.fs.root, flags: flags, lastType: lastRoot, rcu: true}
 	switch {
 	case name != "" && name[0] == '/':
-		nd.path = PathGet(t.fs.root)
+		nd.path = t.fs.root
 	case dfd == AT_FDCWD:
-		nd.path = PathGet(t.fs.pwd)
+		nd.path = t.fs.pwd
 	default:
 		f, err := t.fget(dfd)
 		if err != nil {
@@ -128,7 +180,7 @@ func (t *Task) pathInit(nd *nameidata, dfd int, name string, flags lookupFlags) 
 			// exist.
 			return ENOENT
 		}
-		nd.path = PathGet(f.path)
+		nd.path = f.path
 	}
 	return nil
 }
@@ -138,7 +190,7 @@ func (t *Task) pathInit(nd *nameidata, dfd int, name string, flags lookupFlags) 
 // last component in nd.last for the caller. Search permission is checked on
 // each directory passed, including the last component's parent.
 func (nd *nameidata) linkPathWalk(name string) error {
-	name = strings.TrimLeft(name, "/")
+	name = skipSlashes(name)
 	if name == "" {
 		nd.last, nd.lastType, nd.trailing = "", lastRoot, false
 		return nil
@@ -147,15 +199,23 @@ func (nd *nameidata) linkPathWalk(name string) error {
 		if err := nd.t.permission(nd.path.Dentry.inode, MAY_EXEC); err != nil {
 			return err
 		}
-		comp, rest, slash := strings.Cut(name, "/")
-		typ := lastNorm
-		switch comp {
-		case ".":
-			typ = lastDot
-		case "..":
-			typ = lastDotDot
+		// The component up to the next slash (hash_name, without the
+		// hash), and what follows the slashes after it.
+		n := 0
+		for n < len(name) && name[n] != '/' {
+			n++
 		}
-		rest = strings.TrimLeft(rest, "/")
+		comp, slash := name[:n], n < len(name)
+		typ := lastNorm
+		if comp[0] == '.' {
+			switch comp {
+			case ".":
+				typ = lastDot
+			case "..":
+				typ = lastDotDot
+			}
+		}
+		rest := skipSlashes(name[n:])
 		if rest == "" {
 			nd.last, nd.lastType, nd.trailing = comp, typ, slash
 			return nil
@@ -164,15 +224,29 @@ func (nd *nameidata) linkPathWalk(name string) error {
 		if err := nd.walkIntermediate(comp, typ); err != nil {
 			return err
 		}
-		if !canLookup(nd.path.Dentry.inode) {
+		if !nd.path.Dentry.lookupDir {
 			return ENOTDIR
 		}
 	}
 }
 
+// skipSlashes returns s without its leading slashes.
+func skipSlashes(s string) string {
+	for len(s) > 0 && s[0] == '/' {
+		s = s[1:]
+	}
+	return s
+}
+
 // walkIntermediate models fs/namei.c:walk_component(nd, WALK_MORE): it steps
 // into a component that is not the last, always following a symlink there.
 func (nd *nameidata) walkIntermediate(comp string, typ lastType) error {
+	if nd.rcu {
+		if typ == lastDot || typ == lastNorm && nd.walkRCU(comp) {
+			return nil
+		}
+		nd.unlazy()
+	}
 	switch typ {
 	case lastDot:
 		return nil
@@ -205,6 +279,7 @@ func (nd *nameidata) walkIntermediate(comp string, typ lastType) error {
 // when the walk asks to (a trailing slash asks to, and also demands a
 // directory), and loops over the symlink body's own last component.
 func (nd *nameidata) lookupLast() error {
+	nd.unlazy()
 	for {
 		if nd.lastType == lastNorm && nd.trailing {
 			nd.flags |= lookupFollow | lookupDirectory
@@ -404,7 +479,7 @@ func (k *Kernel) lookupSlowLocked(parent *Dentry, name string) (*Dentry, error) 
 	}
 	d := dAlloc(parent, name)
 	d.inode = inode
-	inode.aliases = append(inode.aliases, d)
+	inode.addAlias(d)
 	dAdd(d)
 	return d, nil
 }
@@ -437,7 +512,7 @@ func (t *Task) lookupPath(dfd int, name string, flags lookupFlags) (Path, error)
 	if err = nd.linkPathWalk(name); err == nil {
 		err = nd.lookupLast()
 	}
-	if err == nil && nd.flags&lookupDirectory != 0 && !canLookup(nd.path.Dentry.inode) {
+	if err == nil && nd.flags&lookupDirectory != 0 && !nd.path.Dentry.lookupDir {
 		err = ENOTDIR
 	}
 	if err != nil {
@@ -448,18 +523,19 @@ func (t *Task) lookupPath(dfd int, name string, flags lookupFlags) (Path, error)
 }
 
 // lookupParent models fs/namei.c:filename_parentat: the walk stops at the
-// last component's directory. The returned nameidata holds a reference on
-// that directory (release it) and describes the last component.
-func (t *Task) lookupParent(dfd int, name string) (*nameidata, error) {
-	nd := new(nameidata)
+// last component's directory. It fills nd, which the caller owns (so that
+// the walk allocates nothing); on success nd holds a reference on that
+// directory (release it) and describes the last component.
+func (t *Task) lookupParent(nd *nameidata, dfd int, name string) error {
 	if err := t.pathInit(nd, dfd, name, 0); err != nil {
-		return nil, err
+		return err
 	}
 	if err := nd.linkPathWalk(name); err != nil {
 		nd.release()
-		return nil, err
+		return err
 	}
-	return nd, nil
+	nd.unlazy()
+	return nil
 }
 
 // dPath models fs/d_path.c:d_path: the path of p as seen from root (the
@@ -541,7 +617,7 @@ func (t *Task) KernPath(name string) (Path, error) {
 // write access taken on the mount. done models fs/namei.c:done_path_create.
 type createCtx struct {
 	t        *Task
-	nd       *nameidata
+	nd       nameidata
 	d        *Dentry
 	mntWrite bool
 }
@@ -559,7 +635,8 @@ func (c *createCtx) done() {
 }
 
 // filenameCreate models fs/namei.c:filename_create: it looks up the parent
-// of name, locks it, and returns a negative dentry for the new name.
+// of name, locks it, and fills c (the caller's, so that nothing is
+// allocated) with a negative dentry for the new name; call c.done after.
 //
 // Errors, in order: those of the parent walk; EEXIST for a last component
 // that is ".", ".." or "/"; EEXIST when the name exists; ENOENT for a
@@ -567,17 +644,17 @@ func (c *createCtx) done() {
 // ENOENT when the directory was removed; EROFS on a read-only mount —
 // reported last, so that a read-only mount still says EEXIST for an
 // existing name.
-func (t *Task) filenameCreate(dfd int, name string, wantDir bool) (*createCtx, error) {
-	nd, err := t.lookupParent(dfd, name)
-	if err != nil {
-		return nil, err
+func (t *Task) filenameCreate(c *createCtx, dfd int, name string, wantDir bool) error {
+	nd := &c.nd
+	if err := t.lookupParent(nd, dfd, name); err != nil {
+		return err
 	}
 	if nd.lastType != lastNorm {
 		nd.release()
-		return nil, EEXIST
+		return EEXIST
 	}
 	roErr := mntWantWrite(nd.path.Mnt)
-	c := &createCtx{t: t, nd: nd, mntWrite: roErr == nil}
+	c.t, c.mntWrite = t, roErr == nil
 	t.k.InodeLock(nd.path.Dentry.inode, "filename_create")
 	d, err := t.k.lookupForCreate(nd.path.Dentry, nd.last)
 	switch {
@@ -592,7 +669,7 @@ func (t *Task) filenameCreate(dfd int, name string, wantDir bool) (*createCtx, e
 	c.d = d
 	if err != nil {
 		c.done()
-		return nil, err
+		return err
 	}
-	return c, nil
+	return nil
 }

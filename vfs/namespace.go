@@ -2,7 +2,6 @@ package vfs
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -77,18 +76,16 @@ func (k *Kernel) detachMounts(d *Dentry) {
 	if d.mounted == 0 {
 		return
 	}
-	ids := make([]uint64, 0)
-	for id, o := range k.live {
+	var on []*Mount
+	for _, o := range k.liveObjects() {
 		if m, ok := o.(*Mount); ok && m.attached && m.parent != m && m.mountpoint == d {
-			ids = append(ids, id)
+			on = append(on, m)
 		}
 	}
-	slices.Sort(ids)
-	for _, id := range ids {
+	for _, m := range on {
 		// (A mount on d may be gone already: under another one on d,
 		// detached with it.)
-		m, ok := k.live[id].(*Mount)
-		if ok && m.attached {
+		if m.registered() && m.attached {
 			if k.Tracing() {
 				k.Tracef("fs/namespace.c:__detach_mounts", "%s", m.describe())
 			}

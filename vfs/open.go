@@ -145,6 +145,7 @@ func (t *Task) pathOpenat(dirfd int, path string, op openOp) (*File, error) {
 	if err := nd.linkPathWalk(path); err != nil {
 		return nil, err
 	}
+	nd.unlazy()
 	created := false
 	for {
 		done, c, err := t.openLastLookups(nd, op)

@@ -57,13 +57,13 @@ func (t *Task) doRenameat2(olddfd int, oldname string, newdfd int, newname strin
 	if flags&RENAME_EXCHANGE != 0 && flags&(RENAME_NOREPLACE|RENAME_WHITEOUT) != 0 {
 		return EINVAL
 	}
-	oldNd, err := t.lookupParent(olddfd, oldname)
-	if err != nil {
+	var oldNd nameidata
+	if err := t.lookupParent(&oldNd, olddfd, oldname); err != nil {
 		return err
 	}
 	defer oldNd.release()
-	newNd, err := t.lookupParent(newdfd, newname)
-	if err != nil {
+	var newNd nameidata
+	if err := t.lookupParent(&newNd, newdfd, newname); err != nil {
 		return err
 	}
 	defer newNd.release()

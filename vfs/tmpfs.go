@@ -1,8 +1,10 @@
 package vfs
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -208,7 +210,7 @@ func (ts *tmpfsSuper) newInode(sb *Superblock, dir *Inode, mode FileMode, cred *
 		i.SetNlink(2)
 		i.Size = 2 * bogoDirentSize
 		i.Ops = tmpfsDirOps{ts}
-		i.Private = &tmpfsDir{entries: map[string]*tmpfsDirent{}, nextOff: dirOffsetMin, parent: dir}
+		i.Private = &tmpfsDir{entries: map[string]tmpfsDirent{}, nextOff: dirOffsetMin, parent: dir}
 	default:
 		i.Ops = tmpfsFileOps{}
 	}
@@ -217,9 +219,38 @@ func (ts *tmpfsSuper) newInode(sb *Superblock, dir *Inode, mode FileMode, cred *
 
 // tmpfsDir is a directory's contents: the libfs "offset directory".
 type tmpfsDir struct {
-	entries map[string]*tmpfsDirent
+	// entries holds the names by value, so that adding one allocates
+	// nothing but (now and then) the map's growth.
+	entries map[string]tmpfsDirent
 	nextOff int64
 	parent  *Inode // for ".." in getdents
+	// order is the names in d_children order (pos, descending) and byOff
+	// their indexes in order of offset, kept for getdents from the first
+	// call after a change (nil) until the next change: so listing a big
+	// directory sorts it once, not at every call.
+	order []tmpfsDirent
+	byOff []int32
+}
+
+// changed drops the kept listing order; every change of entries calls it.
+func (td *tmpfsDir) changed() { td.order, td.byOff = nil, nil }
+
+// listing returns the names in d_children order, and their indexes by
+// offset, sorting them when the directory changed since the last call.
+func (td *tmpfsDir) listing() ([]tmpfsDirent, []int32) {
+	if td.order == nil {
+		td.order = make([]tmpfsDirent, 0, len(td.entries))
+		for _, e := range td.entries {
+			td.order = append(td.order, e)
+		}
+		slices.SortFunc(td.order, func(a, b tmpfsDirent) int { return cmp.Compare(b.pos, a.pos) })
+		td.byOff = make([]int32, len(td.order))
+		for i := range td.byOff {
+			td.byOff[i] = int32(i)
+		}
+		slices.SortFunc(td.byOff, func(a, b int32) int { return cmp.Compare(td.order[a].off, td.order[b].off) })
+	}
+	return td.order, td.byOff
 }
 
 // tmpfsDirent is one name. off is its simple_offset (what d_off reports);
@@ -238,12 +269,13 @@ func dirOf(i *Inode) *tmpfsDir { return i.Private.(*tmpfsDir) }
 // first), the size grows by BOGO_DIRENT_SIZE, and the times move.
 func addEntry(dir *Inode, name string, inode *Inode) {
 	td := dirOf(dir)
-	if td.entries[name] != nil {
+	if _, ok := td.entries[name]; ok {
 		Bug("tmpfs: %q already in directory %d", name, dir.Ino)
 	}
 	ts := dir.Sb.Private.(*tmpfsSuper)
 	ts.nextPos++
-	td.entries[name] = &tmpfsDirent{name: name, inode: inode, off: td.nextOff, pos: ts.nextPos}
+	td.entries[name] = tmpfsDirent{name: name, inode: inode, off: td.nextOff, pos: ts.nextPos}
+	td.changed()
 	td.nextOff++
 	dir.Size += bogoDirentSize
 	dir.Touch(true, true)
@@ -253,11 +285,12 @@ func addEntry(dir *Inode, name string, inode *Inode) {
 // bookkeeping.
 func removeEntry(dir *Inode, name string) *Inode {
 	td := dirOf(dir)
-	e := td.entries[name]
-	if e == nil {
+	e, ok := td.entries[name]
+	if !ok {
 		Bug("tmpfs: %q not in directory %d", name, dir.Ino)
 	}
 	delete(td.entries, name)
+	td.changed()
 	dir.Size -= bogoDirentSize
 	dir.Touch(true, true)
 	return e.inode
@@ -285,8 +318,8 @@ func (o tmpfsDirOps) Lookup(dir *Inode, name string) (*Inode, error) {
 	if len(name) > NAME_MAX {
 		return nil, ENAMETOOLONG
 	}
-	e := dirOf(dir).entries[name]
-	if e == nil {
+	e, ok := dirOf(dir).entries[name]
+	if !ok {
 		return nil, ENOENT
 	}
 	Ihold(e.inode)
@@ -418,6 +451,9 @@ func (o tmpfsDirOps) Rename(oldDir *Inode, oldD *Dentry, newDir *Inode, newD *De
 		addEntry(oldDir, oldD.Name(), tgt)
 		srcEnt, tgtEnt := dirOf(newDir).entries[newD.Name()], dirOf(oldDir).entries[oldD.Name()]
 		srcEnt.pos, tgtEnt.pos = tgtEnt.pos, srcEnt.pos
+		dirOf(newDir).entries[newD.Name()], dirOf(oldDir).entries[oldD.Name()] = srcEnt, tgtEnt
+		dirOf(newDir).changed()
+		dirOf(oldDir).changed()
 		if oldDir != newDir && src.Mode.IsDir() != tgt.Mode.IsDir() {
 			if src.Mode.IsDir() {
 				oldDir.DropNlink()
@@ -485,12 +521,7 @@ func reparent(i, dir *Inode) {
 // entry unlinked between two getdents calls is neither repeated nor makes
 // the listing skip ahead.
 func (o tmpfsDirOps) IterateDir(dir *Inode, pos int64, emit func(Dirent) bool) error {
-	td := dirOf(dir)
-	ents := make([]*tmpfsDirent, 0, len(td.entries))
-	for _, e := range td.entries {
-		ents = append(ents, e)
-	}
-	sort.Slice(ents, func(a, b int) bool { return ents[a].pos > ents[b].pos })
+	ents, byOff := dirOf(dir).listing()
 	next := func(i int) int64 {
 		if i < len(ents) {
 			return ents[i].off
@@ -504,7 +535,7 @@ func (o tmpfsDirOps) IterateDir(dir *Inode, pos int64, emit func(Dirent) bool) e
 		pos = 1
 	}
 	if pos == 1 {
-		if !emit(Dirent{Name: "..", Ino: td.parent.Ino, Type: S_IFDIR, Off: next(0)}) {
+		if !emit(Dirent{Name: "..", Ino: dirOf(dir).parent.Ino, Type: S_IFDIR, Off: next(0)}) {
 			return nil
 		}
 		pos = next(0)
@@ -514,14 +545,9 @@ func (o tmpfsDirOps) IterateDir(dir *Inode, pos int64, emit func(Dirent) bool) e
 	}
 	start := 0
 	if pos != 2 {
-		best := -1
-		for i, e := range ents {
-			if e.off <= pos && (best < 0 || e.off > ents[best].off) {
-				best = i
-			}
-		}
-		if best >= 0 {
-			start = best
+		// The entry with the largest offset at or below pos.
+		if n := sort.Search(len(byOff), func(j int) bool { return ents[byOff[j]].off > pos }); n > 0 {
+			start = int(byOff[n-1])
 		}
 	}
 	for i := start; i < len(ents); i++ {

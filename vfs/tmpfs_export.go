@@ -82,7 +82,7 @@ func newestEntry(dir, i *Inode) *tmpfsDirent {
 	var best *tmpfsDirent
 	for _, e := range dirOf(dir).entries {
 		if e.inode == i && (best == nil || e.pos > best.pos) {
-			best = e
+			best = &e
 		}
 	}
 	return best
@@ -109,7 +109,7 @@ func (ts *tmpfsSuper) lookupByName(sb *Superblock, i *Inode) (*Dentry, error) {
 			for _, n := range keys {
 				e := td.entries[n]
 				if e.inode == i && (best == nil || e.pos > best.pos) {
-					best, dir = e, d
+					best, dir = &e, d
 				}
 				if e.inode.Mode.IsDir() {
 					walk(e.inode)

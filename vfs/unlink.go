@@ -36,8 +36,8 @@ func (t *Task) Unlinkat(dirfd int, path string, flags int) error {
 // mountpoint.
 func (t *Task) doUnlinkat(dfd int, name string) error {
 	k := t.k
-	nd, err := t.lookupParent(dfd, name)
-	if err != nil {
+	var nd nameidata
+	if err := t.lookupParent(&nd, dfd, name); err != nil {
 		return err
 	}
 	defer nd.release()
@@ -117,8 +117,8 @@ func (t *Task) vfsUnlink(dir *Inode, d *Dentry) error {
 // EACCES, EPERM (sticky), ENOTDIR, EBUSY (a mountpoint), ENOTEMPTY.
 func (t *Task) doRmdir(dfd int, name string) error {
 	k := t.k
-	nd, err := t.lookupParent(dfd, name)
-	if err != nil {
+	var nd nameidata
+	if err := t.lookupParent(&nd, dfd, name); err != nil {
 		return err
 	}
 	defer nd.release()

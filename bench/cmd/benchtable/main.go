@@ -1,9 +1,3 @@
-// Command benchtable runs the benchmarks of package bench once (go test
-// -bench with -count 5) and rewrites bench/README.md's tables from that
-// one run: for every workload and backend, the median of the five
-// measurements of each metric. Run it from bench/:
-//
-//	go run ./cmd/benchtable [-count 5] [-bench .] [-o README.md]
 package main
 
 import (
@@ -103,6 +97,7 @@ var columns = []struct{ unit, head string }{
 	{"ns/op", "ns/op"},
 	{"ns/file", "ns/file"},
 	{"ops/s", "ops/s"},
+	{"heap-B/file", "heap B/file"},
 	{"x-afero", "× afero"},
 	{"x-kernel", "× kernel tmpfs"},
 	{"allocs/op", "allocs/op"},
