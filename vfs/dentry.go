@@ -38,6 +38,10 @@ type Dentry struct {
 	// path walk asks the dentry and not the inode's operations
 	// (d_can_lookup).
 	lookupDir bool
+	// revalidates says the inode's operations revalidate its cached
+	// children (Revalidater; Linux's DCACHE_OP_REVALIDATE, which is on the
+	// child), set with lookupDir.
+	revalidates bool
 	// disconnected is DCACHE_DISCONNECTED: an anonymous root made for a
 	// file handle's inode that had no dentry (ObtainAlias).
 	disconnected bool

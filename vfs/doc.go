@@ -148,7 +148,9 @@
 //	V17  each files_struct's count equals the tasks using it (CLONE_FILES)
 //	V18  each inode's alias list (i_dentry) holds exactly the dentries
 //	     naming it, and each of them is marked a directory one can look
-//	     up in (DCACHE_DIRECTORY_TYPE) exactly when its inode is one
+//	     up in (DCACHE_DIRECTORY_TYPE) exactly when its inode is one, and
+//	     as revalidating its children exactly when its inode's operations
+//	     do (Revalidater)
 //	V19  the mount stacks the simulator keeps to cross stacked mounts in
 //	     one step (mountstack.go) are exactly the chains of mounts on
 //	     mounts' roots

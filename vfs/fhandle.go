@@ -159,6 +159,7 @@ func fidWords(b []byte) []uint32 {
 // Every dentry that gets an inode gets it here.
 func (i *Inode) addAlias(d *Dentry) {
 	d.lookupDir = canLookup(i)
+	_, d.revalidates = i.Ops.(Revalidater)
 	if i.aliases == nil {
 		i.aliases = i.aliasBuf[:0]
 	}
@@ -167,7 +168,7 @@ func (i *Inode) addAlias(d *Dentry) {
 
 // removeAlias takes d off i's alias list.
 func (i *Inode) removeAlias(d *Dentry) {
-	d.lookupDir = false
+	d.lookupDir, d.revalidates = false, false
 	for n, a := range i.aliases {
 		if a == d {
 			i.aliases = slices.Delete(i.aliases, n, n+1)

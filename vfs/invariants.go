@@ -198,14 +198,17 @@ func (c *checker) checkRefs() {
 			if d.lookupDir != canLookup(i) {
 				c.add("V18", "dentry %s is marked lookupDir %v, its inode %d (%s) %v", d.describe(), d.lookupDir, i.Ino, i.Sb.describe(), canLookup(i))
 			}
+			if _, rv := i.Ops.(Revalidater); d.revalidates != rv {
+				c.add("V18", "dentry %s is marked revalidates %v, its inode %d (%s) %v", d.describe(), d.revalidates, i.Ino, i.Sb.describe(), rv)
+			}
 		}
 	}
 	aliases := map[*Inode]int64{}
 	for _, d := range c.dentry {
 		if d.inode != nil {
 			aliases[d.inode]++
-		} else if d.lookupDir {
-			c.add("V18", "negative dentry %s is marked lookupDir", d.describe())
+		} else if d.lookupDir || d.revalidates {
+			c.add("V18", "negative dentry %s is marked lookupDir or revalidates", d.describe())
 		}
 	}
 	for _, i := range c.inodes {

@@ -113,7 +113,7 @@ func (nd *nameidata) walkRCU(comp string) bool {
 	if d == nil || d.inode.Mode.IsSymlink() {
 		return false
 	}
-	if _, ok := parent.inode.Ops.(Revalidater); ok {
+	if parent.revalidates {
 		return false
 	}
 	p := Path{nd.path.Mnt, d}
@@ -455,7 +455,10 @@ func cachedChild(parent *Dentry, name string) *Dentry {
 	if d == nil {
 		return nil
 	}
-	if rv, ok := parent.inode.Ops.(Revalidater); ok && !rv.Revalidate(parent.inode, d) {
+	if !parent.revalidates {
+		return d
+	}
+	if rv := parent.inode.Ops.(Revalidater); !rv.Revalidate(parent.inode, d) {
 		dDrop(d)
 		return nil
 	}
