@@ -8,6 +8,8 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/relinksim/relinksim/ckpt"
+	"github.com/relinksim/relinksim/internal/campaign"
+	"github.com/relinksim/relinksim/internal/campaign/campaigntest"
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/script/scriptgen"
 	"github.com/relinksim/relinksim/vfs"
@@ -35,6 +37,12 @@ import (
 // with 1,000 generated scripts per filesystem:
 //
 //	RAPID_CHECKS=1000 go test -count=1 -run '^TestFaultsAreHarmless$' ./ckpt/
+//
+// It is a campaign that runs as shards, as TestCheckpointIsInvisible does
+// (docs/campaigns.md); its summary line counts, besides the cut points,
+// the faults injected by kind (the checkpoint's or the restart's first,
+// last or another call) and the calls of the clean runs they were drawn
+// from.
 
 // faultPrefix is the hand-written script: several unlinked files (one
 // with a second name left), a fifo with data, a removed directory, and a
@@ -368,18 +376,24 @@ func checkFailedRestart(t failer, name string, b *run, rec *ckptRecord, n int) {
 func TestFaultsAreHarmless(t *testing.T) {
 	for _, c := range invisibleCases {
 		t.Run(c.name, func(t *testing.T) {
-			var st cutStats
-			rapid.Check(t, func(rt *rapid.T) {
+			s := c.summary(campaign.CheckpointFaults)
+			for _, k := range []string{"checkpoint_faults", "restart_faults", "checkpoint_calls", "restart_calls"} {
+				s.Counts[k] = 0
+			}
+			campaigntest.Check(t, s, func(rt *rapid.T, _ int) string {
 				ops := scriptgen.Ops(c.genConfig()).Draw(rt, "ops")
+				s.Ops += len(ops)
+				tallyOps(s, ops)
 				k := drawCut(rt, c, ops)
 				fs := faultScript{"generated", ops[:k], ops[k:]}
-				rt.Logf("cut after op %d of %d; the cut script:\n%s", k, len(ops), cutScript(ops, k))
+				cut := cutScript(ops, k)
+				rt.Logf("cut after op %d of %d; the cut script:\n%s", k, len(ops), cut)
 				ckCalls, rsCalls, failed := cleanCalls(rt, c, fs)
 				if failed != nil {
 					// A documented failure (cleanCalls checked): the
 					// invisibility property covers it; nothing to inject.
-					st.add(0, 0, false, failed.Errno+" (clean checkpoint)")
-					return
+					addCut(s, 0, 0, false, failed.Errno+" (clean checkpoint)")
+					return cut
 				}
 				if ckCalls == 0 || rsCalls == 0 {
 					rt.Fatalf("a clean checkpoint makes %d calls and a restart %d: nothing to inject", ckCalls, rsCalls)
@@ -398,10 +412,33 @@ func TestFaultsAreHarmless(t *testing.T) {
 					rt.Fatalf("the retried checkpoint failed (%s) where the clean one succeeded", why)
 				}
 				rec.madeDirs = true // the failed checkpoint made directories too
-				continueAndCompare(rt, a, b, fs.rest, k, rec)
-				st.add(unlinked, len(rec.relinked), fifo, "")
+				if continueAndCompare(rt, a, b, fs.rest, k, rec) {
+					s.Counts["ended_early"]++
+				}
+				addCut(s, unlinked, len(rec.relinked), fifo, "")
+				s.Counts["checkpoint_faults"]++
+				s.Counts["restart_faults"]++
+				s.Counts["checkpoint_calls"] += ckCalls
+				s.Counts["restart_calls"] += rsCalls
+				s.Tally["fault:checkpoint:"+callKind(n, ckCalls)]++
+				s.Tally["fault:restart:"+callKind(r, rsCalls)]++
+				return fmt.Sprintf("%s\n# checkpoint fail=%d, restart fail=%d", cut, n, r)
 			})
-			st.require(t, c)
+			logCuts(t, s)
+			t.Logf("faults injected: checkpoint %d (of %d calls), restart %d (of %d calls)",
+				s.Counts["checkpoint_faults"], s.Counts["checkpoint_calls"], s.Counts["restart_faults"], s.Counts["restart_calls"])
 		})
 	}
+}
+
+// callKind says which of a run's calls call n is: its first, its last
+// (the one after which only the clean-up runs), or another.
+func callKind(n, calls int) string {
+	switch n {
+	case 1:
+		return "first"
+	case calls:
+		return "last"
+	}
+	return "middle"
 }

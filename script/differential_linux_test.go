@@ -16,6 +16,7 @@ import (
 	"github.com/relinksim/relinksim/btrfssim"
 	"github.com/relinksim/relinksim/ext4sim"
 	"github.com/relinksim/relinksim/internal/campaign"
+	"github.com/relinksim/relinksim/internal/campaign/campaigntest"
 	"github.com/relinksim/relinksim/internal/hostkernel"
 	"github.com/relinksim/relinksim/internal/hostkernel/hosttest"
 	"github.com/relinksim/relinksim/script"
@@ -138,11 +139,13 @@ func withNamespaces(c scriptgen.GenConfig) scriptgen.GenConfig {
 //
 // A campaign runs as shards on several machines: with one fixed seed
 // (RAPID_SEED) and size (RAPID_CHECKS), RELINKSIM_SHARD=i/n runs exactly
-// the sequences whose index is i modulo n (shardedProperty;
+// the sequences whose index is i modulo n (campaigntest.Property;
 // TestShardsPartitionTheCampaign checks the partition). Every run ends
 // with a summary line (campaign.Summary: the counts, the outcomes, the time
 // on each side) that relinksim merge-campaign merges and judges whole; a
-// shard judges only itself against divergences.
+// shard judges only itself against divergences. docs/campaigns.md says how
+// to run a campaign on one machine, as a Kubernetes Indexed Job and as a
+// CI matrix.
 //
 // On a divergence the test prints rapid's seed and failfile, and a minimal
 // script (shrunk by rapid, then reduced op by op) that still diverges, with
@@ -217,13 +220,13 @@ func differential(t *testing.T, b backend) {
 	var cuts cutStats
 	var simTime, kernelTime time.Duration
 	tally := map[string]int{}
-	shard, seed, checks := campaignShard(t)
+	shard, seed, checks := campaigntest.Shard(t)
 	// The summary line is written however the run ends (a divergence
 	// ends it early): relinksim merge-campaign merges the lines of the
 	// shards of a campaign and applies its requirements to the whole.
 	defer func() {
 		sum := &campaign.Summary{
-			Campaign: "kernel-differential", Backend: b.name, Seed: seed, Checks: checks,
+			Campaign: campaign.KernelDifferential, Backend: b.name, Seed: seed, Checks: checks,
 			Shards: []string{shard.String()}, Sequences: sequences, Ops: steps, Unsteady: unsteady,
 			Tally: tally, Cuts: cuts.summary(), Facts: factsOf(b),
 			SimSeconds: simTime.Seconds(), KernelSeconds: kernelTime.Seconds(),
@@ -239,7 +242,8 @@ func differential(t *testing.T, b backend) {
 			}
 		}
 	}()
-	rapid.Check(t, shardedProperty(shard, func(rt *rapid.T, k int) {
+	campaigntest.RefuseReplays(t, shard)
+	rapid.Check(t, campaigntest.Property(shard, func(rt *rapid.T, k int) {
 		// Set again by the run that fails last: the one rapid shrank to.
 		failing, failingCut = nil, nil
 		ops := scriptgen.Ops(b.gen).Draw(rt, "ops")

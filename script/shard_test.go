@@ -1,7 +1,6 @@
 package script_test
 
 import (
-	"flag"
 	"fmt"
 	"hash/fnv"
 	"os"
@@ -12,60 +11,10 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/relinksim/relinksim/internal/campaign"
+	"github.com/relinksim/relinksim/internal/campaign/campaigntest"
 	"github.com/relinksim/relinksim/script"
 	"github.com/relinksim/relinksim/script/scriptgen"
 )
-
-// shardedProperty runs prop only on the sequences of shard sh: rapid's
-// k-th check (k from 0) is the shard's when sh owns k, and rapid derives
-// its seed from the first seed and k alone, so the shards of a campaign
-// run exactly its sequences between them. The checks of other shards
-// return at once. Once a check fails every later call runs: rapid is then
-// shrinking the failure, and must see each of its attempts.
-func shardedProperty(sh campaign.Shard, prop func(rt *rapid.T, k int)) func(*rapid.T) {
-	calls, failed := 0, false
-	return func(rt *rapid.T) {
-		k := calls
-		calls++
-		if !failed && !sh.Owns(k) {
-			return
-		}
-		defer func() {
-			if r := recover(); r != nil {
-				failed = true
-				panic(r)
-			}
-			if rt.Failed() {
-				failed = true
-			}
-		}()
-		prop(rt, k)
-	}
-}
-
-// campaignShard is the shard this run is asked for (RELINKSIM_SHARD=i/n,
-// or JOB_COMPLETION_INDEX with RELINKSIM_SHARDS=n), and the seed and
-// checks of the whole campaign. A shard needs a fixed seed
-// (RAPID_SEED or -rapid.seed): with rapid's own random one each shard
-// would draw another campaign.
-func campaignShard(t *testing.T) (campaign.Shard, string, int) {
-	sh, err := campaign.ShardFromEnv()
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed, checks := "0", 100
-	if f := flag.Lookup("rapid.seed"); f != nil {
-		seed = f.Value.String()
-	}
-	if f := flag.Lookup("rapid.checks"); f != nil {
-		fmt.Sscan(f.Value.String(), &checks)
-	}
-	if sh.Count > 1 && seed == "0" {
-		t.Fatalf("shard %s: a sharded campaign needs a fixed seed (RAPID_SEED=N or -rapid.seed=N), the same for every shard", sh)
-	}
-	return sh, seed, checks
-}
 
 // The shards of a campaign run exactly its sequences: a campaign of 60
 // generated sequences (the kernel differential's generator, seed fixed),
@@ -75,8 +24,8 @@ func campaignShard(t *testing.T) (campaign.Shard, string, int) {
 // shard runs one the whole does not.
 func TestShardsPartitionTheCampaign(t *testing.T) {
 	if os.Getenv("SHARD_CHILD") == "1" {
-		sh, _, _ := campaignShard(t)
-		rapid.Check(t, shardedProperty(sh, func(rt *rapid.T, k int) {
+		sh, _, _ := campaigntest.Shard(t)
+		rapid.Check(t, campaigntest.Property(sh, func(rt *rapid.T, k int) {
 			ops := scriptgen.Ops(scriptgen.GenConfig{MinOps: 5, MaxOps: 30, Namespaces: true}).Draw(rt, "ops")
 			h := fnv.New64a()
 			h.Write([]byte(script.Format(ops)))

@@ -4,7 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/relinksim/relinksim/internal/campaign"
@@ -13,27 +15,37 @@ import (
 var mergeCampaignCommand = &command{
 	name:     "merge-campaign",
 	synopsis: "LOG... (or - for standard input)",
-	summary:  "merge the summaries of the shards of a kernel-differential campaign",
+	summary:  "merge the summaries of the shards of a campaign (kernel differential, checkpoint/restart)",
 	help: func() string {
 		return `Merge-campaign reads the logs of the shards of a campaign — go test -v
-output of TestKernelDifferential, TestKernelDifferentialExt4 or
-TestKernelDifferentialBtrfs run with RELINKSIM_SHARD=i/n (or, in a
-Kubernetes Indexed Job, JOB_COMPLETION_INDEX and RELINKSIM_SHARDS=n) and
-one fixed RAPID_SEED — finds each run's summary line ("relinksim campaign
-summary: {...}"), and prints one summary per campaign and filesystem: the
-sequences and ops of all shards, the outcomes tallied, the cut scripts,
-and the throughput on each side. It then applies the campaign's
-requirements to the whole (the facts it must exercise, the share of cuts
-with an open-unlinked file, the real kernel's steadiness), which a shard
-alone does not.
+output run with RELINKSIM_SHARD=i/n (or, in a Kubernetes Indexed Job,
+JOB_COMPLETION_INDEX and RELINKSIM_SHARDS=n) and one fixed RAPID_SEED and
+RAPID_CHECKS — finds each run's summary lines ("relinksim campaign
+summary: {...}"), and prints one summary per campaign and backend. The
+campaigns (docs/campaigns.md):
+
+  kernel-differential   TestKernelDifferential, TestKernelDifferentialExt4,
+                        TestKernelDifferentialBtrfs (./script, real kernel)
+  checkpoint-invisible  TestCheckpointIsInvisible (./ckpt), one per case
+  checkpoint-faults     TestFaultsAreHarmless (./ckpt), one per case
+  race-explore          relinksim explore -shard i/n (its output, not go
+                        test's), one per search
+
+A kernel-differential summary has the sequences and ops of all shards,
+the outcomes tallied, the cut scripts and the throughput on each side; a
+checkpoint one its counts (cut points, those with an open-unlinked file,
+checkpoints taken, files relinked, faults injected). It then applies the
+campaign's requirements to the whole (the facts it must exercise, the
+share of cuts with an open-unlinked file, the real kernel's steadiness,
+every sequence run), which a shard alone does not.
 
 Shard i of n runs exactly the sequences whose index is i modulo n of the
 unsharded campaign with the same seed and RAPID_CHECKS, so n machines
 cover it between them. For example, four shards as a CI matrix or on four
 machines:
 
-  RAPID_SEED=42 RAPID_CHECKS=100000 RELINKSIM_SHARD=2/4 \
-    go test -run '^TestKernelDifferentialExt4$' -v -timeout 24h ./script > shard-2.log
+  RELINKSIM_HOST_TESTS=1 RAPID_SEED=42 RAPID_CHECKS=100000 RELINKSIM_SHARD=2/4 \
+    go test -count=1 -run '^TestKernelDifferentialExt4$' -v -timeout 0 ./script > shard-2.log
   relinksim merge-campaign shard-*.log
 
 As a Kubernetes Indexed Job: completions: 4, completionMode: Indexed, and
@@ -41,9 +53,10 @@ RELINKSIM_SHARDS=4 in the pod's environment (the Job sets
 JOB_COMPLETION_INDEX); collect the pods' logs and merge them.
 
 Exit status: 0 when every shard is there once and the merged campaign
-meets its requirements; 1 when it does not, or a shard diverged; 2 on a
+meets its requirements; 1 when it does not, or a shard failed; 2 on a
 usage error, an unreadable log, a log without a summary, or shards that
-overlap, miss or disagree on the seed or the campaign's size.`
+overlap, miss or disagree on the seed, the campaign's size or its
+requirements.`
 	},
 	flags: func() (*flag.FlagSet, any) { return flag.NewFlagSet("merge-campaign", flag.ContinueOnError), nil },
 	run:   cmdMergeCampaign,
@@ -83,11 +96,23 @@ func cmdMergeCampaign(c *command, fs *flag.FlagSet, _ any, stdin io.Reader, stdo
 	}
 	code := 0
 	for _, s := range merged {
-		fmt.Fprintf(stdout, "%s on %s, seed %s, %d checks, shards %s: %d sequences, %d ops, %d unsteady\n",
-			s.Campaign, s.Backend, s.Seed, s.Checks, strings.Join(s.Shards, " "), s.Sequences, s.Ops, s.Unsteady)
-		c := s.Cuts
-		fmt.Fprintf(stdout, "  cuts: %d of %d sequences cut, %d with an open-unlinked file, %d files relinked, %d points ruled out of %d\n",
-			c.Cuts, c.Sequences, c.WithUnlinked, c.Relinked, sum(c.Ineligible), c.Points)
+		fmt.Fprintf(stdout, "%s on %s, seed %s, %d checks, shards %s: %d sequences, %d ops",
+			s.Campaign, s.Backend, s.Seed, s.Checks, strings.Join(s.Shards, " "), s.Sequences, s.Ops)
+		if s.Campaign == campaign.KernelDifferential {
+			fmt.Fprintf(stdout, ", %d unsteady\n", s.Unsteady)
+			c := s.Cuts
+			fmt.Fprintf(stdout, "  cuts: %d of %d sequences cut, %d with an open-unlinked file, %d files relinked, %d points ruled out of %d\n",
+				c.Cuts, c.Sequences, c.WithUnlinked, c.Relinked, sum(c.Ineligible), c.Points)
+		} else {
+			fmt.Fprintln(stdout)
+		}
+		if len(s.Counts) > 0 {
+			var counts []string
+			for _, k := range slices.Sorted(maps.Keys(s.Counts)) {
+				counts = append(counts, fmt.Sprintf("%s=%d", k, s.Counts[k]))
+			}
+			fmt.Fprintf(stdout, "  counts: %s\n", strings.Join(counts, " "))
+		}
 		fmt.Fprintf(stdout, "  throughput: %s\n", s.Throughput())
 		problems := s.Problems()
 		for _, p := range problems {

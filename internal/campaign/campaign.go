@@ -71,26 +71,66 @@ type Cuts struct {
 	Unsteady     int            `json:"unsteady"`      // sequences not cut: the kernel was not steady
 }
 
+// The campaigns that write summaries, by the name in Summary.Campaign.
+const (
+	// KernelDifferential is TestKernelDifferential (tmpfs),
+	// TestKernelDifferentialExt4 and TestKernelDifferentialBtrfs in
+	// package script: generated sequences on the simulator and the real
+	// kernel, and each cut by a checkpoint and restart.
+	KernelDifferential = "kernel-differential"
+	// CheckpointInvisible is TestCheckpointIsInvisible in package ckpt:
+	// a checkpoint, kill and restart at a drawn cut of a generated script
+	// changes nothing it prints but for the documented divergences.
+	CheckpointInvisible = "checkpoint-invisible"
+	// CheckpointFaults is TestFaultsAreHarmless in package ckpt: a drawn
+	// kernel call of the checkpoint and of the restart fails, and each
+	// leaves nothing behind, and a retry succeeds.
+	CheckpointFaults = "checkpoint-faults"
+)
+
 // Summary is the verdict of one run of a campaign, or of several shards
 // merged.
 type Summary struct {
-	Campaign string `json:"campaign"` // e.g. "kernel-differential"
-	Backend  string `json:"backend"`  // tmpfs, ext4, btrfs
-	Seed     string `json:"seed"`     // the seed every shard drew from
-	Checks   int    `json:"checks"`   // the sequences of the whole campaign
+	Campaign string `json:"campaign"` // KernelDifferential, CheckpointInvisible, ...
+	// Backend is what the campaign ran on: the filesystem (tmpfs, ext4,
+	// btrfs), or for a checkpoint campaign its case (filesystem and era,
+	// "ext4-relink2011-fixed", "btrfs-tasks").
+	Backend string `json:"backend"`
+	Seed    string `json:"seed"`   // the seed every shard drew from
+	Checks  int    `json:"checks"` // the sequences of the whole campaign
 	// Shards are the shards merged ("0/4", ...); "0/1" for a whole run.
 	Shards    []string       `json:"shards"`
 	Sequences int            `json:"sequences"`
 	Ops       int            `json:"ops"`
 	Unsteady  int            `json:"unsteady"` // sequences the real kernel answered differently on a rerun
 	Tally     map[string]int `json:"tally"`    // ops drawn and outcomes, by name
-	Cuts      Cuts           `json:"cuts"`
-	Facts     []Fact         `json:"facts"`
-	// Divergences counts the runs that diverged (each stops its shard).
+	// Cuts are the kernel differential's cut scripts.
+	Cuts  Cuts   `json:"cuts,omitzero"`
+	Facts []Fact `json:"facts,omitempty"`
+	// Counts are what a campaign exercised, by name (cut points,
+	// checkpoints taken, files relinked, faults injected, ...); Merge
+	// sums them.
+	Counts map[string]int `json:"counts,omitempty"`
+	// Shares are the campaign's requirements on its Counts, judged on the
+	// whole campaign.
+	Shares []Share `json:"shares,omitempty"`
+	// Divergences counts the runs that failed: diverged from the real
+	// kernel, or broke the campaign's property (each stops its shard).
 	Divergences int `json:"divergences"`
 	// SimSeconds and KernelSeconds are the time spent on each side.
 	SimSeconds    float64 `json:"sim_seconds"`
 	KernelSeconds float64 `json:"kernel_seconds"`
+}
+
+// Share is a requirement on a campaign's Counts: Part must be at least Min
+// (0 to 1) of Of, and Of not zero, once the campaign has From sequences
+// or more (0: whatever its size).
+type Share struct {
+	What string  `json:"what"` // what Part counts, for the message
+	Part string  `json:"part"`
+	Of   string  `json:"of"`
+	Min  float64 `json:"min"`
+	From int     `json:"from,omitempty"`
 }
 
 // MinSequences is the size from which a campaign must exercise its facts
@@ -116,17 +156,44 @@ func (s *Summary) Problems() []string {
 			}
 		}
 		c := s.Cuts
-		if c.Cuts == 0 || float64(c.WithUnlinked) < MinCutUnlinkedShare*float64(c.Cuts) {
+		if s.Campaign == KernelDifferential && (c.Cuts == 0 || float64(c.WithUnlinked) < MinCutUnlinkedShare*float64(c.Cuts)) {
 			out = append(out, fmt.Sprintf("cut scripts: only %d of %d cuts had an open-unlinked file (want at least %.0f%%): the check proves little", c.WithUnlinked, c.Cuts, 100*MinCutUnlinkedShare))
+		}
+	}
+	for _, r := range s.Shares {
+		if s.Sequences < r.From {
+			continue
+		}
+		part, of := s.Counts[r.Part], s.Counts[r.Of]
+		if of == 0 || float64(part) < r.Min*float64(of) {
+			out = append(out, fmt.Sprintf("only %d of %d %s (want at least %.0f%%): the campaign proves little", part, of, r.What, 100*r.Min))
 		}
 	}
 	if s.Unsteady > max(3, s.Sequences/100) {
 		out = append(out, fmt.Sprintf("%d of %d sequences got different answers from the real kernel on a rerun: too many to set aside", s.Unsteady, s.Sequences))
 	}
 	if s.Divergences > 0 {
-		out = append(out, fmt.Sprintf("%d shard(s) diverged from the real kernel", s.Divergences))
+		what := "broke the campaign's property"
+		if s.Campaign == KernelDifferential {
+			what = "diverged from the real kernel"
+		}
+		out = append(out, fmt.Sprintf("%d shard(s) %s or could not run: see their logs", s.Divergences, what))
+	} else if s.sharded() && s.Sequences < s.Checks {
+		// A shard ends early when rapid stops it before the test's
+		// -timeout: it passes, and its sequences are missing.
+		out = append(out, fmt.Sprintf("the shards ran %d of the campaign's %d sequences: a shard stopped early (rapid stops a run as it nears go test's -timeout, or after 24 h with -timeout 0): rerun it with a longer -timeout, or run more shards", s.Sequences, s.Checks))
 	}
 	return out
+}
+
+// sharded reports whether the summary is of a campaign run as shards.
+func (s *Summary) sharded() bool {
+	for _, sh := range s.Shards {
+		if p, err := ParseShard(sh); err == nil && p.Count > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // Throughput describes the sequences per second on each side.
@@ -136,6 +203,9 @@ func (s *Summary) Throughput() string {
 			return "-"
 		}
 		return strconv.FormatFloat(float64(s.Sequences)/sec, 'f', 1, 64)
+	}
+	if s.Campaign != KernelDifferential && s.KernelSeconds == 0 {
+		return fmt.Sprintf("%s sequences/s on the simulator (%.1f s)", rate(s.SimSeconds), s.SimSeconds)
 	}
 	return fmt.Sprintf("%s sequences/s on the simulator (%.1f s), %s on the real kernel (%.1f s)", rate(s.SimSeconds), s.SimSeconds, rate(s.KernelSeconds), s.KernelSeconds)
 }
@@ -189,13 +259,15 @@ func Merge(ss []*Summary) ([]*Summary, error) {
 	var out []*Summary
 	for _, k := range order {
 		g := groups[k]
-		m := &Summary{Campaign: k.campaign, Backend: k.backend, Seed: k.seed, Checks: g[0].Checks, Facts: g[0].Facts, Tally: map[string]int{}}
-		m.Cuts.Documented, m.Cuts.Ineligible = map[string]int{}, map[string]int{}
+		m := &Summary{Campaign: k.campaign, Backend: k.backend, Seed: k.seed, Checks: g[0].Checks, Facts: g[0].Facts, Shares: g[0].Shares}
 		seen := map[string]bool{}
 		count := -1
 		for _, s := range g {
 			if s.Checks != m.Checks {
 				return nil, fmt.Errorf("%s on %s, seed %s: shards of %d and %d checks", k.campaign, k.backend, k.seed, m.Checks, s.Checks)
+			}
+			if fmt.Sprint(s.Facts, s.Shares) != fmt.Sprint(m.Facts, m.Shares) {
+				return nil, fmt.Errorf("%s on %s, seed %s: shards with different requirements (facts, shares): run every shard from the same commit", k.campaign, k.backend, k.seed)
 			}
 			for _, sh := range s.Shards {
 				p, err := ParseShard(sh)
@@ -220,7 +292,8 @@ func Merge(ss []*Summary) ([]*Summary, error) {
 			m.Divergences += s.Divergences
 			m.SimSeconds += s.SimSeconds
 			m.KernelSeconds += s.KernelSeconds
-			addAll(m.Tally, s.Tally)
+			addAll(&m.Tally, s.Tally)
+			addAll(&m.Counts, s.Counts)
 			c := &m.Cuts
 			c.Sequences += s.Cuts.Sequences
 			c.Cuts += s.Cuts.Cuts
@@ -230,8 +303,8 @@ func Merge(ss []*Summary) ([]*Summary, error) {
 			c.NoCut += s.Cuts.NoCut
 			c.Points += s.Cuts.Points
 			c.Unsteady += s.Cuts.Unsteady
-			addAll(c.Documented, s.Cuts.Documented)
-			addAll(c.Ineligible, s.Cuts.Ineligible)
+			addAll(&c.Documented, s.Cuts.Documented)
+			addAll(&c.Ineligible, s.Cuts.Ineligible)
 		}
 		for i := range count {
 			if sh := (Shard{i, count}).String(); !seen[sh] {
@@ -248,8 +321,16 @@ func Merge(ss []*Summary) ([]*Summary, error) {
 	return out, nil
 }
 
-func addAll(dst, src map[string]int) {
+// addAll adds src's counts to *dst, which it makes when src is not nil:
+// a merged map is nil only when every shard's is.
+func addAll(dst *map[string]int, src map[string]int) {
+	if src == nil {
+		return
+	}
+	if *dst == nil {
+		*dst = map[string]int{}
+	}
 	for _, k := range slices.Sorted(maps.Keys(src)) {
-		dst[k] += src[k]
+		(*dst)[k] += src[k]
 	}
 }

@@ -26,7 +26,7 @@ func deps(t *testing.T, pkg string) []string {
 }
 
 // libraries are the packages a program imports, and the command line.
-var libraries = []string{"vfs", "ext4sim", "btrfssim", "script", "nsproxy", "ckpt", "race", "internal/hostkernel", "cmd/relinksim", "examples/relink-demo"}
+var libraries = []string{"vfs", "ext4sim", "btrfssim", "script", "nsproxy", "ckpt", "race", "internal/hostkernel", "internal/campaign", "cmd/relinksim", "examples/relink-demo"}
 
 func TestLibrariesLinkNoTestLibrary(t *testing.T) {
 	for _, p := range libraries {
@@ -41,7 +41,7 @@ func TestLibrariesLinkNoTestLibrary(t *testing.T) {
 // The check itself: a test-helper package does link them, so a broken
 // layout would be caught.
 func TestCheckSeesTestHelpers(t *testing.T) {
-	for _, p := range []string{"script/scriptgen", "script/scripttest", "race/racecheck", "vfs/vfstest"} {
+	for _, p := range []string{"script/scriptgen", "script/scripttest", "race/racecheck", "vfs/vfstest", "internal/campaign/campaigntest"} {
 		if !slices.Contains(deps(t, mod+p), "testing") {
 			t.Errorf("%s does not link testing: the check above would prove nothing", p)
 		}
