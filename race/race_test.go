@@ -20,28 +20,30 @@ func rewriting() bool {
 }
 
 // Every scenario of the bug library, in every era, explored exhaustively
-// up to two preemptions: the bug is found exactly in the eras that have it,
-// and every other era is proved clean for the scenario (every schedule
-// within the bound run).
+// up to two preemptions, with partial-order reduction and without: the bug
+// is found exactly in the eras that have it, and every other era is proved
+// clean for the scenario (every schedule within the bound run).
 func TestLibraryExhaustive(t *testing.T) {
 	for _, name := range race.Names() {
 		sc := race.Library[name]
 		for _, era := range vfs.Eras {
-			t.Run(name+"/"+era.String(), func(t *testing.T) {
-				rep, err := race.Explore(sc, race.Config{Era: era}, race.Options{Strategy: "exhaustive", Bound: 2})
-				if err != nil {
-					t.Fatal(err)
-				}
-				switch {
-				case sc.BuggyIn(era) && rep.Failure == nil:
-					t.Errorf("not found in %d schedules", rep.Schedules)
-				case !sc.BuggyIn(era) && rep.Failure != nil:
-					t.Errorf("a fixed era fails:\n%s", rep.Failure.Timeline())
-				case !sc.BuggyIn(era) && !rep.Complete:
-					t.Errorf("search incomplete after %d schedules", rep.Schedules)
-				}
-				t.Logf("%d schedules, %d steps, complete %v", rep.Schedules, rep.Steps, rep.Complete)
-			})
+			for _, reduce := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/reduce=%v", name, era, reduce), func(t *testing.T) {
+					rep, err := race.Explore(sc, race.Config{Era: era}, race.Options{Strategy: "exhaustive", Bound: 2, Reduce: reduce})
+					if err != nil {
+						t.Fatal(err)
+					}
+					switch {
+					case sc.BuggyIn(era) && rep.Failure == nil:
+						t.Errorf("not found in %d schedules", rep.Schedules)
+					case !sc.BuggyIn(era) && rep.Failure != nil:
+						t.Errorf("a fixed era fails:\n%s", rep.Failure.Timeline())
+					case !sc.BuggyIn(era) && !rep.Complete:
+						t.Errorf("search incomplete after %d schedules", rep.Schedules)
+					}
+					t.Logf("%d schedules, %d steps, complete %v", rep.Schedules, rep.Steps, rep.Complete)
+				})
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/relinksim/relinksim/internal/campaign"
 	"github.com/relinksim/relinksim/script"
 )
 
@@ -93,4 +94,66 @@ func cell(s string) string {
 		s = s[:colWidth-5] + "..."
 	}
 	return s + strings.Repeat(" ", colWidth-len(s))
+}
+
+// ExploreCampaign names an exploration's summaries (Report.Summary) among
+// the campaigns relinksim merge-campaign merges.
+const ExploreCampaign = "race-explore"
+
+// Summary is the report as one shard's summary, for relinksim
+// merge-campaign (package internal/campaign): the shards of one search
+// (the same scenario, filesystem, era and options) merge into one, their
+// schedules (Sequences) and steps (Ops) summed; the merged search passed
+// when no shard found a failure (Divergences) and, for exhaustive, every
+// shard completed its part (Counts "complete" of "shards"). For pct and
+// random Checks is the budget, which the shards' runs must add up to.
+// seconds is the time the shard took (Explore does not read clocks).
+func (r *Report) Summary(sc *Scenario, cfg Config, opt Options, seconds float64) *campaign.Summary {
+	shard := opt.Shard
+	if shard.Count < 1 {
+		shard = campaign.Whole
+	}
+	s := &campaign.Summary{
+		Campaign:   ExploreCampaign,
+		Backend:    cfg.Filesystem() + "-" + cfg.Era.String(),
+		Shards:     []string{shard.String()},
+		Sequences:  r.Schedules,
+		Ops:        r.Steps,
+		Counts:     map[string]int{"shards": 1, "abandoned": r.Abandoned},
+		SimSeconds: seconds,
+	}
+	if cfg.Mkfs != "" || cfg.MountOptions != "" {
+		s.Backend += fmt.Sprintf(" (mkfs %q, mount %q)", cfg.Mkfs, cfg.MountOptions)
+	}
+	switch opt.Strategy {
+	case "exhaustive":
+		s.Seed = fmt.Sprintf("%s exhaustive bound=%d reduce=%v", sc.Name, opt.Bound, opt.Reduce)
+		if opt.Budget > 0 {
+			s.Seed += fmt.Sprintf(" budget=%d", opt.Budget)
+		}
+		s.Shares = []campaign.Share{{What: "shards that explored their whole part", Part: "complete", Of: "shards", Min: 1}}
+		if r.Complete {
+			s.Counts["complete"] = 1
+		}
+	default:
+		budget := opt.Budget
+		if budget == 0 {
+			budget = 1000
+		}
+		s.Seed = fmt.Sprintf("%s %s seed=%d", sc.Name, opt.Strategy, opt.Seed)
+		if opt.Strategy == "pct" {
+			depth := opt.Depth
+			if depth == 0 {
+				depth = 3
+			}
+			s.Seed += fmt.Sprintf(" depth=%d", depth)
+		}
+		s.Checks = budget
+	}
+	if r.Failure != nil {
+		s.Divergences = 1
+		s.Counts["failed"] = 1
+		s.Tally = map[string]int{"failing schedule " + r.Failure.Schedule: 1}
+	}
+	return s
 }

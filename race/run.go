@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+	"unicode/utf8"
 
 	// The filesystems the bug library runs on register themselves.
 	_ "github.com/relinksim/relinksim/btrfssim"
@@ -64,6 +65,11 @@ type Outcome struct {
 	// Preemptions counts the decisions that switched away from a task
 	// that could have gone on running.
 	Preemptions int
+	// Abandoned is set when the run was cut short because its Chooser
+	// returned Abandon (or, for DFS, the run belongs to another shard):
+	// it was not run to its end nor checked there, and is no schedule of
+	// the search.
+	Abandoned bool
 }
 
 // Failed reports whether a check failed.
@@ -71,6 +77,7 @@ func (o *Outcome) Failed() bool { return o.Failure != "" }
 
 // task is one simulated task of a run, its ops running in a coroutine.
 type task struct {
+	idx     int // the task's index: A is 0
 	vt      *vfs.Task
 	runner  *script.Runner
 	ops     []script.Op
@@ -84,9 +91,20 @@ type task struct {
 	shared  bool
 	results []script.Step
 	err     error // the op the task could not run at all
+	// point is where the task stopped last ("" before its first step):
+	// where its next step starts.
+	point string
+	// holder is the task holding the lock the task waits for when it
+	// blocked (its index), or -1: the lock is held shared, or by a task
+	// outside the scenario.
+	holder int
+	// aborting is set when the run is abandoned: the coroutine unwinds,
+	// and nothing it does on the way matters.
+	aborting bool
 }
 
-// errAborted unwinds a task whose run was abandoned (a deadlock).
+// errAborted unwinds a task whose run was abandoned (a deadlock, or a
+// Chooser that returned Abandon).
 type errAborted struct{}
 
 // scheduler implements vfs.Scheduler for one run.
@@ -114,6 +132,10 @@ func (s *scheduler) Block(t *vfs.Task, l *vfs.Lock, shared bool) {
 		vfs.Bug("race: %v blocks on %s outside a run", t, l.Name)
 	}
 	ts.waitOn, ts.shared = l, shared
+	ts.holder = -1
+	if h := s.tasks[l.Holder()]; h != nil {
+		ts.holder = h.idx
+	}
 	if !ts.yield("wait for " + l.Name) {
 		panic(errAborted{})
 	}
@@ -124,8 +146,16 @@ func (s *scheduler) Block(t *vfs.Task, l *vfs.Lock, shared bool) {
 // is inside a system call, and at the end the invariants, the scenario's
 // property, a crash and recovery if the scenario asks for one, the kernel
 // log (no "kernel BUG") and the leak check.
+//
+// A Chooser may return Abandon instead of a task: the run stops there,
+// without its end-of-run checks, and the Outcome says Abandoned (DFS does
+// so for runs its partial-order reduction or its shard leaves out).
 func Run(sc *Scenario, cfg Config, ch Chooser) (*Outcome, error) {
-	return run(sc, cfg, ch, nil)
+	p, err := newPlan(sc)
+	if err != nil {
+		return nil, err
+	}
+	return p.run(cfg, ch, nil)
 }
 
 // Moment is the kernel as a Watch function sees it after one scheduler
@@ -145,33 +175,69 @@ type Moment struct {
 // scheduler step, with the kernel as it is then — possibly in the middle
 // of system calls. watch must not change the kernel.
 func RunWatched(sc *Scenario, cfg Config, ch Chooser, watch func(Moment)) (*Outcome, error) {
-	return run(sc, cfg, ch, watch)
+	p, err := newPlan(sc)
+	if err != nil {
+		return nil, err
+	}
+	return p.run(cfg, ch, watch)
 }
 
-func run(sc *Scenario, cfg Config, ch Chooser, watch func(Moment)) (*Outcome, error) {
-	fsName := cfg.Filesystem()
-	setupOps, err := script.Parse(sc.Setup)
-	if err != nil {
+// plan is a scenario's ops, parsed and checked once: an exploration runs
+// thousands of schedules of one scenario, and parsing its ops again for
+// every one was most of the memory a run allocated.
+type plan struct {
+	sc           *Scenario
+	setup, final []script.Op
+	tasks        [][]script.Op
+	noOps        error // a task without ops: reported once the setup ran
+}
+
+// newPlan parses and checks sc's ops, with Run's errors in Run's order.
+func newPlan(sc *Scenario) (*plan, error) {
+	p := &plan{sc: sc}
+	var err error
+	if p.setup, err = script.Parse(sc.Setup); err != nil {
 		return nil, fmt.Errorf("scenario %s: setup: %w", sc.Name, err)
 	}
 	if len(sc.Tasks) == 0 {
 		return nil, fmt.Errorf("scenario %s has no tasks: nothing to interleave", sc.Name)
 	}
-	if err := sc.checkTaskOps(); err != nil {
+	if p.tasks, err = sc.checkTaskOps(); err != nil {
 		return nil, err
 	}
-	finalOps, err := script.Parse(sc.Final)
-	if err != nil {
+	if p.final, err = script.Parse(sc.Final); err != nil {
 		return nil, fmt.Errorf("scenario %s: final: %w", sc.Name, err)
 	}
-	m, err := script.Boot(script.Config{Options: vfs.Options{Era: cfg.Era}, FS: fsName, Mkfs: cfg.Mkfs, MountOptions: cfg.MountOptions})
+	for i, ops := range p.tasks {
+		if len(ops) == 0 {
+			p.noOps = fmt.Errorf("scenario %s: task %s has no ops", sc.Name, taskName(i))
+			break
+		}
+	}
+	return p, nil
+}
+
+// stepObserver is implemented by a Chooser that needs to know what each
+// step it decided did (DFS, for its partial-order reduction and shards).
+type stepObserver interface {
+	// stepped is called after every step that followed a decision.
+	stepped(task int, fp footprint)
+	// discard reports whether the run that just ended is one the
+	// chooser does not want checked (another shard's): it is then
+	// Abandoned, without its end-of-run checks.
+	discard() bool
+}
+
+func (p *plan) run(cfg Config, ch Chooser, watch func(Moment)) (*Outcome, error) {
+	sc := p.sc
+	m, err := script.Boot(script.Config{Options: vfs.Options{Era: cfg.Era}, FS: cfg.Filesystem(), Mkfs: cfg.Mkfs, MountOptions: cfg.MountOptions})
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", sc.Name, err)
 	}
 	o := &Outcome{Scenario: sc, Config: cfg}
 	// A setup that does not do what it says leaves nothing worth
 	// exploring: every op of it must succeed.
-	for _, op := range setupOps {
+	for _, op := range p.setup {
 		st := m.Step(op)
 		var err error
 		switch {
@@ -185,25 +251,21 @@ func run(sc *Scenario, cfg Config, ch Chooser, watch func(Moment)) (*Outcome, er
 			return nil, sc.opError("setup", st, err)
 		}
 	}
+	if p.noOps != nil {
+		return nil, p.noOps
+	}
 	k := m.K
 	init := m.Init()
-	sched := &scheduler{tasks: map[*vfs.Task]*task{}}
-	var tasks []*task
-	for i, src := range sc.Tasks {
-		ops, err := script.Parse(src)
-		if err != nil {
-			return nil, fmt.Errorf("scenario %s: task %s: %w", sc.Name, taskName(i), err)
-		}
-		if len(ops) == 0 {
-			return nil, fmt.Errorf("scenario %s: task %s has no ops", sc.Name, taskName(i))
-		}
+	sched := &scheduler{tasks: make(map[*vfs.Task]*task, len(p.tasks))}
+	tasks := make([]*task, 0, len(p.tasks))
+	for i, ops := range p.tasks {
 		vt := init.Fork()
-		ts := &task{vt: vt, runner: m.Runner.Fork(vt), ops: ops, op: -1}
+		ts := &task{idx: i, vt: vt, runner: m.Runner.Fork(vt), ops: ops, op: -1}
 		ts.next, ts.stop = iter.Pull(func(yield func(string) bool) {
 			ts.yield = yield
 			defer func() {
 				if r := recover(); r != nil {
-					if _, ok := r.(errAborted); !ok {
+					if _, ok := r.(errAborted); !ok && !ts.aborting {
 						panic(r)
 					}
 				}
@@ -232,17 +294,20 @@ func run(sc *Scenario, cfg Config, ch Chooser, watch func(Moment)) (*Outcome, er
 		tasks = append(tasks, ts)
 	}
 	k.SetScheduler(sched)
-	names := map[*vfs.Task]string{init: "init"}
-	for i, ts := range tasks {
-		names[ts.vt] = taskName(i)
-	}
+	var names map[*vfs.Task]string
 	if watch != nil {
+		names = map[*vfs.Task]string{init: "init"}
+		for i, ts := range tasks {
+			names[ts.vt] = taskName(i)
+		}
 		watch(Moment{Kernel: k, Tasks: names})
 	}
-	var schedule strings.Builder
+	obs, _ := ch.(stepObserver)
+	schedule := make([]byte, 0, 32)
+	runnable := make([]int, 0, len(tasks))
 	last := -1
 	for {
-		var runnable []int
+		runnable = runnable[:0]
 		alive := 0
 		for i, ts := range tasks {
 			if ts.done {
@@ -258,24 +323,27 @@ func run(sc *Scenario, cfg Config, ch Chooser, watch func(Moment)) (*Outcome, er
 		}
 		if len(runnable) == 0 {
 			o.fail(fmt.Sprintf("deadlock: every task waits for a lock (%s)", waiting(tasks)), len(o.Events))
-			for _, ts := range tasks {
-				if !ts.done {
-					ts.stop()
-				}
-			}
+			stopAll(k, tasks)
 			break
 		}
 		choice := last
+		decided := false
 		if o.Failure == "" {
 			d := Decision{Runnable: runnable, Last: last, Step: o.Steps}
 			choice = ch.Choose(d)
+			if choice == Abandon {
+				o.Abandoned = true
+				stopAll(k, tasks)
+				break
+			}
 			if !contains(runnable, choice) {
 				vfs.Bug("race: chooser picked task %d, not one of %v", choice, runnable)
 			}
 			if d.preempts(choice) {
 				o.Preemptions++
 			}
-			schedule.WriteString(taskName(choice))
+			schedule = utf8.AppendRune(schedule, rune('A'+choice)) // taskName(choice)
+			decided = true
 		} else if !contains(runnable, choice) {
 			// After a failure the run is only finished, cheaply.
 			choice = runnable[0]
@@ -283,14 +351,19 @@ func run(sc *Scenario, cfg Config, ch Chooser, watch func(Moment)) (*Outcome, er
 		ts := tasks[choice]
 		ts.waitOn = nil
 		k.SetCurrent(ts.vt)
+		start := ts.point
 		point, ok := ts.next()
 		o.Steps++
 		if !ok {
 			ts.done = true
 			point = "done"
 		}
+		ts.point = point
 		o.Events = append(o.Events, Event{Task: choice, Op: ts.op, Point: point})
 		last = choice
+		if decided && obs != nil {
+			obs.stepped(choice, stepFootprint(ts, start))
+		}
 		if watch != nil {
 			watch(Moment{Kernel: k, Tasks: names, Step: len(o.Events), Event: o.Events[len(o.Events)-1]})
 		}
@@ -306,28 +379,52 @@ func run(sc *Scenario, cfg Config, ch Chooser, watch func(Moment)) (*Outcome, er
 			return nil, ts.err
 		}
 	}
-	o.Schedule = schedule.String()
+	o.Schedule = string(schedule)
 	for _, ts := range tasks {
 		o.Results = append(o.Results, ts.results)
+	}
+	if !o.Abandoned && obs != nil && obs.discard() {
+		o.Abandoned = true
+	}
+	if o.Abandoned {
+		return o, nil // cut short: what it would check is checked elsewhere
 	}
 	if o.Failure != "" && strings.HasPrefix(o.Failure, "deadlock") {
 		return o, nil // the kernel is stuck mid-call: nothing more to check
 	}
-	if err := o.finish(m, finalOps, tasks); err != nil {
+	if err := o.finish(m, p.final, tasks); err != nil {
 		return nil, err
 	}
 	return o, nil
 }
 
-// checkTaskOps rejects, before anything runs, a task op that acts on the
-// whole machine (script.MachineOp: crash, check, fault, checkpoint, ...),
-// naming it: a task only makes system calls, and those ops belong in
-// setup or final.
-func (sc *Scenario) checkTaskOps() error {
+// Abandon is what a Chooser returns to stop a run where it is (Run).
+const Abandon = -1
+
+// stopAll ends the coroutines of the tasks still running: each unwinds
+// from where it stopped, as the current task (the kernel code it unwinds
+// through may drop locks), and whatever it does on the way is ignored:
+// the kernel is not looked at again.
+func stopAll(k *vfs.Kernel, tasks []*task) {
+	for _, ts := range tasks {
+		if !ts.done {
+			ts.aborting = true
+			k.SetCurrent(ts.vt)
+			ts.stop()
+		}
+	}
+}
+
+// checkTaskOps parses the tasks' ops and rejects, before anything runs, a
+// task op that acts on the whole machine (script.MachineOp: crash, check,
+// fault, checkpoint, ...), naming it: a task only makes system calls, and
+// those ops belong in setup or final.
+func (sc *Scenario) checkTaskOps() ([][]script.Op, error) {
+	out := make([][]script.Op, 0, len(sc.Tasks))
 	for i, src := range sc.Tasks {
 		ops, err := script.Parse(src)
 		if err != nil {
-			return fmt.Errorf("scenario %s: task %s: %w", sc.Name, taskName(i), err)
+			return nil, fmt.Errorf("scenario %s: task %s: %w", sc.Name, taskName(i), err)
 		}
 		for _, op := range ops {
 			if !script.MachineOp(op.Name) {
@@ -335,12 +432,13 @@ func (sc *Scenario) checkTaskOps() error {
 			}
 			msg := fmt.Sprintf("op %s acts on the whole machine, not as a task's system call: it cannot run in a task (put it in setup: or final:)", op.Name)
 			if sc.File != "" {
-				return fmt.Errorf("%s:%d: %s (task %s of scenario %s)", sc.File, op.Line, msg, taskName(i), sc.Name)
+				return nil, fmt.Errorf("%s:%d: %s (task %s of scenario %s)", sc.File, op.Line, msg, taskName(i), sc.Name)
 			}
-			return fmt.Errorf("scenario %s: task %s: line %d: %s", sc.Name, taskName(i), op.Line, msg)
+			return nil, fmt.Errorf("scenario %s: task %s: line %d: %s", sc.Name, taskName(i), op.Line, msg)
 		}
+		out = append(out, ops)
 	}
-	return nil
+	return out, nil
 }
 
 // opError says which op of the scenario could not run and why: as

@@ -77,6 +77,12 @@
 //	               Go property tests, and the command links neither rapid
 //	               nor testing.
 //	-bound N       the exhaustive strategy's preemption bound (default 2)
+//	-reduce        prune the exhaustive search with partial-order reduction
+//	               (sleep sets; default true): it finds what the full search
+//	               finds with fewer schedules; -reduce=false runs them all
+//	-shard i/n     run shard i of n of the search (default RELINKSIM_SHARD,
+//	               or JOB_COMPLETION_INDEX with RELINKSIM_SHARDS), ending with
+//	               a summary line; merge-campaign merges the shards' outputs
 //	-budget N      at most N schedules (0: 1,000 for pct and random, all for
 //	               exhaustive)
 //	-seed N        the seed of pct and random (default 1)
@@ -128,12 +134,15 @@
 //
 // # merge-campaign
 //
-// merge-campaign reads the go test -v logs of the shards of a
-// kernel-differential campaign (each run with RELINKSIM_SHARD=i/n and one
-// RAPID_SEED), merges their summary lines (package internal/campaign),
-// prints one summary per filesystem with the throughput on each side, and
-// judges the whole against the campaign's requirements: exit 0 when met,
-// 1 when not (or a shard diverged), 2 when a shard is missing or twice.
+// merge-campaign reads the go test -v logs of the shards of a campaign —
+// the kernel differential, or checkpoint/restart's invisibility and fault
+// properties — each run with RELINKSIM_SHARD=i/n and one RAPID_SEED and
+// RAPID_CHECKS, merges their summary lines (package internal/campaign),
+// prints one summary per campaign and filesystem (or checkpoint case) with
+// its counts and throughput, and judges the whole against the campaign's
+// requirements: exit 0 when met, 1 when not (or a shard failed), 2 when a
+// shard is missing or twice. docs/campaigns.md says how to run the
+// campaigns as shards.
 //
 // # Exit codes
 //

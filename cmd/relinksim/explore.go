@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
+	"github.com/relinksim/relinksim/internal/campaign"
 	"github.com/relinksim/relinksim/internal/notebook"
 	"github.com/relinksim/relinksim/race"
 	"github.com/relinksim/relinksim/script"
@@ -14,18 +16,36 @@ import (
 
 var exploreCommand = &command{
 	name:     "explore",
-	synopsis: "[-fs NAME] [-era ERA] [-strategy exhaustive|pct|random|replay] [flags] SCENARIO|FILE",
+	synopsis: "[-fs NAME] [-era ERA] [-strategy exhaustive|pct|random|replay] [-shard i/n] [flags] SCENARIO|FILE",
 	summary:  "explore the interleavings of a race: a library scenario or a scenario file",
 	help: func() string {
 		return `Explore runs a race — a scenario of the bug library, or a scenario file —
 under many schedules of its tasks on a fresh -fs filesystem of era -era, and
 checks every run (see package race). With -strategy exhaustive (the default)
-it tries every schedule with at most -bound preemptions; with pct, -budget
-randomized runs seeded by -seed; with random, -budget runs whose every
-decision is uniform among the runnable tasks, seeded by -seed; with replay,
-the one -schedule a report printed. It prints how many schedules and scheduler steps it explored, and,
-when a check failed, the failing run minimized, as a timeline with the
-schedule that replays it.
+it tries every schedule with at most -bound preemptions, pruned by
+partial-order reduction unless -reduce=false (schedules that only reorder
+independent steps of one already run are left out, which changes nothing
+the search can find); with pct, -budget randomized runs seeded by -seed;
+with random, -budget runs whose every decision is uniform among the
+runnable tasks, seeded by -seed; with replay, the one -schedule a report
+printed. It prints how many schedules and scheduler steps it explored,
+and, when a check failed, the failing run minimized, as a timeline with
+the schedule that replays it.
+
+-shard i/n (or RELINKSIM_SHARD=i/n, or in a Kubernetes Indexed Job
+JOB_COMPLETION_INDEX with RELINKSIM_SHARDS=n) runs shard i of n: a
+disjoint part of the search, the same on every machine, the n shards
+together running exactly the unsharded search's schedules (exhaustive:
+subtrees of the schedule tree, numbered i modulo n; pct and random: the
+runs numbered i modulo n). A sharded run ends with a summary line
+("relinksim campaign summary: {...}": schedules, steps, whether the shard
+completed its part, whether it failed), and relinksim merge-campaign
+merges the shards' outputs into one verdict: the schedules and steps
+summed, exit 0 when every shard is there once, completed and found no
+failure. For example, on four machines:
+
+  relinksim explore -era upstream -shard 2/4 link-unlink-2007 > shard-2.log
+  relinksim merge-campaign shard-*.log
 
 rapid's chooser is not here: it lives in package race/racecheck
 (racecheck.Check) for Go property tests, and this command links neither
@@ -69,6 +89,8 @@ cannot be carried out, a setup op that fails).`
 		fs.Uint64Var(&o.seed, "seed", 1, "seed `N` of the pct and random strategies")
 		fs.IntVar(&o.budget, "budget", 0, "run at most `N` schedules (0: 1,000 for pct and random, no limit for exhaustive)")
 		fs.IntVar(&o.bound, "bound", 2, "preemption bound `N` of the exhaustive strategy")
+		fs.BoolVar(&o.reduce, "reduce", true, "prune the exhaustive search with partial-order reduction (sleep sets); -reduce=false runs every schedule within -bound")
+		fs.StringVar(&o.shard, "shard", "", "run shard `i/n` of the search (default: RELINKSIM_SHARD, or JOB_COMPLETION_INDEX/RELINKSIM_SHARDS, else all of it) and end with a summary line for merge-campaign")
 		fs.IntVar(&o.depth, "depth", 3, "bug depth `N` of the pct strategy")
 		fs.StringVar(&o.notebook, "notebook", "", "also write the lab notebook of the failing run (or, with -strategy replay, of the run) to `FILE`.html: the timeline and the picture of the kernel after every step")
 		fs.StringVar(&o.schedule, "schedule", "", "`SCHEDULE` to replay with -strategy replay: one task letter per decision, as a report prints it")
@@ -81,9 +103,10 @@ type exploreFlags struct {
 	bootFlags
 	variant              eraValue
 	strategy, schedule   string
-	notebook             string
+	notebook, shard      string
 	seed                 uint64
 	budget, bound, depth int
+	reduce               bool
 }
 
 // cmdExplore runs a scenario: exit 0 when no schedule within the budget
@@ -113,10 +136,30 @@ func cmdExplore(c *command, fs *flag.FlagSet, opts any, _ io.Reader, stdout, std
 		if o.schedule == "" {
 			return c.usageError(stderr, "-strategy replay needs -schedule (as a report prints it)")
 		}
+		if set["shard"] {
+			return c.usageError(stderr, "-shard is for the exhaustive, pct and random strategies, not replay")
+		}
 	case "rapid":
 		return c.usageError(stderr, "-strategy rapid: rapid's chooser lives in package race/racecheck (racecheck.Check), for Go property tests; the command line links neither rapid nor testing (random draws uniform choices from -seed)")
 	default:
 		return c.usageError(stderr, "unknown -strategy %q (want exhaustive, pct, random or replay)", o.strategy)
+	}
+	if set["reduce"] && o.strategy != "exhaustive" {
+		return c.usageError(stderr, "-reduce is for the exhaustive strategy")
+	}
+	shard, sharded := campaign.Whole, false
+	if o.strategy != "replay" {
+		var err error
+		if set["shard"] {
+			shard, err = campaign.ParseShard(o.shard)
+			sharded = true
+		} else if os.Getenv("RELINKSIM_SHARD") != "" || os.Getenv("RELINKSIM_SHARDS") != "" {
+			shard, err = campaign.ShardFromEnv()
+			sharded = true
+		}
+		if err != nil {
+			return c.usageError(stderr, "%v", err)
+		}
 	}
 	arg := fs.Arg(0)
 	sc := race.Library[arg]
@@ -160,14 +203,22 @@ func cmdExplore(c *command, fs *flag.FlagSet, opts any, _ io.Reader, stdout, std
 			fmt.Fprint(stdout, out.Timeline())
 		}
 	} else {
-		var err error
-		rep, err = race.Explore(sc, cfg, race.Options{
+		opt := race.Options{
 			Strategy: o.strategy, Budget: o.budget, Seed: o.seed, Bound: o.bound, Depth: o.depth,
+			Reduce: o.reduce && o.strategy == "exhaustive", Shard: shard,
 			Progress: func(n int) { fmt.Fprintf(stderr, "relinksim explore: %d schedules...\n", n) },
-		})
+		}
+		began := time.Now()
+		var err error
+		rep, err = race.Explore(sc, cfg, opt)
 		if err != nil {
 			reportRunError(stderr, sc, err)
 			return 2
+		}
+		if sharded {
+			// Printed last, whatever the verdict: merge-campaign reads it.
+			line := rep.Summary(sc, cfg, opt, time.Since(began).Seconds()).Line()
+			defer fmt.Fprintln(stdout, line)
 		}
 	}
 	if o.notebook != "" {
@@ -189,9 +240,21 @@ func cmdExplore(c *command, fs *flag.FlagSet, opts any, _ io.Reader, stdout, std
 			fmt.Fprintf(stderr, "relinksim explore: -notebook: no run failed, so there is no notebook to write (replay one schedule with -strategy replay to see it)\n")
 		}
 	}
-	fmt.Fprintf(stdout, "%s on %s, era %s, %s: %d schedules, %d scheduler steps", sc.Name, o.fs.name, era, rep.Strategy, rep.Schedules, rep.Steps)
+	fmt.Fprintf(stdout, "%s on %s, era %s, %s", sc.Name, o.fs.name, era, rep.Strategy)
+	if shard.Count > 1 {
+		fmt.Fprintf(stdout, ", shard %s", shard)
+	}
+	fmt.Fprintf(stdout, ": %d schedules", rep.Schedules)
+	if rep.Abandoned > 0 {
+		fmt.Fprintf(stdout, " (and %d %s cut short)", rep.Abandoned, plural(rep.Abandoned, "run"))
+	}
+	fmt.Fprintf(stdout, ", %d scheduler steps", rep.Steps)
 	if rep.Complete {
-		fmt.Fprintf(stdout, " (every schedule with at most %d preemptions)", o.bound)
+		part := "every schedule"
+		if shard.Count > 1 {
+			part = "its part of every schedule"
+		}
+		fmt.Fprintf(stdout, " (%s with at most %d preemptions)", part, o.bound)
 	}
 	if rep.Failure == nil {
 		fmt.Fprintln(stdout, ": no check failed")

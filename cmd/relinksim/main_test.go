@@ -358,7 +358,7 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	// The flags the doc comment describes.
-	if n := len(flagNames(lookupCommand("explore"))); n != 12 {
+	if n := len(flagNames(lookupCommand("explore"))); n != 14 {
 		t.Errorf("explore has %d flags; update this test and the doc", n)
 	}
 	for _, c := range []struct {
