@@ -2,6 +2,7 @@ package ext4sim
 
 import (
 	"fmt"
+	"math/bits"
 	"sort"
 
 	"github.com/relinksim/relinksim/vfs"
@@ -133,15 +134,25 @@ func (fs *fsInfo) check() []vfs.Violation {
 	// E8: allocation counts agree with the bitmaps.
 	var free uint32
 	for g, grp := range im.groups {
-		n, dirs := uint32(0), uint32(0)
-		for b := uint32(0); b < im.geo.InodesPerGroup; b++ {
-			ino := uint32(g)*im.geo.InodesPerGroup + b + 1
-			if !grp.inUse(b) {
-				n++
-			} else if di := im.inodes[ino]; di != nil && di.Mode.IsDir() {
-				dirs++
+		// A word of the bitmap at a time: the bits in use, and the
+		// directories among their inodes.
+		used, dirs := uint32(0), uint32(0)
+		for w, word := range grp.bitmap {
+			switch base := uint32(w) * 64; {
+			case base >= im.geo.InodesPerGroup:
+				word = 0 // past the group
+			case base+64 > im.geo.InodesPerGroup:
+				word &= 1<<(im.geo.InodesPerGroup-base) - 1
+			}
+			used += uint32(bits.OnesCount64(word))
+			for ; word != 0; word &= word - 1 {
+				b := uint32(w)*64 + uint32(bits.TrailingZeros64(word))
+				if di := im.inodes[uint32(g)*im.geo.InodesPerGroup+b+1]; di != nil && di.Mode.IsDir() {
+					dirs++
+				}
 			}
 		}
+		n := im.geo.InodesPerGroup - used
 		if n != grp.FreeInodes {
 			add("E8", "group %d counts %d free inodes, its bitmap %d", g, grp.FreeInodes, n)
 		}
