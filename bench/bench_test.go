@@ -45,6 +45,7 @@ func workload(b *testing.B, name string, aferoOp func(fs fsys) error, setup func
 			ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 			if perOp > 1 {
 				b.ReportMetric(ns/perOp, "ns/"+unit)
+				b.ReportMetric(perOp, unit+"s")
 			}
 			switch be.name {
 			case "afero", "kernel-tmpfs":
@@ -273,6 +274,7 @@ func BenchmarkMemoryPerFile(b *testing.B) {
 				perFile = heapPerFile(b, be.make, n)
 			}
 			b.ReportMetric(perFile, "heap-B/file")
+			b.ReportMetric(float64(n), "files")
 		})
 	}
 }

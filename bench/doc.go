@@ -12,8 +12,8 @@
 // the workload's afero counterpart is 1; below 1 is faster) and x-kernel
 // (the real tmpfs's is 1).
 //
-//	go test -run '^$' -bench . -benchmem ./bench/...     (from bench/)
-//	go run ./cmd/benchtable                              (rewrites README.md)
+//	go test -run '^$' -bench . -benchmem ./bench/...     (from the root)
+//	go run ./cmd/benchtable                              (from bench/: rewrites README.md)
 //
 // Workloads (a file is created with open(O_CREAT)):
 //

@@ -94,6 +94,7 @@ func median(xs []float64) float64 {
 
 // columns are the metrics shown, in order, with their headings.
 var columns = []struct{ unit, head string }{
+	{"files", "files"},
 	{"ns/op", "ns/op"},
 	{"ns/file", "ns/file"},
 	{"ops/s", "ops/s"},
