@@ -61,9 +61,9 @@ const (
 // in RCU mode; root is the task's root, borrowed.
 //
 // A walk starts in RCU mode (LOOKUP_RCU), as Linux's path_lookupat first
-// tries: while every directory it passes is in the dentry cache, with
-// nothing mounted on it and no revalidation to ask for, it moves from
-// dentry to dentry holding no references (walkRCU). Anything else — a
+// tries: while every directory it passes is in the dentry cache and asks
+// for no revalidation, it moves from dentry to dentry, and across mounts,
+// holding no references (walkRCU). Anything else — a
 // cache miss (which takes the directory's lock, a preemption point), a
 // symlink, "..", a revalidating filesystem — first legitimizes the walk
 // (unlazy, Linux's try_to_unlazy): it takes references on the current
