@@ -29,7 +29,7 @@ func TestCheckerCatchesCorruption(t *testing.T) {
 			for _, d := range t.dirs {
 				for idx, e := range d.byIndex {
 					if e.Target == f {
-						delete(d.byIndex, idx)
+						d.delIndex(idx)
 						delete(d.byName, e.Name)
 					}
 				}

@@ -2,6 +2,7 @@ package btrfssim
 
 import (
 	"math"
+	"slices"
 
 	"github.com/relinksim/relinksim/vfs"
 )
@@ -163,7 +164,7 @@ func (fs *fsInfo) addLink(tr *trans, dirVI *vfs.Inode, name string, child *vfs.I
 		it.Refs = append(it.Refs, inodeRef{Dir: dir.ino, Index: index, Name: name})
 	}
 	d := fs.dirItemsOf(dir)
-	d.byIndex[index] = e
+	d.putIndex(index, e)
 	d.byName[name] = index
 	fs.delayed = append(fs.delayed, delayedIndex{dir: d, index: index, entry: e, added: true})
 	dirVI.Size += 2 * int64(len(name))
@@ -186,7 +187,7 @@ func (fs *fsInfo) unlinkEntry(tr *trans, dirVI *vfs.Inode, name string) dirEntry
 	}
 	e := d.byIndex[idx]
 	delete(d.byName, name)
-	delete(d.byIndex, idx)
+	d.delIndex(idx)
 	fs.delayed = append(fs.delayed, delayedIndex{dir: d, index: idx, entry: e})
 	if !e.Subvol {
 		it := dir.root.tree().inodes[e.Target]
@@ -596,10 +597,9 @@ func (o dirOps) IterateDir(dirVI *vfs.Inode, pos int64, emit func(vfs.Dirent) bo
 		}
 		pos = next(0)
 	}
-	for i, idx := range idxs {
-		if int64(idx) < pos {
-			continue
-		}
+	start, _ := slices.BinarySearch(idxs, uint64(max(pos, 0)))
+	for i := start; i < len(idxs); i++ {
+		idx := idxs[i]
 		e := d.byIndex[idx]
 		if !emit(vfs.Dirent{Name: e.Name, Ino: e.Target, Type: e.Type, Off: next(i + 1)}) {
 			return nil

@@ -62,9 +62,9 @@ func (fs *fsInfo) dropDelayedItems() {
 	for i := len(fs.delayed) - 1; i >= 0; i-- {
 		c := fs.delayed[i]
 		if c.added {
-			delete(c.dir.byIndex, c.index)
+			c.dir.delIndex(c.index)
 		} else {
-			c.dir.byIndex[c.index] = c.entry
+			c.dir.putIndex(c.index, c.entry)
 		}
 	}
 	fs.delayed = nil

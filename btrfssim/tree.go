@@ -94,6 +94,23 @@ type inodeRef struct {
 type dirItems struct {
 	byIndex map[uint64]dirEntry
 	byName  map[string]uint64
+	// sorted is byIndex's keys in order, kept from the first entries call
+	// after a change (nil) until the next change, so that listing a big
+	// directory sorts it once rather than at every getdents call.
+	sorted []uint64
+}
+
+// putIndex sets the DIR_INDEX item idx; every change of byIndex goes
+// through putIndex or delIndex.
+func (d *dirItems) putIndex(idx uint64, e dirEntry) {
+	d.byIndex[idx] = e
+	d.sorted = nil
+}
+
+// delIndex deletes the DIR_INDEX item idx.
+func (d *dirItems) delIndex(idx uint64) {
+	delete(d.byIndex, idx)
+	d.sorted = nil
 }
 
 // dirEntry is one DIR_INDEX item. A subvolume's entry has a ROOT_ITEM
@@ -166,8 +183,13 @@ func (t *fsTree) sortedOrphans() []uint64 {
 }
 
 // entries returns a directory's entries in index order.
+//
+// The slice is kept by d: callers must not change it.
 func (d *dirItems) entries() []uint64 {
-	return slices.Sorted(maps.Keys(d.byIndex))
+	if d.sorted == nil {
+		d.sorted = slices.Sorted(maps.Keys(d.byIndex))
+	}
+	return d.sorted
 }
 
 // nameBytes is the sum of the entries' name lengths: a directory's i_size
@@ -210,5 +232,17 @@ func (im *image) sortedRoots() []uint64 {
 
 // treesEqual reports whether two trees hold the same items.
 func treesEqual(a, b *fsTree) bool {
-	return reflect.DeepEqual(a, b)
+	// The directories by their items, not their kept listing order.
+	if len(a.dirs) != len(b.dirs) {
+		return false
+	}
+	for ino, da := range a.dirs {
+		db, ok := b.dirs[ino]
+		if !ok || !maps.Equal(da.byIndex, db.byIndex) || !maps.Equal(da.byName, db.byName) {
+			return false
+		}
+	}
+	ac, bc := *a, *b
+	ac.dirs, bc.dirs = nil, nil
+	return reflect.DeepEqual(&ac, &bc)
 }
