@@ -17,17 +17,29 @@ type trans struct {
 // startTransaction models fs/btrfs/transaction.c:btrfs_start_transaction:
 // a handle on the running transaction. It fails with ENOSPC when fault
 // injection says so (as when the metadata reservation cannot be made).
+//
+// It is small enough to inline, so that a caller whose handle does not
+// escape keeps it on its stack (the work is joinTransaction's).
 func (fs *fsInfo) startTransaction(fn string) (*trans, error) {
-	if fs.aborted {
-		return nil, vfs.EROFS // start_transaction on an errored filesystem
+	if err := fs.joinTransaction(fn); err != nil {
+		return nil, err
 	}
-	if fs.faults.TransStartENOSPC > 0 {
+	return &trans{fs: fs, fn: fn}, nil
+}
+
+// joinTransaction is why startTransaction fails, or nil, the running
+// transaction then marked dirty.
+func (fs *fsInfo) joinTransaction(fn string) error {
+	switch {
+	case fs.aborted:
+		return vfs.EROFS // start_transaction on an errored filesystem
+	case fs.faults.TransStartENOSPC > 0:
 		fs.faults.TransStartENOSPC--
 		fs.trace("btrfs_start_transaction", "%s: ENOSPC (injected)", fn)
-		return nil, vfs.ENOSPC
+		return vfs.ENOSPC
 	}
 	fs.dirty = true
-	return &trans{fs: fs, fn: fn}, nil
+	return nil
 }
 
 // end models fs/btrfs/transaction.c:btrfs_end_transaction.

@@ -37,6 +37,10 @@ type journal struct {
 	maxTrans int
 	// commits and the events below feed crash-point enumeration.
 	commits int
+	// free holds stopped handles for start to reuse, as jbd2 takes its
+	// handles from a slab cache (jbd2_handle_cache): a handle costs no
+	// allocation once the journal has had as many open at once.
+	free []*handle
 }
 
 // txn is a committed transaction in the device's log: buffer snapshots in
@@ -56,6 +60,7 @@ type handle struct {
 	// few dozen at most: a list, searched, costs less than a map).
 	used    []bufKey
 	usedBuf [16]bufKey
+	stopped bool // back in the journal's free list
 }
 
 // start models fs/ext4/ext4_jbd2.c:__ext4_journal_start: a handle for fn
@@ -77,7 +82,13 @@ func (j *journal) start(fn string, credits int) (*handle, error) {
 		j.commit()
 	}
 	j.handles++
-	h := &handle{j: j, fn: fn, credits: credits}
+	var h *handle
+	if n := len(j.free); n > 0 {
+		h, j.free = j.free[n-1], j.free[:n-1]
+	} else {
+		h = new(handle)
+	}
+	*h = handle{j: j, fn: fn, credits: credits}
 	h.used = h.usedBuf[:0]
 	return h, nil
 }
@@ -88,6 +99,9 @@ func (j *journal) start(fn string, credits int) (*handle, error) {
 func (h *handle) access(k bufKey) {
 	if h == nil {
 		return
+	}
+	if h.stopped {
+		vfs.Bug("ext4sim: journal handle of %s used after its stop", h.fn)
 	}
 	if !slices.Contains(h.used, k) {
 		h.used = append(h.used, k)
@@ -107,6 +121,9 @@ func (h *handle) access(k bufKey) {
 // running transaction commits (jbd2_journal_inode_ranged_write).
 func (h *handle) orderedData(ino uint32) {
 	if h != nil {
+		if h.stopped {
+			vfs.Bug("ext4sim: journal handle of %s used after its stop", h.fn)
+		}
 		h.j.ordered[ino] = true
 	}
 }
@@ -115,6 +132,9 @@ func (h *handle) orderedData(ino uint32) {
 // ext4_journal_stop macro).
 func (h *handle) stop() {
 	j := h.j
+	if h.stopped {
+		vfs.Bug("ext4sim: journal handle stopped twice (%s)", h.fn)
+	}
 	j.handles--
 	if j.handles < 0 {
 		vfs.Bug("ext4sim: journal handle stopped twice (%s)", h.fn)
@@ -123,6 +143,8 @@ func (h *handle) stop() {
 	if j.handles == 0 && (j.fs.opts.commitEveryHandle || j.credits >= j.maxTrans) {
 		j.commit()
 	}
+	h.stopped = true
+	j.free = append(j.free, h)
 }
 
 // commit models fs/jbd2/commit.c:jbd2_journal_commit_transaction: ordered
