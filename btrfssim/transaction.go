@@ -19,17 +19,19 @@ type trans struct {
 // injection says so (as when the metadata reservation cannot be made).
 //
 // It is small enough to inline, so that a caller whose handle does not
-// escape keeps it on its stack (the work is joinTransaction's).
+// escape keeps it on its stack (the work is startTransactionErr's).
 func (fs *fsInfo) startTransaction(fn string) (*trans, error) {
-	if err := fs.joinTransaction(fn); err != nil {
+	if err := fs.startTransactionErr(fn); err != nil {
 		return nil, err
 	}
 	return &trans{fs: fs, fn: fn}, nil
 }
 
-// joinTransaction is why startTransaction fails, or nil, the running
-// transaction then marked dirty.
-func (fs *fsInfo) joinTransaction(fn string) error {
+// startTransactionErr is the error btrfs_start_transaction fails with —
+// EROFS on an errored filesystem, ENOSPC where fault injection makes the
+// metadata reservation fail — or nil, the running transaction then
+// marked dirty.
+func (fs *fsInfo) startTransactionErr(fn string) error {
 	switch {
 	case fs.aborted:
 		return vfs.EROFS // start_transaction on an errored filesystem

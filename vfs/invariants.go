@@ -96,7 +96,7 @@ func (c *checker) collect() {
 	c.expectF = map[*File]int64{}
 	c.expectS = map[*Superblock]int64{}
 	c.expectN = map[*MountNamespace]int64{}
-	for _, o := range k.liveObjects() {
+	for o := range k.liveObjects() {
 		switch o := o.(type) {
 		case *Dentry:
 			c.dentry = append(c.dentry, o)

@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 )
 
@@ -172,6 +173,7 @@ func NewKernel(opts Options) *Kernel {
 		clock:       1_700_000_000 * 1e9,
 		rng:         opts.RandomSeed,
 	}
+	k.live.next, k.live.prev = &k.live, &k.live // the registry, empty
 	k.RegisterFilesystem(TmpfsType{})
 	k.RegisterFilesystem(procType{})
 	rootFS := opts.RootFS
@@ -318,9 +320,6 @@ func (o *kobj) ObjectID() uint64 { return o.id }
 func (o *kobj) refCount() int64  { return o.refs }
 
 func (k *Kernel) register(o object, h *kobj) {
-	if k.live.next == nil {
-		k.live.next, k.live.prev = &k.live, &k.live
-	}
 	k.nextID++
 	h.id = k.nextID
 	h.self = o
@@ -342,16 +341,16 @@ func (k *Kernel) unregister(h *kobj) {
 // registered reports whether o has not been freed.
 func (h *kobj) registered() bool { return h.prev != nil }
 
-// liveObjects is the registry in creation order (ascending ids).
-func (k *Kernel) liveObjects() []object {
-	out := make([]object, 0, k.nLive)
-	if k.live.next == nil {
-		return out
+// liveObjects yields the registry in creation order (ascending ids). The
+// loop's body must not free objects: collect them first.
+func (k *Kernel) liveObjects() iter.Seq[object] {
+	return func(yield func(object) bool) {
+		for h := k.live.next; h != &k.live; h = h.next {
+			if !yield(h.self) {
+				return
+			}
+		}
 	}
-	for h := k.live.next; h != &k.live; h = h.next {
-		out = append(out, h.self)
-	}
-	return out
 }
 
 // LeakedObject describes one object left alive after everything that should
@@ -384,9 +383,8 @@ func (e *LeakError) Error() string {
 
 // LiveObjects lists every registered object in creation order.
 func (k *Kernel) LiveObjects() []LeakedObject {
-	objs := k.liveObjects()
-	out := make([]LeakedObject, 0, len(objs))
-	for _, o := range objs {
+	out := make([]LeakedObject, 0, k.nLive)
+	for o := range k.liveObjects() {
 		out = append(out, LeakedObject{ID: o.objID(), Kind: o.kind(), Desc: o.describe(), Refs: o.refCount()})
 	}
 	return out

@@ -77,7 +77,7 @@ func (k *Kernel) detachMounts(d *Dentry) {
 		return
 	}
 	var on []*Mount
-	for _, o := range k.liveObjects() {
+	for o := range k.liveObjects() {
 		if m, ok := o.(*Mount); ok && m.attached && m.parent != m && m.mountpoint == d {
 			on = append(on, m)
 		}

@@ -336,7 +336,7 @@ func (ns *MountNamespace) String() string { return fmt.Sprintf("mnt:[%d]", ns.in
 // inodes, each holding a reference) refer to ns.
 func (k *Kernel) NamespaceFiles(ns Namespace) int {
 	n := 0
-	for _, o := range k.liveObjects() {
+	for o := range k.liveObjects() {
 		if i, ok := o.(*Inode); ok && i.Private == ns && i.Sb.fsType.Name() == "proc" {
 			n++
 		}
